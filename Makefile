@@ -1,0 +1,33 @@
+# Only python3 (>= 3.11) and make are needed: everything else goes into .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint unit bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/slaengine demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check slaengine tests bench
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest
+
+test: lint unit
+
+bench: $(STAMP)
+	$(BIN)/python bench/feeds.py
+
+clean:
+	rm -rf $(VENV) slaengine.db demo.db reports/*.pdf reports/*.csv

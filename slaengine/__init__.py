@@ -1,0 +1,3 @@
+"""slaengine: vendor and outsourcing SLA compliance engine."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Adapters around the domain: feeds, storage, scheduler, PDF, delivery."""

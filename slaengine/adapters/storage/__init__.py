@@ -1,0 +1,1 @@
+"""SQLModel storage: SQLite by default, PostgreSQL by URL."""

@@ -1,0 +1,25 @@
+"""What every command shares: settings and the database engine, both created on first use."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from sqlalchemy.engine import Engine
+
+from slaengine.config import Settings, load_settings
+
+
+class AppContext:
+    """Lazily loaded settings and engine (nothing is read before a command needs it)."""
+
+    @cached_property
+    def settings(self) -> Settings:
+        return load_settings()
+
+    @cached_property
+    def engine(self) -> Engine:
+        from slaengine.adapters.storage.engine import create_schema, make_engine
+
+        engine = make_engine(self.settings.database_url)
+        create_schema(engine)
+        return engine

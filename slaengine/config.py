@@ -1,0 +1,137 @@
+"""Settings: config.toml, overridden by SLAENGINE_* variables. Read on demand, never at import."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from slaengine.errors import ConfigError
+
+DEFAULT_DATABASE_URL = "sqlite:///slaengine.db"
+
+
+@dataclass(frozen=True)
+class FeedSource:
+    """One `[[feeds]]` table: where to pull a contract's feed from."""
+
+    contract: str
+    kind: str
+    url: str
+    token_env: str | None = None
+    format: str | None = None
+    mapping: str | None = None
+
+
+@dataclass(frozen=True)
+class Schedule:
+    timezone: str = "UTC"
+    pull: str = "0 6 * * *"
+    month_to_date: str = "0 7 * * *"
+    monthly_close: str = "0 8 2 * *"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    sender: str = "slaengine@localhost"
+    director: tuple[str, ...] = ()
+    webhook_url: str = ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable; paths are resolved against the config file's folder."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    contracts_dir: Path = Path("contracts")
+    reports_dir: Path = Path("reports")
+    feeds: tuple[FeedSource, ...] = ()
+    schedule: Schedule = field(default_factory=Schedule)
+    delivery: Delivery = field(default_factory=Delivery)
+    source: Path | None = None
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Read SLAENGINE_CONFIG (default ./config.toml if present) and apply SLAENGINE_* overrides.
+
+    Raises ConfigError when the file exists but cannot be read or has wrongly typed values.
+    """
+    env = dict(os.environ) if environ is None else environ
+    explicit = env.get("SLAENGINE_CONFIG")
+    path = Path(explicit) if explicit else Path("config.toml")
+    raw: dict[str, Any] = {}
+    if path.exists():
+        raw = _read_toml(path)
+    elif explicit:
+        raise ConfigError(f"{path}: configuration file not found (SLAENGINE_CONFIG)")
+    base = path.parent if path.exists() else Path(".")
+    settings = _settings_from(raw, base, path if path.exists() else None)
+    return _apply_environment(settings, env)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+
+
+def _section(raw: dict[str, Any], name: str) -> dict[str, Any]:
+    value = raw.get(name, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"config: [{name}] must be a table, found {type(value).__name__}")
+    return value
+
+
+def _settings_from(raw: dict[str, Any], base: Path, source: Path | None) -> Settings:
+    database = _section(raw, "database")
+    paths = _section(raw, "paths")
+    feeds_raw = raw.get("feeds", [])
+    if not isinstance(feeds_raw, list):
+        raise ConfigError("config: [[feeds]] must be an array of tables")
+    try:
+        feeds = tuple(FeedSource(**entry) for entry in feeds_raw)
+        schedule = Schedule(**_section(raw, "schedule"))
+        delivery_raw = dict(_section(raw, "delivery"))
+        delivery_raw["director"] = tuple(delivery_raw.get("director", ()))
+        delivery = Delivery(**delivery_raw)
+    except TypeError as error:
+        raise ConfigError(f"config: {error}") from None
+    return Settings(
+        database_url=_resolve_sqlite(str(database.get("url", DEFAULT_DATABASE_URL)), base),
+        contracts_dir=base / str(paths.get("contracts", "contracts")),
+        reports_dir=base / str(paths.get("reports", "reports")),
+        feeds=feeds,
+        schedule=schedule,
+        delivery=delivery,
+        source=source,
+    )
+
+
+def _resolve_sqlite(url: str, base: Path) -> str:
+    """Make a relative SQLite path relative to the config file, not to the working folder."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and url != "sqlite://":
+        rest = url[len(prefix) :]
+        if rest and rest != ":memory:":
+            return prefix + str(base / rest)
+    return url
+
+
+def _apply_environment(settings: Settings, env: dict[str, str]) -> Settings:
+    from dataclasses import replace
+
+    if url := env.get("SLAENGINE_DATABASE_URL"):
+        settings = replace(settings, database_url=url)
+    if contracts := env.get("SLAENGINE_CONTRACTS_DIR"):
+        settings = replace(settings, contracts_dir=Path(contracts))
+    if reports := env.get("SLAENGINE_REPORTS_DIR"):
+        settings = replace(settings, reports_dir=Path(reports))
+    return settings
