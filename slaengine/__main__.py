@@ -1,0 +1,5 @@
+"""`python -m slaengine` runs the command line."""
+
+from slaengine.cli import main
+
+main()
