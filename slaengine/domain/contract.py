@@ -60,9 +60,7 @@ def parse_day_key(key: str) -> tuple[int, ...]:
     """`mon` -> (0,), `mon-fri` -> (0..4), `sat-mon` -> (5, 6, 0). Raises ValueError."""
     parts = key.strip().lower().split("-")
     if len(parts) not in (1, 2) or any(part not in DAY_NAMES for part in parts):
-        raise ValueError(
-            f"expected a day (mon..sun) or a range such as mon-fri, found {key!r}"
-        )
+        raise ValueError(f"expected a day (mon..sun) or a range such as mon-fri, found {key!r}")
     first = DAY_NAMES.index(parts[0])
     last = DAY_NAMES.index(parts[-1])
     span = (last - first) % 7
@@ -81,9 +79,10 @@ def parse_interval(text: str) -> tuple[int, int]:
     if end == start:
         raise ValueError(f"interval {text!r} is empty: its end must come after its start")
     if end < start:
+        first, second = (part.strip() for part in text.split("-"))
         raise ValueError(
             f"interval {text!r} ends before it starts: intervals never cross midnight,"
-            f" split it into {text.split('-')[0].strip()}-24:00 and 00:00-{text.split('-')[1].strip()}"
+            f" split it into {first}-24:00 and 00:00-{second}"
         )
     return start, end
 
@@ -106,7 +105,9 @@ def _check_timezone(name: str) -> str:
 
         close = difflib.get_close_matches(name, sorted(available_timezones()), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise ValueError(f"expected an IANA time zone such as Europe/Paris, found {name!r}{hint}")
+        raise ValueError(
+            f"expected an IANA time zone such as Europe/Paris, found {name!r}{hint}"
+        ) from None
     return name
 
 

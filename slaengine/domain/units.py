@@ -29,7 +29,7 @@ def _plain_str_schema(
     from_str = core_schema.no_info_plain_validator_function(parse)
     return core_schema.json_or_python_schema(
         json_schema=from_str,
-        python_schema=core_schema.union_schema([core_schema.is_instance_schema(cls), from_str]),
+        python_schema=from_str,  # parse() passes instances through
         serialization=core_schema.plain_serializer_function_ser_schema(str),
     )
 
@@ -129,14 +129,18 @@ class Target:
         """Parse a target; raises ValueError saying what was expected."""
         if isinstance(value, Target):
             return value
-        text = str(value) if isinstance(value, int | Decimal) and not isinstance(value, bool) else value
+        text = (
+            str(value)
+            if isinstance(value, int | Decimal) and not isinstance(value, bool)
+            else value
+        )
         if not isinstance(text, str):
             raise ValueError(f"expected a target such as '>= 80%', found {value!r}")
         match = re.match(r"^\s*(>=|<=|>|<)\s*(-?\d+(?:\.\d+)?)\s*(%|s)?\s*$", text)
         if not match:
             raise ValueError(
                 f"expected a target such as '>= 80%', '<= 30s' or '>= 30', found {value!r}"
-                " (quote it in YAML: target: \">= 80%\")"
+                ' (quote it in YAML: target: ">= 80%")'
             )
         operator, number, suffix = match.group(1), Decimal(match.group(2)), match.group(3)
         if suffix == "%":

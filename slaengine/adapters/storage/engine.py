@@ -49,8 +49,10 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
 def create_schema(engine: Engine) -> None:
     """Create every table that does not exist yet (idempotent); raises StorageError."""
     from slaengine.adapters.storage import tables  # noqa: F401  (registers the tables)
+    from slaengine.adapters.storage.migrations import migrate
 
     try:
         SQLModel.metadata.create_all(engine)
+        migrate(engine)
     except OperationalError as error:
         raise StorageError(f"cannot reach the database: {error.orig}") from None

@@ -1,3 +1,5 @@
 """Imports every table module so that SQLModel.metadata knows the whole schema."""
 
 from __future__ import annotations
+from slaengine.adapters.storage import evaluation_tables  # noqa: F401
+from slaengine.adapters.storage import contract_tables  # noqa: F401

@@ -1,0 +1,222 @@
+"""Use cases on contracts: check files, load them into storage, find the version in force."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Literal
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from slaengine.adapters.contract_yaml import (
+    SpecFile,
+    discover,
+    format_problem,
+    load_spec_file,
+    parse_document,
+)
+from slaengine.adapters.storage.contract_tables import ContractVersionRow
+from slaengine.domain.contract import BenchmarkSpec, Contract
+from slaengine.domain.contract_rules import find_version_conflicts, ranges_overlap
+from slaengine.errors import ContractConflict, ContractInvalid, ContractNotFound
+
+
+@dataclass(frozen=True)
+class StoredContract:
+    """A contract version as stored: the spec, its file's sha256, path and text."""
+
+    contract: Contract
+    file_hash: str
+    source_path: str
+    raw_text: str
+    loaded_at: datetime
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What `contract check` found: valid files and every problem as FILE:LINE:COL."""
+
+    files: list[Path]
+    contracts: list[SpecFile] = field(default_factory=list)
+    benchmarks: list[SpecFile] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True)
+class LoadOutcome:
+    contract_id: str
+    version: int
+    path: Path
+    status: Literal["stored", "unchanged"]
+
+
+def check_contracts(paths: Sequence[Path]) -> CheckReport:
+    """Validate files and folders; never raises for a contract problem (they are listed)."""
+    files = discover(paths)
+    report = CheckReport(files=files)
+    if not files:
+        report.problems.append(
+            f"{', '.join(str(p) for p in paths) or '.'}:1:1: no contract files (*.yaml) found"
+        )
+    for path in files:
+        try:
+            spec_file = load_spec_file(path)
+        except ContractInvalid as error:
+            report.problems.extend(error.problems)
+            continue
+        target = (
+            report.benchmarks if isinstance(spec_file.spec, BenchmarkSpec) else report.contracts
+        )
+        target.append(spec_file)
+    report.problems.extend(_version_conflicts(report.contracts))
+    return report
+
+
+def _version_conflicts(files: list[SpecFile]) -> list[str]:
+    labelled = [(str(f.path), f.spec) for f in files if isinstance(f.spec, Contract)]
+    by_label = {str(f.path): f for f in files}
+    problems: list[str] = []
+    for label, problem in find_version_conflicts(labelled):
+        document = parse_document(Path(label), by_label[label].text)
+        problems.append(format_problem(Path(label), document, problem)[2])
+    return problems
+
+
+def load_contracts(engine: Engine, paths: Sequence[Path]) -> list[LoadOutcome]:
+    """Validate every file, then store them all or nothing.
+
+    Raises ContractInvalid (problems in files), ContractConflict (same id and version with
+    other content, or effective dates overlapping a stored version).
+    """
+    report = check_contracts(paths)
+    if report.problems:
+        raise ContractInvalid(report.problems)
+    outcomes: list[LoadOutcome] = []
+    now = datetime.now(UTC)
+    with Session(engine) as session:
+        for spec_file in report.contracts:
+            outcomes.append(_store_one(session, spec_file, now))
+        session.commit()
+    return outcomes
+
+
+def _store_one(session: Session, spec_file: SpecFile, now: datetime) -> LoadOutcome:
+    contract = spec_file.spec
+    assert isinstance(contract, Contract)
+    rows = session.exec(
+        select(ContractVersionRow).where(ContractVersionRow.contract_id == contract.id)
+    ).all()
+    for row in rows:
+        if row.version == contract.version:
+            if row.file_hash == spec_file.sha256:
+                return LoadOutcome(contract.id, contract.version, spec_file.path, "unchanged")
+            raise ContractConflict(
+                f"{spec_file.path}: contract {contract.id} version {contract.version} is already"
+                f" stored from {row.source_path} with different content (sha256"
+                f" {row.file_hash[:12]}…); stored versions are never rewritten: give the"
+                " changed contract a new version number and effective dates"
+            )
+        stored = _to_contract(row)
+        if ranges_overlap(stored, contract):
+            raise ContractConflict(
+                f"{spec_file.path}: effective dates of {contract.id} version {contract.version}"
+                f" ({_range(contract)}) overlap stored version {row.version} ({_range(stored)}):"
+                " end one version before the next begins"
+            )
+    session.add(_to_row(spec_file, contract, now))
+    return LoadOutcome(contract.id, contract.version, spec_file.path, "stored")
+
+
+def _range(contract: Contract) -> str:
+    return f"{contract.effective.start} to {contract.effective.end or 'open end'}"
+
+
+def _to_row(spec_file: SpecFile, contract: Contract, now: datetime) -> ContractVersionRow:
+    return ContractVersionRow(
+        contract_id=contract.id,
+        version=contract.version,
+        provider_id=contract.provider.id,
+        activity=contract.activity,
+        sourcing=contract.provider.sourcing,
+        effective_from=contract.effective.start,
+        effective_to=contract.effective.end,
+        file_hash=spec_file.sha256,
+        source_path=str(spec_file.path),
+        raw_text=spec_file.text,
+        spec_json=json.dumps(contract.to_document(), sort_keys=True),
+        loaded_at=now,
+    )
+
+
+def _to_contract(row: ContractVersionRow) -> Contract:
+    return Contract.model_validate(json.loads(row.spec_json))
+
+
+def _to_stored(row: ContractVersionRow) -> StoredContract:
+    loaded_at = row.loaded_at if row.loaded_at.tzinfo else row.loaded_at.replace(tzinfo=UTC)
+    return StoredContract(
+        contract=_to_contract(row),
+        file_hash=row.file_hash,
+        source_path=row.source_path,
+        raw_text=row.raw_text,
+        loaded_at=loaded_at,
+    )
+
+
+def list_contracts(engine: Engine) -> list[StoredContract]:
+    """Every stored version, sorted by contract id then version."""
+    with Session(engine) as session:
+        rows = session.exec(
+            select(ContractVersionRow).order_by(
+                col(ContractVersionRow.contract_id), col(ContractVersionRow.version)
+            )
+        ).all()
+        return [_to_stored(row) for row in rows]
+
+
+def contract_versions(engine: Engine, contract_id: str) -> list[StoredContract]:
+    """The stored versions of one contract (possibly none), oldest first."""
+    return [s for s in list_contracts(engine) if s.contract.id == contract_id]
+
+
+def latest_contract(engine: Engine, contract_id: str) -> StoredContract:
+    """The highest stored version; raises ContractNotFound naming the known contracts."""
+    versions = contract_versions(engine, contract_id)
+    if not versions:
+        raise ContractNotFound(_not_found(engine, contract_id))
+    return versions[-1]
+
+
+def _not_found(engine: Engine, contract_id: str) -> str:
+    known = sorted({s.contract.id for s in list_contracts(engine)})
+    listing = ", ".join(known) if known else "none (load some with `slaengine contract load`)"
+    return f"no contract {contract_id!r} is stored; stored contracts: {listing}"
+
+
+def contract_in_force(engine: Engine, contract_id: str, day: date) -> StoredContract:
+    """The version whose effective range covers `day` (a local date of the contract)."""
+    versions = contract_versions(engine, contract_id)
+    if not versions:
+        raise ContractNotFound(_not_found(engine, contract_id))
+    for stored in versions:
+        if stored.contract.effective.covers(day):
+            return stored
+    ranges = "; ".join(f"version {s.contract.version}: {_range(s.contract)}" for s in versions)
+    raise ContractNotFound(f"no version of {contract_id} is in force on {day} ({ranges})")
+
+
+def contracts_for_activity(engine: Engine, activity: str, day: date) -> list[StoredContract]:
+    """The versions in force on `day` of every contract serving `activity`."""
+    return [
+        stored
+        for stored in list_contracts(engine)
+        if stored.contract.activity == activity and stored.contract.effective.covers(day)
+    ]
