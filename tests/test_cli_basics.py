@@ -66,7 +66,9 @@ def test_a_bad_database_url_is_one_line_and_exit_1_without_traceback(tmp_path: o
     )
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
-    assert result.stderr.startswith("error: database URL 'not a url at all' is not a SQLAlchemy URL")
+    assert result.stderr.startswith(
+        "error: database URL 'not a url at all' is not a SQLAlchemy URL"
+    )
 
 
 def _base_env() -> dict[str, str]:

@@ -50,7 +50,9 @@ def test_environment_variables_override_the_file(tmp_path: Path) -> None:
     assert settings.reports_dir == Path("/srv/reports")
 
 
-def test_without_any_config_the_defaults_apply(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_any_config_the_defaults_apply(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     settings = load_settings({})
     assert settings.database_url == DEFAULT_DATABASE_URL
