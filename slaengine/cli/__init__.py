@@ -28,6 +28,7 @@ class _Cli(click.Group):
 def main(ctx: click.Context) -> None:
     """slaengine: SLA compliance for outsourced and in-house customer support."""
     ctx.obj = AppContext()
+    ctx.call_on_close(ctx.obj.close)
 
 
 def _register() -> None:

@@ -23,3 +23,8 @@ class AppContext:
         engine = make_engine(self.settings.database_url)
         create_schema(engine)
         return engine
+
+    def close(self) -> None:
+        """Dispose of the engine if a command opened one (no connection outlives a command)."""
+        if "engine" in self.__dict__:
+            self.__dict__.pop("engine").dispose()
