@@ -56,6 +56,7 @@ class ObjectiveResult:
     provider_reported_value: float | None = None
     at_risk: bool = False
     at_risk_reason: str | None = None
+    provider_differs: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,349 @@
+"""Use case: evaluate a contract over a month from stored feeds, store it, print it as SPEC JSON.
+
+Wiring only: the contract version IN FORCE for the period (never the latest), the contacts
+(or, failing those, the intervals) arriving in the month, forecasts for the volume band, the
+costs of the month, and the stored evaluations of earlier months (earn-back, chronic
+failure). Month to date, only contacts and intervals arriving before as_of count. Where
+intervals exist beside contacts, they give the provider-reported figures.
+
+JSON (`evaluation_to_json`): SPEC section 4's keys plus extra ones. Fractions 0..1 and nps
+are rounded to 4 decimals, seconds to 2 decimals, money is a decimal string (cents);
+numerators and denominators are exact (integer counts, seconds as numbers, money as strings).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import polars as pl
+from sqlalchemy.engine import Engine
+
+from slaengine.domain.contract import REAL_TIME_CHANNELS, Contract, Objective
+from slaengine.domain.credits import shift_period
+from slaengine.domain.early_warning import FRACTION_KPIS
+from slaengine.domain.evaluation import evaluate
+from slaengine.domain.exclusions import volume_band_days
+from slaengine.domain.kpis import Counts, kpi_figures, sum_counts
+from slaengine.domain.periods import Period
+from slaengine.domain.results import Evaluation, ExcludedDay, ObjectiveResult, WindowResult
+from slaengine.errors import ContractNotFound, EvaluationError
+
+
+@dataclass
+class _Inputs:
+    """What the domain evaluation needs, gathered from storage."""
+
+    daily: dict[str, dict[date, Counts]] = field(default_factory=dict)
+    undetermined: dict[str, str] = field(default_factory=dict)
+    provider_reported: dict[str, float | None] = field(default_factory=dict)
+    costs: dict[str, Decimal] = field(default_factory=dict)
+    excluded_days: tuple[ExcludedDay, ...] = ()
+    hashes: tuple[str, ...] = ()
+    notes: list[str] = field(default_factory=list)
+
+
+def contract_for_period(engine: Engine, contract_id: str, period: str) -> Any:
+    """The StoredContract in force on the first day of the period (else its last day)."""
+    from slaengine.services.contracts import contract_in_force
+
+    first = _first_day(period)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    try:
+        return contract_in_force(engine, contract_id, first)
+    except ContractNotFound:
+        return contract_in_force(engine, contract_id, last)
+
+
+def _first_day(period: str) -> date:
+    try:
+        return datetime.strptime(period, "%Y-%m").date()
+    except ValueError:
+        raise EvaluationError(
+            f"expected a period as YYYY-MM, such as 2026-10, found {period!r}"
+        ) from None
+
+
+def evaluate_period(
+    engine: Engine, contract_id: str, period: str, *, as_of: datetime, store: bool = True
+) -> Evaluation:
+    """Evaluate every objective of the contract version in force over `period` as of `as_of`.
+
+    Stores the run (unless `store` is False; nothing new when inputs and result are
+    unchanged). Raises EvaluationError (bad period, as_of naive or before the period) and
+    ContractNotFound (no version in force).
+    """
+    if as_of.tzinfo is None:
+        raise EvaluationError(f"as_of {as_of.isoformat()} has no UTC offset")
+    _first_day(period)
+    stored = contract_for_period(engine, contract_id, period)
+    contract: Contract = stored.contract
+    month = Period.of(period, contract)
+    inputs = _gather(engine, contract, month, as_of)
+    history = _history(engine, contract, period)
+    version_note = (
+        f"contract {contract.id} version {contract.version} (in force from"
+        f" {contract.effective.start.isoformat()}, file sha256 {stored.file_hash[:12]})"
+    )
+    evaluation = evaluate(
+        contract,
+        period,
+        inputs.daily,
+        as_of=as_of,
+        excluded_days=inputs.excluded_days,
+        undetermined=inputs.undetermined,
+        costs=inputs.costs,
+        history=history,
+        provider_reported=inputs.provider_reported,
+        input_hashes=inputs.hashes,
+        notes=(version_note, *inputs.notes),
+    )
+    if not store:
+        return evaluation
+    from slaengine.adapters.storage.evaluation_repo import store_evaluation
+
+    fingerprint = _fingerprint(stored.file_hash, contract, period, inputs.hashes)
+    return store_evaluation(engine, evaluation, fingerprint, now=datetime.now(UTC))
+
+
+def _fingerprint(file_hash: str, contract: Contract, period: str, hashes: tuple[str, ...]) -> str:
+    text = json.dumps([file_hash, contract.id, contract.version, period, sorted(hashes)])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _history(engine: Engine, contract: Contract, period: str) -> list[Evaluation]:
+    from slaengine.adapters.storage.evaluation_repo import evaluation_history
+
+    months = max(
+        contract.credits.earn_back.months if contract.credits and contract.credits.earn_back else 0,
+        contract.chronic_failure.within_months if contract.chronic_failure else 0,
+    )
+    if months == 0:
+        return []
+    return evaluation_history(engine, contract.id, shift_period(period, -1), months)
+
+
+def _gather(engine: Engine, contract: Contract, month: Period, as_of: datetime) -> _Inputs:
+    from slaengine.adapters.storage import feed_repo
+
+    # month to date: only what had arrived at as_of (stored data may run past it)
+    until = min(month.stop, as_of.astimezone(UTC))
+    contacts = feed_repo.contacts_frame(engine, contract.id, month.start, until)
+    intervals = feed_repo.intervals_frame(engine, contract.id, month.start, until)
+    local_start, local_stop = month.start.astimezone(month.zone), month.stop.astimezone(month.zone)
+    files = feed_repo.feed_files_for_period(engine, contract.id, local_start, local_stop)
+    inputs = _Inputs(hashes=tuple(sorted({record.sha256 for record in files})))
+    forecasts = feed_repo.forecasts(engine, contract.id, month.first, month.end - timedelta(days=1))
+    inputs.excluded_days = volume_band_days(
+        contract,
+        _contacts_per_day(contacts, intervals, contract),
+        {(item.day, item.channel): int(item.contacts) for item in forecasts},
+    )
+    _tally(contract, contacts, intervals, as_of, inputs)
+    _costs(contract, feed_repo.costs(engine, contract.id, month.name), inputs)
+    return inputs
+
+
+def _contacts_per_day(
+    contacts: pl.DataFrame, intervals: pl.DataFrame, contract: Contract
+) -> dict[tuple[date, str], int]:
+    """Contacts per (local day, real-time channel), from contacts or else intervals."""
+    zone = contract.zone.key
+    if contacts.height:
+        days = contacts.select(
+            pl.col("arrived_at").dt.convert_time_zone(zone).dt.date().alias("day"), "channel"
+        )
+        grouped = days.group_by("day", "channel").len()
+        return {
+            (row[0], row[1]): int(row[2])
+            for row in grouped.iter_rows()
+            if row[1] in REAL_TIME_CHANNELS
+        }
+    found: Counter[tuple[date, str]] = Counter()
+    for row in intervals.iter_rows(named=True):
+        day = row["interval_start"].astimezone(contract.zone).date()
+        found[(day, row["channel"])] += int(row["offered"])
+    return dict(found)
+
+
+def _tally(
+    contract: Contract,
+    contacts: pl.DataFrame,
+    intervals: pl.DataFrame,
+    as_of: datetime,
+    inputs: _Inputs,
+) -> None:
+    from slaengine.adapters.interval_tally import tally_intervals
+    from slaengine.adapters.tally import benchmark_calendars, tally_objective
+
+    zone = contract.zone
+    try:
+        calendars = benchmark_calendars(contract.calendars, zone)
+    except ValueError as error:  # unknown holidays country: contract rules should have said
+        raise EvaluationError(f"contract {contract.id}: {error}") from None
+    events = contract.exclusions.events if contract.exclusions else ()
+    if not contacts.height and not intervals.height:
+        inputs.notes.append("no contacts or intervals stored for the period")
+    for objective in contract.objectives:
+        options: dict[str, Any] = {"events": events, "excluded_days": inputs.excluded_days}
+        if contacts.height or not intervals.height:
+            inputs.daily[objective.id] = tally_objective(
+                contacts, objective, zone, calendars, as_of=as_of, **options
+            )
+        if intervals.height:
+            daily, problem = tally_intervals(intervals, objective, zone, calendars, **options)
+            if not contacts.height:
+                inputs.daily[objective.id] = daily
+                if problem:
+                    inputs.undetermined[objective.id] = problem
+            elif problem is None and objective.kpi != "cost_per_contact":
+                value = _month_value(objective, daily)
+                inputs.provider_reported[objective.id] = value
+
+
+def _month_value(objective: Objective, daily: dict[date, Counts]) -> float | None:
+    value = kpi_figures(objective, sum_counts(daily.values()))[0]
+    return None if value is None else float(value)
+
+
+def _costs(contract: Contract, rows: list[Any], inputs: _Inputs) -> None:
+    """Per cost_per_contact objective: costs of its channels (or `all`) in the contract currency."""
+    for objective in contract.objectives:
+        if objective.kpi != "cost_per_contact":
+            continue
+        mine = [row for row in rows if row.channel == "all" or row.channel in objective.channels]
+        others = sorted({row.currency for row in mine if row.currency != contract.currency})
+        if others:
+            inputs.undetermined[objective.id] = (
+                f"costs in {', '.join(others)}, the contract is paid in {contract.currency}"
+            )
+        elif mine:
+            inputs.costs[objective.id] = sum((Decimal(row.amount) for row in mine), Decimal("0"))
+
+
+# ------------------------------------------------------------------ JSON
+
+CENT = Decimal("0.01")
+
+
+def _money(amount: Decimal) -> str:
+    return str(amount.quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def _value(kpi: str, value: float | None) -> float | str | None:
+    if value is None:
+        return None
+    if kpi == "cost_per_contact":
+        return _money(Decimal(str(value)))
+    if kpi in FRACTION_KPIS or kpi == "nps":
+        return round(value, 4)
+    return round(value, 2)
+
+
+def _exact(kpi: str, number: int | Decimal | None) -> int | float | str | None:
+    if isinstance(number, Decimal):
+        if kpi == "cost_per_contact":
+            return _money(number)
+        return int(number) if number == number.to_integral_value() else float(number)
+    return number
+
+
+def _target(result: ObjectiveResult) -> int | float | str | None:
+    if result.target_value is None:
+        return None
+    if result.kpi == "cost_per_contact":
+        return _money(Decimal(str(result.target_value)))
+    return int(result.target_value) if result.target_value.is_integer() else result.target_value
+
+
+def _window_json(kpi: str, window: WindowResult) -> dict[str, Any]:
+    return {
+        "start": window.start.isoformat(),
+        "end": window.end.isoformat(),
+        "status": window.status,
+        "value": _value(kpi, window.value),
+        "numerator": _exact(kpi, window.numerator),
+        "denominator": _exact(kpi, window.denominator),
+        "volume": window.volume,
+        "reason": window.reason,
+    }
+
+
+def _objective_json(result: ObjectiveResult) -> dict[str, Any]:
+    kpi = result.kpi
+    return {
+        "id": result.objective_id,
+        "kpi": kpi,
+        "status": result.status,
+        "value": _value(kpi, result.value),
+        "target": _target(result),
+        "numerator": _exact(kpi, result.numerator),
+        "denominator": _exact(kpi, result.denominator),
+        "windows": [_window_json(kpi, window) for window in result.windows],
+        "credit": _money(result.credit),
+        "level": result.level,
+        "channels": list(result.channels),
+        "target_text": result.target,
+        "volume": result.volume,
+        "reason": result.reason,
+        "windows_breached": result.windows_breached,
+        "allowed_misses": result.allowed_misses,
+        "excluded_contacts": result.excluded_contacts,
+        "pending_contacts": result.pending_contacts,
+        "earned_back": _money(result.earned_back),
+        "at_risk": result.at_risk,
+        "at_risk_reason": result.at_risk_reason,
+        "provider_reported_value": _value(kpi, result.provider_reported_value),
+        "provider_differs": result.provider_differs,
+    }
+
+
+def evaluation_to_json(evaluation: Evaluation) -> dict[str, Any]:
+    """SPEC section 4's `evaluate --json` object, plus extra keys (module docstring)."""
+    credits = evaluation.credits
+    return {
+        "contract": evaluation.contract_id,
+        "contract_version": evaluation.contract_version,
+        "period": evaluation.period,
+        "objectives": [_objective_json(result) for result in evaluation.objectives],
+        "credits": {
+            "currency": credits.currency,
+            "at_risk": _money(credits.at_risk),
+            "total": _money(credits.total),
+            "uncapped": _money(credits.uncapped),
+            "capped": credits.capped,
+            "earned_back": _money(credits.earned_back),
+            "net": _money(credits.net),
+        },
+        "provider": evaluation.provider_id,
+        "as_of": evaluation.as_of.isoformat(),
+        "month_to_date": evaluation.month_to_date,
+        "restated": evaluation.restated,
+        "at_risk": [result.objective_id for result in evaluation.objectives if result.at_risk],
+        "excluded_days": [
+            {
+                "day": day.day.isoformat(),
+                "channel": day.channel,
+                "contacts": day.contacts,
+                "forecast": day.forecast,
+                "reason": day.reason,
+            }
+            for day in evaluation.excluded_days
+        ],
+        "chronic_failures": [
+            {
+                "objective": flag.objective_id,
+                "breached_periods": list(flag.breached_periods),
+                "breaches": flag.breaches,
+                "within_months": flag.within_months,
+            }
+            for flag in evaluation.chronic_failures
+        ],
+        "input_hashes": list(evaluation.input_hashes),
+        "notes": list(evaluation.notes),
+    }
