@@ -26,8 +26,22 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from slaengine.domain.contract import BenchmarkSpec, Contract
-from slaengine.domain.contract_rules import Problem, find_benchmark_problems, find_problems
+from slaengine.domain.contract import (
+    BenchmarkSpec,
+    Calendar,
+    Contract,
+    Credits,
+    Effective,
+    Exclusions,
+    Objective,
+)
+from slaengine.domain.contract_rules import (
+    ContractParts,
+    Problem,
+    find_benchmark_problems,
+    find_part_problems,
+    find_problems,
+)
 from slaengine.errors import ContractInvalid
 
 Path_ = tuple[str | int, ...]
@@ -118,7 +132,11 @@ def parse_contract_text(text: str, label: str = "<text>") -> Contract:
 
 
 def discover(paths: Iterable[Path]) -> list[Path]:
-    """Files named, and *.yaml / *.yml below folders (sorted); missing paths are kept."""
+    """Files named, and *.yaml / *.yml below folders (sorted); missing paths are kept.
+
+    A file with `kind: Benchmark` among them is a benchmark specification (see
+    `load_spec_file`), not a contract.
+    """
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -127,7 +145,13 @@ def discover(paths: Iterable[Path]) -> list[Path]:
             )
         else:
             found.append(path)
-    return found
+    seen: set[Path] = set()
+    unique = []
+    for path in found:  # a file named twice (itself and through its folder) is read once
+        if path.resolve() not in seen:
+            seen.add(path.resolve())
+            unique.append(path)
+    return unique
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -168,9 +192,11 @@ def _parse(path: Path, text: str) -> CommentedMap:
     if document is None:
         raise ContractInvalid([f"{path}:1:1: the file is empty: expected a contract mapping"])
     if not isinstance(document, CommentedMap):
-        found = type(document).__name__
         raise ContractInvalid(
-            [f"{path}:1:1: expected a mapping of keys (apiVersion, kind, id...), found a {found}"]
+            [
+                f"{path}:1:1: expected a mapping of keys (apiVersion, kind, id...),"
+                f" found {_shown(document)}"
+            ]
         )
     return document
 
@@ -182,16 +208,57 @@ def _validate(
         spec = model.model_validate(document)
     except ValidationError as error:
         items = _without_consequences(error.errors())
-        problems = _dedupe(_format_error(path, document, model, item) for item in items)
-        raise ContractInvalid(problems) from None
+        typed = _first_per_position(_format_error(path, document, model, item) for item in items)
+        rules = [
+            format_problem(path, document, problem)
+            for problem in find_part_problems(_valid_parts(document, model))
+        ]
+        raise ContractInvalid(_in_order(typed + rules)) from None
     rule_problems = (
         find_problems(spec) if isinstance(spec, Contract) else find_benchmark_problems(spec)
     )
     if rule_problems:
         raise ContractInvalid(
-            _dedupe(format_problem(path, document, problem) for problem in rule_problems)
+            _in_order(format_problem(path, document, problem) for problem in rule_problems)
         )
     return spec
+
+
+def _valid_parts(
+    document: CommentedMap, model: type[Contract] | type[BenchmarkSpec]
+) -> ContractParts:
+    """The parts of a file with type errors that are valid on their own, for the rules."""
+    raw_objectives = document.get("objectives")
+    items = list(raw_objectives) if isinstance(raw_objectives, CommentedSeq) else []
+    objectives = [(i, _valid(Objective, item)) for i, item in enumerate(items)]
+    raw_calendars = document.get("calendars")
+    names = list(raw_calendars) if isinstance(raw_calendars, CommentedMap) else []
+    calendars = {str(name): _valid(Calendar, raw_calendars[name]) for name in names}
+    contract = model is Contract
+    return ContractParts(
+        objectives=tuple((i, o) for i, o in objectives if o is not None),
+        objective_ids=tuple(
+            str(item["id"]) for item in items if isinstance(item, CommentedMap) and "id" in item
+        ),
+        calendars={name: c for name, c in calendars.items() if c is not None},
+        calendar_names=tuple(str(name) for name in names),
+        effective=_valid(Effective, document.get("effective")) if contract else None,
+        credits=_valid(Credits, document.get("credits")) if contract else None,
+        exclusions=_valid(Exclusions, document.get("exclusions")) if contract else None,
+        targets_required=contract,
+    )
+
+
+PartT = TypeVar("PartT", bound=BaseModel)
+
+
+def _valid(part: type[PartT], raw: object) -> PartT | None:
+    if raw is None:
+        return None
+    try:
+        return part.model_validate(raw)
+    except ValidationError:
+        return None
 
 
 def _without_consequences(errors: list[ErrorDetails]) -> list[ErrorDetails]:
@@ -210,11 +277,18 @@ def _without_consequences(errors: list[ErrorDetails]) -> list[ErrorDetails]:
     ]
 
 
-def _dedupe(problems: Iterable[tuple[int, int, str]]) -> list[str]:
+def _first_per_position(problems: Iterable[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """One type error per node: the alternatives of a union all fail at the same place."""
     seen: dict[tuple[int, int], str] = {}
     for line, column, text in problems:
         seen.setdefault((line, column), text)
-    return [text for _, text in sorted(seen.items())]
+    return [(line, column, text) for (line, column), text in seen.items()]
+
+
+def _in_order(problems: Iterable[tuple[int, int, str]]) -> list[str]:
+    """In line and column order; a message repeated at one position is shown once."""
+    unique = {(line, column, text) for line, column, text in problems}
+    return [text for _, _, text in sorted(unique)]
 
 
 def format_problem(path: Path, document: CommentedMap, problem: Problem) -> tuple[int, int, str]:
@@ -263,7 +337,7 @@ def _format_error(
         if owner:
             message += f" in {_describe(owner)}"
     else:
-        line, column = locate(document, loc, at_key=kind == "value_error" and _is_key_error(error))
+        line, column = locate(document, loc, at_key=_is_key_error(error))
         message = _value_message(error)
     return line, column, f"{path}:{line}:{column}: {message}"
 
@@ -297,24 +371,66 @@ def _describe(owner: Sequence[str | int]) -> str:
     return ".".join(f"[{part}]" if isinstance(part, int) else str(part) for part in owner)
 
 
+_PATTERNS = {
+    r"^[a-z0-9-]+$": "an identifier of lowercase letters, digits and '-' (e.g. opening-hours)",
+    r"^[A-Z]{3}$": "a three-letter currency code such as EUR",
+    r"^[A-Z]{2}$": "a two-letter country code such as FR",
+}
+_TYPES = {
+    "tuple_type": "expected a list",
+    "list_type": "expected a list",
+    "dict_type": "expected a mapping of keys and values",
+    "model_type": "expected a mapping of keys and values",
+    "model_attributes_type": "expected a mapping of keys and values",
+    "int_type": "expected a whole number",
+    "int_parsing": "expected a whole number",
+    "int_from_float": "expected a whole number",
+    "string_type": "expected text",
+    "decimal_parsing": "expected a decimal number such as 120000.00",
+    "decimal_type": "expected a decimal number such as 120000.00",
+    "date_type": "expected a date such as 2026-01-01",
+    "date_from_datetime_parsing": "expected a date such as 2026-01-01",
+    "datetime_type": "expected a date and time with offset such as 2026-03-04T10:00:00+01:00",
+    "datetime_from_date_parsing": (
+        "expected a date and time with offset such as 2026-03-04T10:00:00+01:00"
+    ),
+    "timezone_aware": "expected a date and time with a UTC offset (e.g. +01:00)",
+}
+
+
 def _value_message(error: ErrorDetails) -> str:
     found = error.get("input")
     message = error["msg"]
-    if error["type"] == "value_error":
+    kind = error["type"]
+    if kind == "value_error":
         return message.removeprefix("Value error, ")
-    if error["type"] == "literal_error":
+    if kind == "literal_error":
         expected = str(error.get("ctx", {}).get("expected", ""))
         options = [option.strip(" '") for option in expected.replace(" or ", ", ").split(",")]
         hint = _did_you_mean(str(found), options) if isinstance(found, str) else ""
-        return f"expected {expected}, found {found!r}{hint}"
-    if error["type"] == "string_pattern_mismatch":
-        pattern = error.get("ctx", {}).get("pattern", "")
-        return f"expected text matching {pattern}, found {found!r}"
-    if isinstance(found, dict | list):
-        return (
-            f"{_lower_first(message)}, found a {'mapping' if isinstance(found, dict) else 'list'}"
-        )
-    return f"{_lower_first(message)}, found {found!r}"
+        return f"expected {expected}, found {_shown(found)}{hint}"
+    if kind == "string_pattern_mismatch":
+        pattern = str(error.get("ctx", {}).get("pattern", ""))
+        expected = _PATTERNS.get(pattern, f"text matching {pattern}")
+        return f"expected {expected}, found {_shown(found)}"
+    bounds = {"greater_than_equal": "at least", "less_than_equal": "at most"}
+    if kind in bounds:
+        limit = next(iter(error.get("ctx", {}).values()), "")
+        return f"expected a number {bounds[kind]} {limit}, found {_shown(found)}"
+    if kind in _TYPES:
+        return f"{_TYPES[kind]}, found {_shown(found)}"
+    return f"{_lower_first(message)}, found {_shown(found)}"
+
+
+def _shown(found: object) -> str:
+    """The offending value as the user wrote it (a mapping or a list is named, not printed)."""
+    if isinstance(found, dict):
+        return "a mapping"
+    if isinstance(found, list | tuple):
+        return "a list"
+    if isinstance(found, Decimal):
+        return str(found)
+    return repr(found)
 
 
 def _lower_first(text: str) -> str:

@@ -37,6 +37,10 @@ def check(paths: tuple[Path, ...]) -> None:
     if report.problems:
         click.echo(f"{len(report.problems)} problem(s) in {len(report.files)} file(s)", err=True)
         raise SystemExit(1)
+    click.echo(
+        f"{len(report.files)} file(s) checked: {len(report.contracts)} contract(s),"
+        f" {len(report.benchmarks)} benchmark(s), no problems"
+    )
 
 
 def contract_schema() -> dict[str, Any]:
@@ -122,6 +126,9 @@ def list_(app: AppContext, as_json: bool) -> None:
             f"{c.effective.start} → {c.effective.end or '…'}",
             s.file_hash[:12],
         )
-    Console().print(table)
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=200)  # piped or captured: no squeezed, wrapped columns
+    console.print(table)
     if not stored:
         click.echo("no contracts stored: run `slaengine contract load`", err=True)

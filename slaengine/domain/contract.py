@@ -22,6 +22,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    WithJsonSchema,
 )
 
 from slaengine.domain.units import Duration, Percent, Target
@@ -111,8 +112,23 @@ def _check_timezone(name: str) -> str:
     return name
 
 
-DayKey = Annotated[str, AfterValidator(_check_day_key)]
-IntervalText = Annotated[str, AfterValidator(_check_interval)]
+_DAY = "(mon|tue|wed|thu|fri|sat|sun)"
+DayKey = Annotated[
+    str,
+    AfterValidator(_check_day_key),
+    WithJsonSchema({"type": "string", "pattern": f"^{_DAY}(-{_DAY})?$"}),
+]
+IntervalText = Annotated[
+    str,
+    AfterValidator(_check_interval),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\s*([01]\d|2[0-3]):[0-5]\d\s*-\s*([01]\d|2[0-4]):[0-5]\d\s*$",
+            "examples": ["08:00-22:00"],
+        }
+    ),
+]
 TimeZoneName = Annotated[str, AfterValidator(_check_timezone)]
 Money = Annotated[Decimal, Field(ge=0, decimal_places=2, max_digits=15)]
 

@@ -19,6 +19,9 @@ from slaengine.domain.contract import (
     BenchmarkSpec,
     Calendar,
     Contract,
+    Credits,
+    Effective,
+    Exclusions,
     Objective,
     parse_day_key,
     parse_interval,
@@ -53,31 +56,69 @@ class Problem:
     at_key: bool = False
 
 
+@dataclass(frozen=True)
+class ContractParts:
+    """The parts of a specification that the rules look at.
+
+    From a valid contract, every part; from a file with type errors, the parts that are
+    valid on their own (objectives keep their index in the file), so that the rules still
+    report their problems together with the type errors. `calendar_names` and
+    `objective_ids` list every name written, valid or not, so that a reference to an
+    invalid calendar is not reported as undefined.
+    """
+
+    objectives: tuple[tuple[int, Objective], ...]
+    objective_ids: tuple[str, ...]
+    calendars: dict[str, Calendar]
+    calendar_names: tuple[str, ...]
+    effective: Effective | None = None
+    credits: Credits | None = None
+    exclusions: Exclusions | None = None
+    targets_required: bool = True
+
+
+def parts_of(spec: Contract | BenchmarkSpec) -> ContractParts:
+    """Every part of a valid contract or benchmark specification."""
+    contract = spec if isinstance(spec, Contract) else None
+    return ContractParts(
+        objectives=tuple(enumerate(spec.objectives)),
+        objective_ids=tuple(objective.id for objective in spec.objectives),
+        calendars=spec.calendars,
+        calendar_names=tuple(spec.calendars),
+        effective=contract.effective if contract else None,
+        credits=contract.credits if contract else None,
+        exclusions=contract.exclusions if contract else None,
+        targets_required=contract is not None,
+    )
+
+
 def find_problems(contract: Contract) -> list[Problem]:
     """Every cross-field problem of a contract, in document order of the checks."""
-    problems: list[Problem] = []
-    problems += _effective(contract)
-    problems += _calendars(contract.calendars)
-    problems += _objectives(contract.objectives, contract.calendars, targets_required=True)
-    problems += _credits(contract)
-    problems += _exclusions(contract)
-    return problems
+    return find_part_problems(parts_of(contract))
 
 
 def find_benchmark_problems(spec: BenchmarkSpec) -> list[Problem]:
     """Cross-field problems of a benchmark definition set (targets optional)."""
-    return _calendars(spec.calendars) + _objectives(
-        spec.objectives, spec.calendars, targets_required=False
-    )
+    return find_part_problems(parts_of(spec))
 
 
-def _effective(contract: Contract) -> list[Problem]:
-    end = contract.effective.end
-    if end is not None and end < contract.effective.start:
+def find_part_problems(parts: ContractParts) -> list[Problem]:
+    """The cross-field problems of whatever parts are valid."""
+    problems: list[Problem] = []
+    problems += _effective(parts.effective)
+    problems += _calendars(parts.calendars)
+    problems += _objectives(parts)
+    problems += _credits(parts.credits, parts.objective_ids)
+    problems += _exclusions(parts.exclusions)
+    return problems
+
+
+def _effective(effective: Effective | None) -> list[Problem]:
+    if effective is not None and effective.end is not None and effective.end < effective.start:
         return [
             Problem(
                 ("effective", "to"),
-                f"effective.to {end} is before effective.from {contract.effective.start}",
+                f"effective.to {effective.end} is before effective.from {effective.start}",
             )
         ]
     return []
@@ -126,25 +167,25 @@ def _first_per_path(problems: list[Problem]) -> list[Problem]:
     return list(unique.values())
 
 
-def _objectives(
-    objectives: Sequence[Objective], calendars: dict[str, Calendar], *, targets_required: bool
-) -> list[Problem]:
+def _objectives(parts: ContractParts) -> list[Problem]:
     problems: list[Problem] = []
     seen: set[str] = set()
-    for index, objective in enumerate(objectives):
+    for index, objective in parts.objectives:
         at = ("objectives", index)
         if objective.id in seen:
             problems.append(Problem((*at, "id"), f"objective id {objective.id!r} is used twice"))
         seen.add(objective.id)
         problems += [
             Problem((*at, *where), message)
-            for where, message in _objective_rules(objective, calendars, targets_required)
+            for where, message in _objective_rules(
+                objective, parts.calendar_names, parts.targets_required
+            )
         ]
     return problems
 
 
 def _objective_rules(
-    objective: Objective, calendars: dict[str, Calendar], targets_required: bool
+    objective: Objective, calendars: Sequence[str], targets_required: bool
 ) -> Iterator[tuple[tuple[str, ...], str]]:
     kpi = objective.kpi
     yield from _parameter_fit(objective)
@@ -158,7 +199,7 @@ def _objective_rules(
                 f" (defined: {known})"
             ),
         )
-    if objective.clock == "business" and objective.calendar is None:
+    if kpi == "response_within" and objective.clock == "business" and not objective.calendar:
         yield ("clock",), "clock: business needs a calendar whose open time runs the clock"
     if objective.allowed_misses is not None and objective.window == "month":
         yield (
@@ -168,6 +209,9 @@ def _objective_rules(
                 " the month itself is met or breached"
             ),
         )
+    if objective.channel is None and kpi in REAL_TIME_KPIS | DEFERRED_KPIS:
+        kind = "real-time channels (phone, chat)" if kpi in REAL_TIME_KPIS else "deferred channels"
+        yield ("kpi",), f"{kpi} needs a channel: name the {kind} it measures"
     channels = set(objective.channels) if objective.channel is not None else None
     if channels is not None and kpi in REAL_TIME_KPIS and not channels <= REAL_TIME_CHANNELS:
         wrong = ", ".join(sorted(channels - REAL_TIME_CHANNELS))
@@ -197,8 +241,15 @@ def _parameter_fit(objective: Objective) -> Iterator[tuple[tuple[str, ...], str]
     kpi = objective.kpi
     if kpi in THRESHOLD_KPIS and objective.threshold is None:
         yield ("kpi",), f"{kpi} needs a threshold (e.g. threshold: 20s)"
-    if kpi not in THRESHOLD_KPIS and objective.threshold is not None:
-        yield ("threshold",), f"threshold does not apply to {kpi}"
+    late_abandons = objective.denominator == "answered_and_late_abandons"
+    if objective.threshold is not None and not (
+        kpi in THRESHOLD_KPIS or (late_abandons and kpi in DENOMINATOR_KPIS)
+    ):
+        yield (
+            ("threshold",),
+            f"threshold does not apply to {kpi} (only to service_level, response_within,"
+            " or with denominator answered_and_late_abandons)",
+        )
     if objective.denominator is not None and kpi not in DENOMINATOR_KPIS:
         yield ("denominator",), f"denominator does not apply to {kpi}"
     if objective.short_abandon is not None and kpi not in SHORT_ABANDON_KPIS:
@@ -238,12 +289,10 @@ def _target_fit(objective: Objective) -> Iterator[tuple[tuple[str, ...], str]]:
         yield ("target",), 'cost_per_contact is money: write the target as e.g. "<= 4.50"'
 
 
-def _credits(contract: Contract) -> list[Problem]:
-    credits = contract.credits
+def _credits(credits: Credits | None, ids: Sequence[str]) -> list[Problem]:
     if credits is None:
         return []
     problems: list[Problem] = []
-    ids = [objective.id for objective in contract.objectives]
     for objective_id in credits.allocation:
         if objective_id not in ids:
             hint = _did_you_mean(objective_id, ids)
@@ -274,16 +323,20 @@ def _credits(contract: Contract) -> list[Problem]:
     return problems
 
 
-def _exclusions(contract: Contract) -> list[Problem]:
-    if contract.exclusions is None:
+def _exclusions(exclusions: Exclusions | None) -> list[Problem]:
+    if exclusions is None:
         return []
     problems: list[Problem] = []
     seen: set[str] = set()
-    for index, event in enumerate(contract.exclusions.events):
+    for index, event in enumerate(exclusions.events):
         at = ("exclusions", "events", index)
         if event.end <= event.start:
             problems.append(
-                Problem((*at, "to"), f"event {event.id!r} ends ({event.end}) before it starts")
+                Problem(
+                    (*at, "to"),
+                    f"event {event.id!r} must end after it starts:"
+                    f" to {event.end.isoformat()} is not after from {event.start.isoformat()}",
+                )
             )
         if event.id in seen:
             problems.append(Problem((*at, "id"), f"event id {event.id!r} is used twice"))
@@ -319,6 +372,7 @@ def find_version_conflicts(contracts: Sequence[tuple[str, Contract]]) -> list[tu
                             ("version",),
                             f"contract {contract.id} version {contract.version} is also defined"
                             f" in {earlier_label}: give each version its own number",
+                            at_key=True,
                         ),
                     )
                 )

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from slaengine.adapters.contract_yaml import (
@@ -104,7 +105,13 @@ def load_contracts(engine: Engine, paths: Sequence[Path]) -> list[LoadOutcome]:
     with Session(engine) as session:
         for spec_file in report.contracts:
             outcomes.append(_store_one(session, spec_file, now))
-        session.commit()
+        try:
+            session.commit()
+        except IntegrityError:
+            raise ContractConflict(
+                "another process stored one of these contract versions at the same time;"
+                " nothing was stored from this run: run `slaengine contract load` again"
+            ) from None
     return outcomes
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, DateTime, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -26,4 +26,4 @@ class ContractVersionRow(SQLModel, table=True):
     source_path: str = Field(sa_column=Column(Text, nullable=False))
     raw_text: str = Field(sa_column=Column(Text, nullable=False))
     spec_json: str = Field(sa_column=Column(Text, nullable=False))
-    loaded_at: datetime
+    loaded_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -47,12 +47,16 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
 
 
 def create_schema(engine: Engine) -> None:
-    """Create every table that does not exist yet (idempotent); raises StorageError."""
+    """Create missing tables and run pending migrations (idempotent); raises StorageError.
+
+    See `slaengine.adapters.storage.migrations` for how the schema evolves.
+    """
     from slaengine.adapters.storage import tables  # noqa: F401  (registers the tables)
-    from slaengine.adapters.storage.migrations import migrate
+    from slaengine.adapters.storage.migrations import check_schema, migrate
 
     try:
+        fresh = check_schema(engine)  # refuses a schema newer than this code first
         SQLModel.metadata.create_all(engine)
-        migrate(engine)
+        migrate(engine, fresh=fresh)
     except OperationalError as error:
         raise StorageError(f"cannot reach the database: {error.orig}") from None
