@@ -9,7 +9,8 @@
     ├── FeedError                    provider KPI feed problems
     │   ├── FeedRefused              the file cannot be a feed at all; nothing stored
     │   ├── FeedRejected             --strict and some rows are bad; nothing stored
-    │   └── FeedPullError            HTTP download failed after retries
+    │   ├── FeedPullError            HTTP download failed after retries
+    │   └── FeedMappingInvalid       a provider mapping file is unusable (file, key, what to do)
     ├── StorageError                 database unreachable or schema too new
     ├── EvaluationError              evaluation cannot run (e.g. period outside the contract)
     ├── ReportError                  a report cannot be written
@@ -63,6 +64,10 @@ class FeedRejected(FeedError):
 
 class FeedPullError(FeedError):
     """Downloading a feed failed after retries (the message never contains secrets)."""
+
+
+class FeedMappingInvalid(FeedError):
+    """A provider mapping file (TOML) is unusable; the message names the file and the key."""
 
 
 class StorageError(SlaEngineError):
