@@ -3,3 +3,4 @@
 from __future__ import annotations
 from slaengine.adapters.storage import evaluation_tables  # noqa: F401
 from slaengine.adapters.storage import contract_tables  # noqa: F401
+from slaengine.adapters.storage import feed_tables  # noqa: F401

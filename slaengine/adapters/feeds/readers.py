@@ -1,0 +1,241 @@
+"""Read a feed file (CSV, JSON Lines, Parquet) as text columns plus its physical line numbers.
+
+Every column comes back as `pl.String` (typing is the schema's job, so that a bad value is a
+quarantined row rather than a refused file), plus `_line` (Int64): the 1-based physical line
+where the row starts. CSV: the header is line 1, the first data row line 2, and a quoted value
+spanning several lines moves the following rows down. JSON Lines: the line of the object.
+Parquet has no lines: `_line` is the row index + 2, as if the file were a CSV with a header.
+Blank lines and rows whose every field is empty are skipped. Anything that cannot be a feed
+at all raises FeedRefused: nothing is stored.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+from pathlib import Path
+
+import polars as pl
+
+from slaengine.errors import FeedRefused
+
+LINE = "_line"
+FORMATS = ("csv", "jsonl", "parquet")
+_EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
+
+
+def feed_format(path: Path, format: str | None = None) -> str:
+    """The format named, or the one the extension says; raises FeedRefused."""
+    if format is not None:
+        name = format.lower().lstrip(".")
+        name = "jsonl" if name in ("ndjson", "json") else name
+        if name not in FORMATS:
+            raise FeedRefused(
+                f"{path}: unknown feed format {format!r} (expected csv, jsonl or parquet)"
+            )
+        return name
+    found = _EXTENSIONS.get(path.suffix.lower())
+    if found is None:
+        raise FeedRefused(
+            f"{path}: cannot tell the feed format from the extension {path.suffix or '(none)'!r}"
+            " (expected .csv, .jsonl, .ndjson or .parquet)"
+        )
+    return found
+
+
+def read_feed_file(path: Path, format: str | None = None) -> pl.DataFrame:
+    """Every column as text plus `_line`; raises FeedRefused (format, encoding, empty, parse)."""
+    kind = feed_format(path, format)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise FeedRefused(f"{path}: cannot read the file: {error.strerror}") from None
+    if not data.strip():
+        raise FeedRefused(f"{path}: the file is empty")
+    if kind == "parquet":
+        frame = _read_parquet(path, data)
+    else:
+        data = _utf8(path, data)
+        frame = _read_csv(path, data) if kind == "csv" else _read_jsonl(path, data.decode())
+    if frame.height == 0:
+        raise FeedRefused(f"{path}: the file has no data rows")
+    return frame
+
+
+def _utf8(path: Path, data: bytes) -> bytes:
+    """The bytes without a UTF-8 byte-order mark, checked block by block (no copy as text)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    block = 1 << 20
+    for start in range(0, len(data), block):
+        try:
+            decoder.decode(data[start : start + block], final=start + block >= len(data))
+        except UnicodeDecodeError as error:
+            offset = start + error.start
+            line = data[:offset].count(b"\n") + 1
+            raise FeedRefused(
+                f"{path}:{line}: the file is not UTF-8 (byte 0x{data[offset]:02x} at offset"
+                f" {offset}); save it as UTF-8"
+            ) from None
+    return data[3:] if data.startswith(codecs.BOM_UTF8) else data
+
+
+def _read_csv(path: Path, data: bytes) -> pl.DataFrame:
+    end = data.find(b"\n")
+    first_line = (data if end < 0 else data[:end]).decode()
+    quoted = b'"' in data
+    text = data.decode() if quoted else first_line
+    header = next(csv.reader(io.StringIO(text)), [])
+    names = [name.strip() for name in header]
+    _check_header(path, names)
+    try:
+        frame = pl.read_csv(data, infer_schema=False, new_columns=names, raise_if_empty=False)
+    except (pl.exceptions.PolarsError, ValueError) as error:
+        line, detail = _csv_problem(text if quoted else data.decode(), len(names))
+        where = f":{line}" if line else ""
+        raise FeedRefused(
+            f"{path}{where}: not a readable CSV file: {detail or _first_line(error)}"
+        ) from None
+    if not quoted:
+        return _number_unquoted(path, frame, data)
+    frame = _drop_blank_rows(frame)
+    lines = _csv_record_lines(text)
+    if len(lines) != frame.height:
+        raise FeedRefused(
+            f"{path}: not a readable CSV file ({frame.height} rows parsed, {len(lines)} records"
+            " counted; check the quoting)"
+        )
+    return frame.with_columns(pl.Series(LINE, lines, dtype=pl.Int64))
+
+
+def _number_unquoted(path: Path, frame: pl.DataFrame, data: bytes) -> pl.DataFrame:
+    """Without quotes every physical line is one row: line = row + 2, then drop blank rows."""
+    physical = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if frame.height != physical - 1:  # polars skipped some line: number them the slow way
+        frame = _drop_blank_rows(frame)
+        lines = _csv_record_lines(data.decode())
+        if len(lines) != frame.height:
+            raise FeedRefused(f"{path}: not a readable CSV file (rows and lines disagree)")
+        return frame.with_columns(pl.Series(LINE, lines, dtype=pl.Int64))
+    numbered = frame.with_columns(pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias(LINE))
+    return _drop_blank_rows(numbered)
+
+
+def _check_header(path: Path, names: list[str]) -> None:
+    if not any(names):
+        raise FeedRefused(f"{path}:1: the header row is empty")
+    seen: set[str] = set()
+    for name in names:
+        if not name:
+            raise FeedRefused(f"{path}:1: the header has an empty column name")
+        if name in seen:
+            raise FeedRefused(f"{path}:1: the column {name!r} appears twice in the header")
+        seen.add(name)
+    if LINE in seen:
+        raise FeedRefused(f"{path}:1: the column name {LINE!r} is reserved")
+
+
+def _csv_record_lines(text: str) -> list[int]:
+    """The physical line where each non-blank record after the header starts."""
+    if '"' not in text:
+        physical = text.splitlines()
+        return [n for n, line in enumerate(physical[1:], 2) if line.replace(",", "")]
+    reader = csv.reader(io.StringIO(text))
+    next(reader, None)
+    lines: list[int] = []
+    start = reader.line_num + 1
+    for record in reader:
+        if any(record):
+            lines.append(start)
+        start = reader.line_num + 1
+    return lines
+
+
+def _csv_problem(text: str, width: int) -> tuple[int | None, str | None]:
+    """The line of the first record with more fields than the header (or a broken quote)."""
+    reader = csv.reader(io.StringIO(text), strict=True)
+    start = 1
+    try:
+        for record in reader:
+            if len(record) > width:
+                return start, f"{len(record)} fields where the header has {width}"
+            start = reader.line_num + 1
+    except csv.Error as error:
+        return start, str(error)
+    return None, None
+
+
+def _drop_blank_rows(frame: pl.DataFrame) -> pl.DataFrame:
+    """Drop rows whose every field is empty (a whitespace-only field is data: it gets a reason)."""
+    names = [name for name in frame.columns if name != LINE]
+    if not names:
+        return frame
+    blank = pl.all_horizontal([pl.col(name).is_null() | (pl.col(name) == "") for name in names])
+    mask = frame.select(blank).to_series()
+    return frame.filter(~mask) if mask.any() else frame
+
+
+def _read_jsonl(path: Path, text: str) -> pl.DataFrame:
+    physical = text.splitlines()
+    lines = [n for n, line in enumerate(physical, 1) if line.strip()]
+    if not lines:
+        raise FeedRefused(f"{path}: the file has no data rows")
+    body = "\n".join(physical[n - 1] for n in lines)
+    try:
+        frame = pl.read_ndjson(io.BytesIO(body.encode()), infer_schema_length=None)
+    except (pl.exceptions.PolarsError, ValueError) as error:
+        where = _jsonl_problem(physical, lines)
+        raise FeedRefused(f"{path}{where}: not readable JSON Lines: {_first_line(error)}") from None
+    if frame.height != len(lines):
+        raise FeedRefused(f"{path}: not readable JSON Lines (one JSON object per line expected)")
+    _check_header(path, [name.strip() for name in frame.columns])
+    frame = _as_text(path, frame)
+    return frame.with_columns(pl.Series(LINE, lines, dtype=pl.Int64))
+
+
+def _jsonl_problem(physical: list[str], lines: list[int]) -> str:
+    """`:LINE` of the first line that is not one JSON object, or nothing."""
+    for number in lines:
+        try:
+            value = json.loads(physical[number - 1])
+        except ValueError:
+            return f":{number}"
+        if not isinstance(value, dict):
+            return f":{number}"
+    return ""
+
+
+def _read_parquet(path: Path, data: bytes) -> pl.DataFrame:
+    try:
+        frame = pl.read_parquet(io.BytesIO(data))
+    except (pl.exceptions.PolarsError, OSError, ValueError) as error:
+        raise FeedRefused(f"{path}: not a readable Parquet file: {_first_line(error)}") from None
+    _check_header(path, [name.strip() for name in frame.columns])
+    frame = _drop_blank_rows(_as_text(path, frame))
+    rows = pl.int_range(2, frame.height + 2, dtype=pl.Int64, eager=True).alias(LINE)
+    return frame.with_columns(rows)
+
+
+def _as_text(path: Path, frame: pl.DataFrame) -> pl.DataFrame:
+    """Every column as text; typed timestamps keep (or lack) their offset as written."""
+    columns = []
+    for name, dtype in frame.schema.items():
+        column = pl.col(name)
+        if isinstance(dtype, pl.Datetime) and dtype.time_zone is not None:
+            text = column.dt.convert_time_zone("UTC").dt.to_string("%Y-%m-%dT%H:%M:%S%.f+00:00")
+        elif isinstance(dtype, pl.Datetime):
+            text = column.dt.to_string("%Y-%m-%dT%H:%M:%S%.f")
+        elif dtype == pl.Boolean:
+            text = pl.when(column).then(pl.lit("true")).otherwise(pl.lit("false"))
+            text = pl.when(column.is_null()).then(None).otherwise(text)
+        elif dtype.is_nested() or dtype == pl.Binary:
+            raise FeedRefused(f"{path}: the column {name!r} holds {dtype} values, not plain values")
+        else:
+            text = column.cast(pl.String)
+        columns.append(text.alias(name.strip()))
+    return frame.select(columns)
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

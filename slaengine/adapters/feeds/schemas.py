@@ -1,0 +1,515 @@
+"""The data annex as Pandera schemas: each row rule is a check named by its reason code.
+
+Validation runs in three steps. The text columns are parsed with explicit formats into typed
+columns (a value that does not parse becomes null and raises a flag column instead of failing
+the file). A Pandera polars schema then checks dtypes and every row rule lazily, each rule a
+dataframe-level check named by its stable reason code. The failure cases' row indexes split
+the rows into valid (typed, ready to store) and quarantined (raw text and reason codes); we do
+not use `drop_invalid_rows`, which keeps rows failing multi-column uniqueness.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandera.polars as pa
+import polars as pl
+from pandera.errors import SchemaErrors
+
+from slaengine.adapters.feeds.readers import LINE
+from slaengine.errors import FeedRefused
+
+CHANNELS = ("phone", "chat", "email", "sms", "social", "mail")
+REAL_TIME_CHANNELS = ("phone", "chat")
+KINDS = ("contacts", "intervals", "costs", "forecasts")
+INTERVAL_MINUTES = (15, 30, 60)
+ROW = "_row"
+
+REASONS: dict[str, str] = {
+    "missing_contact_id": "contact_id is empty",
+    "missing_channel": "channel is empty",
+    "bad_channel": "channel is not one of the annex's channels",
+    "missing_arrived_at": "arrived_at is empty",
+    "bad_timestamp": "a timestamp is not ISO 8601 (expected e.g. 2026-10-01T08:00:00+02:00)",
+    "timestamp_without_offset": "a timestamp has no UTC offset (add e.g. +02:00 or Z)",
+    "answered_before_arrival": "answered_at is before arrived_at",
+    "abandoned_before_arrival": "abandoned_at is before arrived_at",
+    "answered_and_abandoned": "both answered_at and abandoned_at are given",
+    "realtime_not_ended": "a phone or chat contact is neither answered nor abandoned",
+    "handle_without_answer": "handle_seconds is given for a contact not answered",
+    "negative_handle": "handle_seconds is negative",
+    "bad_number": "a number does not parse (or is not a whole number where one is expected)",
+    "bad_boolean": "resolved_first_contact is not true or false",
+    "csat_out_of_range": "csat is not a whole number from 1 to 5",
+    "nps_out_of_range": "nps is not a whole number from 0 to 10",
+    "duplicate_contact_id_in_file": "the contact_id appears on several rows of the file",
+    "missing_interval_start": "interval_start is empty",
+    "bad_interval_minutes": "interval_minutes is not 15, 30 or 60",
+    "interval_not_aligned": "interval_start is not aligned to its length",
+    "missing_count": "offered, answered or abandoned is empty",
+    "negative_count": "a count or sum is negative",
+    "counts_inconsistent": (
+        "counts disagree (answered + abandoned > offered, answered_within_threshold > answered"
+        " or abandoned_short > abandoned)"
+    ),
+    "duplicate_interval_in_file": "the interval (channel, queue, interval_start) appears twice",
+    "bad_month": "month is not YYYY-MM",
+    "bad_amount": "amount is not a decimal number",
+    "negative_amount": "amount is negative",
+    "bad_currency": "currency is not a three-letter ISO 4217 code",
+    "bad_kind": "kind is not fee or other",
+    "duplicate_cost_in_file": "the cost (month, channel, kind) appears twice in the file",
+    "bad_date": "date is not a valid YYYY-MM-DD date",
+    "duplicate_forecast_in_file": "the forecast (date, channel) appears twice in the file",
+}
+
+_TS_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M%z")
+_NO_OFFSET = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$"
+_TRUE = ("true", "1", "yes", "t", "y")
+_FALSE = ("false", "0", "no", "f", "n")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One row rule: its reason code and an expression true for the rows that pass."""
+
+    code: str
+    ok: pl.Expr
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """What one feed kind needs: columns, how text is typed, the rules, the stored columns."""
+
+    kind: str
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    stored: dict[str, pl.DataType]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.required + self.optional
+
+
+@dataclass(frozen=True)
+class Validated:
+    """Rows split: `valid` typed as `KindSpec.stored` plus `_line`; `invalid` raw with reasons."""
+
+    valid: pl.DataFrame
+    invalid: pl.DataFrame  # original text columns + `_line` + `_reasons` (list of codes)
+    rows: int
+
+
+# --- parsing text into typed columns -------------------------------------------------------
+
+
+def _text(name: str) -> pl.Expr:
+    return pl.col(name).str.strip_chars()
+
+
+def _normalised_ts(name: str) -> pl.Expr:
+    return (
+        _text(name).str.replace(r"^(\d{4}-\d{2}-\d{2}) ", "${1}T").str.replace(r"[zZ]$", "+00:00")
+    )
+
+
+def _timestamp(name: str) -> pl.Expr:
+    text = _normalised_ts(name)
+    parsed = [
+        text.str.to_datetime(fmt, strict=False, time_unit="us", time_zone="UTC")
+        for fmt in _TS_FORMATS
+    ]
+    return pl.coalesce(parsed).alias(name)
+
+
+def _parse_timestamps(text: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
+    """Typed timestamp columns plus `_bad_ts` and `_no_offset` flags.
+
+    The usual shape parses in one vectorised pass; only the rows it leaves null although a
+    value was given go through the slower, lenient path (space separator, Z, no seconds).
+    """
+    height = text.height
+    bad = pl.Series("_bad_ts", [False] * height, dtype=pl.Boolean)
+    no_offset = pl.Series("_no_offset", [False] * height, dtype=pl.Boolean)
+    typed: list[pl.Series] = []
+    for name in names:
+        raw = text.get_column(name)
+        fast = raw.str.to_datetime(_TS_FORMATS[0], strict=False, time_unit="us", time_zone="UTC")
+        need = (fast.is_null() & raw.is_not_null()).arg_true()
+        if need.len():
+            subset = raw.gather(need).to_frame()
+            slow = subset.select(_timestamp(name)).to_series()
+            missing_offset = subset.select(
+                _normalised_ts(name).str.contains(_NO_OFFSET).fill_null(False)
+            ).to_series()
+            fast = fast.scatter(need, slow)
+            no_offset = no_offset.scatter(need, missing_offset | no_offset.gather(need))
+            failed = slow.is_null() & ~missing_offset
+            bad = bad.scatter(need, failed | bad.gather(need))
+        typed.append(fast.alias(f"_ts_{name}"))
+    return pl.DataFrame([*typed, bad, no_offset])
+
+
+def _float(name: str) -> pl.Expr:
+    value = _text(name).cast(pl.Float64, strict=False)
+    return pl.when(value.is_finite()).then(value).otherwise(None)
+
+
+def _integer(name: str) -> pl.Expr:
+    value = _float(name)
+    whole = value.is_not_null() & (value == value.round(0)) & (value.abs() < 2**53)
+    return pl.when(whole).then(value).otherwise(None).cast(pl.Int64)
+
+
+def _given(names: Sequence[str]) -> list[pl.Expr]:
+    return [pl.col(name).is_not_null().alias(f"_given_{name}") for name in names]
+
+
+def _number_bad(names: Sequence[str]) -> pl.Expr:
+    """After typing: a number was given but did not parse (or was not whole)."""
+    bad = [pl.col(f"_given_{n}") & pl.col(n).is_null() for n in names]
+    return pl.any_horizontal(bad).alias("_bad_number")
+
+
+def _channel(name: str = "channel") -> pl.Expr:
+    return _text(name).str.to_lowercase().alias(name)
+
+
+def _queue() -> pl.Expr:
+    return _text("queue").fill_null("default").alias("queue")
+
+
+def _duplicated(*names: str) -> pl.Expr:
+    present = pl.all_horizontal([pl.col(n).is_not_null() for n in names])
+    return present & pl.struct(list(names)).is_duplicated()
+
+
+# --- the four kinds ------------------------------------------------------------------------
+
+_UTC = pl.Datetime("us", "UTC")
+
+CONTACTS = KindSpec(
+    kind="contacts",
+    required=("contact_id", "channel", "arrived_at"),
+    optional=(
+        "queue",
+        "answered_at",
+        "abandoned_at",
+        "handle_seconds",
+        "resolved_first_contact",
+        "csat",
+        "nps",
+    ),
+    stored={
+        "contact_id": pl.String(),
+        "channel": pl.String(),
+        "queue": pl.String(),
+        "arrived_at": _UTC,
+        "answered_at": _UTC,
+        "abandoned_at": _UTC,
+        "handle_seconds": pl.Float64(),
+        "resolved_first_contact": pl.Boolean(),
+        "csat": pl.Int64(),
+        "nps": pl.Int64(),
+    },
+)
+
+_COUNTS = ("offered", "answered", "abandoned", "abandoned_short", "answered_within_threshold")
+_SECONDS = ("threshold_seconds", "short_abandon_seconds")
+_SUMS = ("wait_seconds_answered", "handle_seconds")
+
+INTERVALS = KindSpec(
+    kind="intervals",
+    required=("interval_start", "interval_minutes", "channel", "offered", "answered", "abandoned"),
+    optional=("queue", "abandoned_short", "answered_within_threshold", *_SECONDS, *_SUMS),
+    stored={
+        "interval_start": _UTC,
+        "interval_minutes": pl.Int64(),
+        "channel": pl.String(),
+        "queue": pl.String(),
+        **{name: pl.Int64() for name in (*_COUNTS, *_SECONDS)},
+        **{name: pl.Float64() for name in _SUMS},
+    },
+)
+
+COSTS = KindSpec(
+    kind="costs",
+    required=("month", "channel", "amount", "currency"),
+    optional=("kind",),
+    stored={
+        "month": pl.String(),
+        "channel": pl.String(),
+        "amount": pl.String(),
+        "currency": pl.String(),
+        "kind": pl.String(),
+    },
+)
+
+FORECASTS = KindSpec(
+    kind="forecasts",
+    required=("date", "channel", "contacts"),
+    optional=(),
+    stored={"date": pl.Date(), "channel": pl.String(), "contacts": pl.Int64()},
+)
+
+SPECS = {spec.kind: spec for spec in (CONTACTS, INTERVALS, COSTS, FORECASTS)}
+
+
+def _contacts_typed() -> list[pl.Expr]:
+    stamps = ("arrived_at", "answered_at", "abandoned_at")
+    flag = _text("resolved_first_contact").str.to_lowercase()
+    return [
+        _text("contact_id").alias("contact_id"),
+        _channel(),
+        _queue(),
+        _float("handle_seconds").alias("handle_seconds"),
+        pl.when(flag.is_in(_TRUE))
+        .then(True)
+        .when(flag.is_in(_FALSE))
+        .then(False)
+        .otherwise(None)
+        .alias("resolved_first_contact"),
+        _integer("csat").alias("csat"),
+        _integer("nps").alias("nps"),
+        *_given(stamps),
+        *_given(_NUMBERS["contacts"]),
+        (flag.is_not_null() & ~flag.is_in(_TRUE + _FALSE)).alias("_bad_boolean"),
+    ]
+
+
+def _contacts_rules() -> list[Rule]:
+    c = pl.col
+    real_time = c("channel").is_in(REAL_TIME_CHANNELS)
+    answered = c("_given_answered_at")
+    return [
+        Rule("missing_contact_id", c("contact_id").is_not_null()),
+        Rule("missing_channel", c("channel").is_not_null()),
+        Rule("bad_channel", c("channel").is_null() | c("channel").is_in(CHANNELS)),
+        Rule("missing_arrived_at", c("_given_arrived_at")),
+        Rule("bad_timestamp", ~c("_bad_ts")),
+        Rule("timestamp_without_offset", ~c("_no_offset")),
+        Rule("answered_before_arrival", (c("answered_at") >= c("arrived_at")).fill_null(True)),
+        Rule("abandoned_before_arrival", (c("abandoned_at") >= c("arrived_at")).fill_null(True)),
+        Rule("answered_and_abandoned", ~(answered & c("_given_abandoned_at"))),
+        Rule(
+            "realtime_not_ended", ~real_time.fill_null(False) | answered | c("_given_abandoned_at")
+        ),
+        Rule("handle_without_answer", ~c("_given_handle_seconds") | answered),
+        Rule("negative_handle", (c("handle_seconds") >= 0).fill_null(True)),
+        Rule("bad_number", ~c("_bad_number")),
+        Rule("bad_boolean", ~c("_bad_boolean")),
+        Rule("csat_out_of_range", c("csat").is_between(1, 5).fill_null(True)),
+        Rule("nps_out_of_range", c("nps").is_between(0, 10).fill_null(True)),
+        Rule("duplicate_contact_id_in_file", ~_duplicated("contact_id")),
+    ]
+
+
+def _intervals_typed() -> list[pl.Expr]:
+    text = _normalised_ts("interval_start")
+    minute_of_day = text.str.slice(11, 2).cast(pl.Int64, strict=False) * 60 + text.str.slice(
+        14, 2
+    ).cast(pl.Int64, strict=False)
+    integers = (*_COUNTS, *_SECONDS, "interval_minutes")
+    return [
+        _channel(),
+        _queue(),
+        *[_integer(n).alias(n) for n in integers],
+        *[_float(n).alias(n) for n in _SUMS],
+        minute_of_day.alias("_minute_of_day"),
+        *_given(("interval_start", *_NUMBERS["intervals"])),
+    ]
+
+
+def _intervals_rules() -> list[Rule]:
+    c = pl.col
+    start = c("interval_start")
+    minutes = c("interval_minutes")
+    on_boundary = (c("_minute_of_day") % minutes == 0) & (start.dt.second() == 0)
+    non_negative = [(c(n) >= 0).fill_null(True) for n in (*_COUNTS, *_SECONDS, *_SUMS)]
+    consistent = [
+        c("answered") + c("abandoned") <= c("offered"),
+        c("answered_within_threshold") <= c("answered"),
+        c("abandoned_short") <= c("abandoned"),
+    ]
+    return [
+        Rule("missing_interval_start", c("_given_interval_start")),
+        Rule("bad_timestamp", ~c("_bad_ts")),
+        Rule("timestamp_without_offset", ~c("_no_offset")),
+        Rule("bad_interval_minutes", minutes.is_in(INTERVAL_MINUTES).fill_null(False)),
+        Rule("interval_not_aligned", (on_boundary & (start.dt.microsecond() == 0)).fill_null(True)),
+        Rule("missing_channel", c("channel").is_not_null()),
+        Rule("bad_channel", c("channel").is_null() | c("channel").is_in(REAL_TIME_CHANNELS)),
+        Rule(
+            "missing_count",
+            pl.all_horizontal([c(n).is_not_null() for n in ("offered", "answered", "abandoned")])
+            | c("_bad_number"),
+        ),
+        Rule("bad_number", ~c("_bad_number")),
+        Rule("negative_count", pl.all_horizontal(non_negative)),
+        Rule("counts_inconsistent", pl.all_horizontal([e.fill_null(True) for e in consistent])),
+        Rule(
+            "duplicate_interval_in_file",
+            ~_duplicated("channel", "queue", "interval_start"),
+        ),
+    ]
+
+
+def _costs_typed() -> list[pl.Expr]:
+    amount = _text("amount")
+    return [
+        _text("month").alias("month"),
+        _channel(),
+        amount.alias("amount"),
+        _text("currency").str.to_uppercase().alias("currency"),
+        _text("kind").str.to_lowercase().fill_null("fee").alias("kind"),
+    ]
+
+
+def _costs_rules() -> list[Rule]:
+    c = pl.col
+    return [
+        Rule("bad_month", c("month").str.contains(r"^\d{4}-(0[1-9]|1[0-2])$").fill_null(False)),
+        Rule("missing_channel", c("channel").is_not_null()),
+        Rule("bad_channel", c("channel").is_null() | c("channel").is_in((*CHANNELS, "all"))),
+        Rule("bad_amount", c("amount").str.contains(r"^-?\d+(\.\d+)?$").fill_null(False)),
+        Rule("negative_amount", ~c("amount").str.starts_with("-").fill_null(False)),
+        Rule("bad_currency", c("currency").str.contains(r"^[A-Z]{3}$").fill_null(False)),
+        Rule("bad_kind", c("kind").is_in(("fee", "other"))),
+        Rule("duplicate_cost_in_file", ~_duplicated("month", "channel", "kind")),
+    ]
+
+
+def _forecasts_typed() -> list[pl.Expr]:
+    text = _text("date")
+    day = text.str.to_date("%Y-%m-%d", strict=False)
+    return [
+        pl.when(text.str.contains(r"^\d{4}-\d{2}-\d{2}$")).then(day).otherwise(None).alias("date"),
+        pl.col("date").is_not_null().alias("_given_date"),
+        _channel(),
+        _integer("contacts").alias("contacts"),
+        *_given(_NUMBERS["forecasts"]),
+    ]
+
+
+def _forecasts_rules() -> list[Rule]:
+    c = pl.col
+    return [
+        Rule("bad_date", c("date").is_not_null()),
+        Rule("missing_channel", c("channel").is_not_null()),
+        Rule("bad_channel", c("channel").is_null() | c("channel").is_in(CHANNELS)),
+        Rule("bad_number", c("contacts").is_not_null()),
+        Rule("negative_count", (c("contacts") >= 0).fill_null(True)),
+        Rule("duplicate_forecast_in_file", ~_duplicated("date", "channel")),
+    ]
+
+
+_NUMBERS: dict[str, tuple[str, ...]] = {
+    "contacts": ("handle_seconds", "csat", "nps"),
+    "intervals": ("interval_minutes", *_COUNTS, *_SECONDS, *_SUMS),
+    "costs": (),
+    "forecasts": ("contacts",),
+}
+
+_TYPED = {
+    "contacts": (_contacts_typed, _contacts_rules, ("arrived_at", "answered_at", "abandoned_at")),
+    "intervals": (_intervals_typed, _intervals_rules, ("interval_start",)),
+    "costs": (_costs_typed, _costs_rules, ()),
+    "forecasts": (_forecasts_typed, _forecasts_rules, ()),
+}
+
+
+# --- columns, schema, split ----------------------------------------------------------------
+
+
+def check_columns(frame: pl.DataFrame, kind: str, path: Path | str) -> None:
+    """Raise FeedRefused listing the missing required columns, the ones found, a did-you-mean."""
+    spec = SPECS[kind]
+    found = [name for name in frame.columns if name != LINE]
+    missing = [name for name in spec.required if name not in found]
+    if not missing:
+        return
+    hints = []
+    for name in missing:
+        close = difflib.get_close_matches(name, [f for f in found if f not in spec.columns], 1)
+        if close:
+            hints.append(f"{close[0]!r} -> did you mean {name!r}?")
+    hint = f"; {'; '.join(hints)}" if hints else ""
+    raise FeedRefused(
+        f"{path}: a {kind} feed needs the column(s) {', '.join(missing)};"
+        f" found {', '.join(found) or 'none'}{hint}"
+    )
+
+
+def feed_schema(kind: str) -> pa.DataFrameSchema:
+    """The Pandera schema of a typed `kind` frame: dtypes, then one check per reason code."""
+    spec = SPECS[kind]
+    _typed, rules, _stamps = _TYPED[kind]
+    columns = {name: pa.Column(dtype, nullable=True) for name, dtype in spec.stored.items()}
+    checks = [_check(rule) for rule in rules()]
+    return pa.DataFrameSchema(columns, checks=checks, name=f"{kind} feed", strict=False)
+
+
+def _check(rule: Rule) -> pa.Check:
+    expression = rule.ok.fill_null(False).alias(rule.code)
+    return pa.Check(lambda data: data.lazyframe.select(expression), name=rule.code)
+
+
+def typed_frame(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
+    """The text frame parsed into the kind's typed columns plus the flag columns the rules read."""
+    spec = SPECS[kind]
+    typed, _rules, stamps = _TYPED[kind]
+    absent = [pl.lit(None, pl.String).alias(n) for n in spec.columns if n not in frame.columns]
+    text = frame.select(*[n for n in spec.columns if n in frame.columns], LINE).with_columns(absent)
+    empty_as_null = [
+        pl.when(_text(n) == "").then(None).otherwise(pl.col(n)).alias(n) for n in spec.columns
+    ]
+    text = text.with_columns(empty_as_null)
+    out = text.with_columns(typed())
+    if stamps:
+        out = pl.concat([out, _parse_timestamps(text, stamps)], how="horizontal")
+        out = out.with_columns([pl.col(f"_ts_{n}").alias(n) for n in stamps])
+    if _NUMBERS[kind]:
+        out = out.with_columns(_number_bad(_NUMBERS[kind]))
+    return out.with_row_index(ROW)
+
+
+def validate_frame(frame: pl.DataFrame, kind: str) -> Validated:
+    """Split the rows of a text frame (with `_line`) into valid typed rows and quarantined ones."""
+    if kind not in SPECS:
+        raise FeedRefused(f"unknown feed kind {kind!r} (expected {', '.join(KINDS)})")
+    typed = typed_frame(frame, kind)
+    reasons = _failures(typed, kind)
+    spec = SPECS[kind]
+    bad_rows = reasons.get_column(ROW)
+    valid = typed.filter(~pl.col(ROW).is_in(bad_rows.implode())).select(*spec.stored, LINE)
+    invalid = frame.with_row_index(ROW).join(reasons, on=ROW, how="inner").sort(ROW).drop(ROW)
+    return Validated(valid=valid, invalid=invalid, rows=frame.height)
+
+
+def _failures(typed: pl.DataFrame, kind: str) -> pl.DataFrame:
+    """`_row` -> `_reasons` (codes in rule order) for every row failing at least one rule."""
+    empty = pl.DataFrame(schema={ROW: pl.UInt32, "_reasons": pl.List(pl.String)})
+    try:
+        feed_schema(kind).validate(typed, lazy=True)
+    except SchemaErrors as errors:
+        cases: pl.DataFrame = errors.failure_cases
+        unexpected = cases.filter(pl.col("schema_context") != "DataFrameSchema")
+        if unexpected.height:  # a dtype problem is a bug in typed_frame, never the provider's
+            raise RuntimeError(f"feed schema mismatch: {unexpected.head(5)}") from None
+        order = {code: n for n, code in enumerate(REASONS)}
+        failures: pl.DataFrame = (
+            cases.select(
+                pl.col("index").cast(pl.UInt32).alias(ROW),
+                pl.col("check").alias("_code"),
+                pl.col("check").replace_strict(order, return_dtype=pl.Int64).alias("_order"),
+            )
+            .unique()
+            .sort(ROW, "_order")
+            .group_by(ROW, maintain_order=True)
+            .agg(pl.col("_code").alias("_reasons"))
+        )
+        return failures
+    return empty

@@ -1,0 +1,152 @@
+"""Stored provider feeds: one row per file, per contact, interval, cost, forecast, bad row.
+
+Instants are epoch microseconds in UTC (BIGINT): fast, exact and identical on SQLite and
+PostgreSQL. Money is decimal text. A contact is current in `contact` (one per provider and
+contact_id); a restated contact's older row moves to `contact_history` with the file that
+replaced it. Rows are written with SQLAlchemy Core executemany, never one ORM object per row.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def _us(nullable: bool = True) -> Column[int]:
+    return Column(BigInteger, nullable=nullable)
+
+
+class FeedFileRow(SQLModel, table=True):
+    __tablename__ = "feed_file"
+    __table_args__ = (UniqueConstraint("contract_id", "kind", "sha256"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    contract_id: str = Field(index=True, max_length=64)
+    provider_id: str = Field(max_length=64)
+    kind: str = Field(max_length=16)
+    sha256: str = Field(max_length=64)
+    source: str | None = Field(default=None, max_length=2000)
+    file_name: str = Field(max_length=500)
+    received_at_us: int = Field(sa_column=_us(nullable=False))
+    rows: int
+    stored: int
+    quarantined: int
+    restated: int = 0
+    reasons_json: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(max_length=16)  # stored | partial | quarantined
+    first_us: int | None = Field(default=None, sa_column=_us())  # earliest arrival / interval
+    last_us: int | None = Field(default=None, sa_column=_us())
+    first_day: str | None = Field(default=None, max_length=10)  # costs / forecasts: YYYY-MM-DD
+    last_day: str | None = Field(default=None, max_length=10)
+
+
+class ContactRow(SQLModel, table=True):
+    __tablename__ = "contact"
+    __table_args__ = (
+        UniqueConstraint("provider_id", "contact_id"),
+        Index("ix_contact_contract_arrived", "contract_id", "arrived_at_us"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    contract_id: str = Field(max_length=64)
+    provider_id: str = Field(max_length=64)
+    contact_id: str = Field(max_length=200)
+    channel: str = Field(max_length=16)
+    queue: str = Field(max_length=200)
+    arrived_at_us: int = Field(sa_column=_us(nullable=False))
+    answered_at_us: int | None = Field(default=None, sa_column=_us())
+    abandoned_at_us: int | None = Field(default=None, sa_column=_us())
+    handle_seconds: float | None = None
+    resolved_first_contact: bool | None = None
+    csat: int | None = None
+    nps: int | None = None
+    file_id: int = Field(index=True)
+    line: int
+
+
+class ContactHistoryRow(SQLModel, table=True):
+    __tablename__ = "contact_history"
+    __table_args__ = (Index("ix_contact_history_contract_arrived", "contract_id", "arrived_at_us"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    contract_id: str = Field(max_length=64)
+    provider_id: str = Field(max_length=64)
+    contact_id: str = Field(max_length=200)
+    channel: str = Field(max_length=16)
+    queue: str = Field(max_length=200)
+    arrived_at_us: int = Field(sa_column=_us(nullable=False))
+    answered_at_us: int | None = Field(default=None, sa_column=_us())
+    abandoned_at_us: int | None = Field(default=None, sa_column=_us())
+    handle_seconds: float | None = None
+    resolved_first_contact: bool | None = None
+    csat: int | None = None
+    nps: int | None = None
+    file_id: int
+    line: int
+    replaced_by_file_id: int = Field(index=True)
+    replaced_at_us: int = Field(sa_column=_us(nullable=False))
+
+
+class IntervalRow(SQLModel, table=True):
+    __tablename__ = "interval_row"
+    __table_args__ = (
+        UniqueConstraint("contract_id", "channel", "queue", "interval_start_us"),
+        Index("ix_interval_contract_start", "contract_id", "interval_start_us"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    contract_id: str = Field(max_length=64)
+    interval_start_us: int = Field(sa_column=_us(nullable=False))
+    interval_minutes: int
+    channel: str = Field(max_length=16)
+    queue: str = Field(max_length=200)
+    offered: int
+    answered: int
+    abandoned: int
+    abandoned_short: int | None = None
+    answered_within_threshold: int | None = None
+    threshold_seconds: int | None = None
+    short_abandon_seconds: int | None = None
+    wait_seconds_answered: float | None = None
+    handle_seconds: float | None = None
+    file_id: int = Field(index=True)
+    line: int
+
+
+class CostRow(SQLModel, table=True):
+    __tablename__ = "cost"
+    __table_args__ = (UniqueConstraint("contract_id", "month", "channel", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    contract_id: str = Field(max_length=64)
+    month: str = Field(max_length=7)
+    channel: str = Field(max_length=16)
+    amount: str = Field(max_length=40)  # decimal text
+    currency: str = Field(max_length=3)
+    kind: str = Field(max_length=16)
+    file_id: int = Field(index=True)
+    line: int
+
+
+class ForecastRow(SQLModel, table=True):
+    __tablename__ = "forecast"
+    __table_args__ = (UniqueConstraint("contract_id", "day", "channel"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    contract_id: str = Field(max_length=64)
+    day: str = Field(max_length=10)  # YYYY-MM-DD
+    channel: str = Field(max_length=16)
+    contacts: int
+    file_id: int = Field(index=True)
+    line: int
+
+
+class QuarantinedRowRecord(SQLModel, table=True):
+    __tablename__ = "quarantined_row"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contract_id: str = Field(index=True, max_length=64)
+    file_id: int = Field(index=True)
+    line: int
+    raw_json: str = Field(sa_column=Column(Text, nullable=False))
+    reasons_json: str = Field(sa_column=Column(Text, nullable=False))
