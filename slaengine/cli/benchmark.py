@@ -1,10 +1,136 @@
-"""`slaengine benchmark` commands."""
+"""`slaengine benchmark ACTIVITY --period YYYY-MM`: in-house vs outsourced vs mixed setups."""
 
 from __future__ import annotations
 
+import json
+import re
+from datetime import UTC, datetime
+
 import click
+from rich.console import Console
+from rich.table import Table
+
+from slaengine.cli.context import AppContext
+from slaengine.domain.benchmark import BenchmarkResult, KpiFigure, benchmark_to_json
+
+_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+FRACTION_KPIS = frozenset(
+    {
+        "service_level",
+        "answer_rate",
+        "abandonment_rate",
+        "response_within",
+        "first_contact_resolution",
+        "csat",
+    }
+)
+SECONDS_KPIS = frozenset({"average_speed_of_answer", "average_handle_time"})
 
 
-@click.group()
-def benchmark() -> None:
-    """(being built)"""
+def check_period(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """A click callback: YYYY-MM or a usage error."""
+    if not _PERIOD.match(value):
+        raise click.BadParameter(f"expected a month as YYYY-MM (e.g. 2026-10), found {value!r}")
+    return value
+
+
+def parse_as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime:
+    """A click callback: an ISO 8601 instant with offset (default: now)."""
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"expected an ISO 8601 instant such as 2026-11-02T08:00:00+01:00, found {value!r}"
+        ) from None
+    if instant.tzinfo is None:
+        raise click.BadParameter(f"{value!r} has no UTC offset: add one, e.g. +01:00 or Z")
+    return instant
+
+
+@click.command()
+@click.argument("activity")
+@click.option("--period", required=True, callback=check_period, help="The month, YYYY-MM.")
+@click.option(
+    "--as-of",
+    "as_of",
+    callback=parse_as_of,
+    help="Evaluate as of this ISO 8601 instant with offset (default: now).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print SPEC section 3's JSON.")
+@click.pass_obj
+def benchmark(app: AppContext, activity: str, period: str, as_of: datetime, as_json: bool) -> None:
+    """Compare the in-house, outsourced and mixed setups of ACTIVITY on one definition set.
+
+    Every setup is measured on the same definitions whatever each contract says (the
+    default set, or contracts/benchmark.yaml for that activity); cost per contact is the
+    month's costs feed divided by answered contacts; the channel mix is shown beside.
+    """
+    from slaengine.services.benchmark import load_benchmark_spec, run_benchmark
+
+    spec = load_benchmark_spec(app.settings.contracts_dir, activity)
+    result = run_benchmark(app.engine, activity, period, as_of=as_of, benchmark_spec=spec)
+    if as_json:
+        click.echo(json.dumps(benchmark_to_json(result), indent=2))
+        return
+    console = Console()
+    console.print(benchmark_table(result))
+    for note in result.notes:
+        Console(stderr=True).print(f"note: {note}", markup=False, highlight=False)
+
+
+def benchmark_table(result: BenchmarkResult) -> Table:
+    """Setups as columns; volume and channel mix first, then every KPI, then unit cost."""
+    table = Table(title=f"Benchmark {result.activity} {result.period}", title_justify="left")
+    table.add_column("")
+    for setup in result.setups:
+        table.add_column(f"{setup.name}\n({setup.sourcing})", justify="right", overflow="fold")
+    table.add_row("contacts", *(f"{setup.contacts:,}" for setup in result.setups))
+    channels = sorted({c for setup in result.setups for c in setup.channel_mix})
+    for channel in channels:
+        table.add_row(
+            f"  {channel}",
+            *(_mix(setup.channel_mix, setup.contacts, channel) for setup in result.setups),
+        )
+    kinds = {objective.id: objective.kpi for objective in result.objectives}
+    for kpi_id in _kpi_ids(result):
+        cells = (_figure(setup.kpis.get(kpi_id), kinds.get(kpi_id, "")) for setup in result.setups)
+        table.add_row(kpi_id, *cells, end_section=False)
+    table.add_row(
+        "cost per contact",
+        *(_money(setup.cost_per_contact, setup.currency) for setup in result.setups),
+    )
+    return table
+
+
+def _kpi_ids(result: BenchmarkResult) -> list[str]:
+    ids: list[str] = []
+    for setup in result.setups:
+        ids.extend(key for key in setup.kpis if key not in ids)
+    return ids
+
+
+def _mix(mix: dict[str, int], total: int, channel: str) -> str:
+    count = mix.get(channel, 0)
+    if not count:
+        return "-"
+    return f"{count:,} ({100 * count / total:.0f}%)"
+
+
+def _figure(figure: KpiFigure | None, kpi: str) -> str:
+    if figure is None or figure.value is None:
+        return "n/a"
+    if kpi in FRACTION_KPIS:
+        return f"{100 * figure.value:.1f}%  ({figure.numerator}/{figure.denominator})"
+    if kpi in SECONDS_KPIS:
+        return f"{figure.value:.1f} s  (n={figure.denominator})"
+    if kpi == "nps":
+        return f"{figure.value:+.1f}  (n={figure.denominator})"
+    return f"{figure.value:.2f}"
+
+
+def _money(amount: object, currency: str | None) -> str:
+    if amount is None:
+        return "n/a"
+    return f"{amount} {currency or ''}".strip()

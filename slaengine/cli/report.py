@@ -1,10 +1,123 @@
-"""`slaengine report` commands."""
+"""`slaengine report` commands: write a PDF into the reports folder and print its path."""
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
 import click
+
+from slaengine.cli.context import AppContext
+
+_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def _period(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    if not _PERIOD.match(value):
+        raise click.BadParameter(f"expected YYYY-MM such as 2026-10, found {value!r}")
+    return value
+
+
+def _as_of(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime:
+    """An ISO instant with its UTC offset; now when omitted."""
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"expected an ISO 8601 instant such as 2026-11-02T08:00:00+01:00, found {value!r}"
+        ) from None
+    if instant.tzinfo is None:
+        raise click.BadParameter(f"{value!r} has no UTC offset: add one, such as +01:00 or Z")
+    return instant
+
+
+period_option = click.option(
+    "--period", required=True, callback=_period, metavar="YYYY-MM", help="The month to report."
+)
+as_of_option = click.option(
+    "--as-of",
+    "as_of",
+    callback=_as_of,
+    metavar="ISO",
+    help="Evaluate as of this instant when nothing is stored (default: now).",
+)
+
+
+def _reports_dir(app: AppContext) -> Path:
+    return app.settings.reports_dir
 
 
 @click.group()
 def report() -> None:
-    """(being built)"""
+    """Write PDF reports (scorecard, portfolio, audit, benchmark) into the reports folder.
+
+    The folder comes from config.toml [paths] reports or SLAENGINE_REPORTS_DIR.
+    """
+
+
+@report.command()
+@click.argument("contract")
+@period_option
+@click.option("--csv", "csv", is_flag=True, help="Also write the objectives table as CSV.")
+@as_of_option
+@click.pass_obj
+def scorecard(app: AppContext, contract: str, period: str, csv: bool, as_of: datetime) -> None:
+    """Write the monthly provider scorecard of CONTRACT; prints the PDF path."""
+    from slaengine.services.reports import write_scorecard
+
+    path = write_scorecard(
+        app.engine,
+        contract,
+        period,
+        _reports_dir(app),
+        as_of=as_of,
+        csv=csv,
+        contracts_dir=app.settings.contracts_dir,
+    )
+    click.echo(str(path))
+    if csv:
+        click.echo(str(path.with_suffix(".csv")))
+
+
+@report.command()
+@period_option
+@as_of_option
+@click.pass_obj
+def portfolio(app: AppContext, period: str, as_of: datetime) -> None:
+    """Write the director's portfolio of every contract in force; prints the PDF path."""
+    from slaengine.services.reports import write_portfolio
+
+    folder = app.settings.contracts_dir
+    path = write_portfolio(app.engine, period, _reports_dir(app), as_of=as_of, contracts_dir=folder)
+    click.echo(str(path))
+
+
+@report.command()
+@click.argument("contract")
+@period_option
+@as_of_option
+@click.pass_obj
+def audit(app: AppContext, contract: str, period: str, as_of: datetime) -> None:
+    """Write the audit report of CONTRACT (byte-identical for identical inputs)."""
+    from slaengine.services.reports import write_audit
+
+    click.echo(str(write_audit(app.engine, contract, period, _reports_dir(app), as_of=as_of)))
+
+
+@report.command()
+@click.argument("activity")
+@period_option
+@as_of_option
+@click.pass_obj
+def benchmark(app: AppContext, activity: str, period: str, as_of: datetime) -> None:
+    """Write the sourcing benchmark PDF of ACTIVITY; prints the PDF path."""
+    from slaengine.services.reports import write_benchmark
+
+    folder = app.settings.contracts_dir
+    path = write_benchmark(
+        app.engine, activity, period, _reports_dir(app), as_of=as_of, contracts_dir=folder
+    )
+    click.echo(str(path))

@@ -1,0 +1,267 @@
+"""Charts (reportlab.graphics): 12-month trend with target, daily values with misses, volumes.
+
+Fractions are drawn as percentages. Every chart also reads in black and white: the target is
+a dashed line, a missed day carries an `x` above its bar as well as its red colour.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
+from reportlab.graphics.charts.linecharts import HorizontalLineChart
+from reportlab.graphics.shapes import Drawing, Line, Rect, String
+from reportlab.graphics.widgets.markers import makeMarker
+from reportlab.lib import colors
+from reportlab.pdfbase.pdfmetrics import stringWidth
+
+from slaengine.adapters.pdf.style import ACCENT, INK, MUTED, RULE, STATUS_INK, fonts, printable
+from slaengine.domain.report_text import kpi_unit
+from slaengine.domain.reports import DailySeries, TrendSeries
+
+AXIS_FONT = 6.5
+DAY_MARKS = {"breached": "x", "excused": "e", "not_determined": "?"}
+
+
+def scaled(value: float | None, kpi: str) -> float | None:
+    """Fractions as percentages; other units unchanged."""
+    if value is None:
+        return None
+    return value * 100 if kpi_unit(kpi) == "fraction" else value
+
+
+def axis_range(values: Sequence[float | None]) -> tuple[float, float, float]:
+    """A padded, round (min, max, step) that holds every value; (0, 1, 1) when empty."""
+    present = [v for v in values if v is not None]
+    if not present:
+        return 0.0, 1.0, 1.0
+    low, high = min(present), max(present)
+    span = max(high - low, abs(high) * 0.1, 1.0)
+    step = 10 ** math.floor(math.log10(span / 4))
+    for factor in (1, 2, 5, 10):
+        if span / (step * factor) <= 5:
+            step *= factor
+            break
+    low_edge = math.floor((low - span * 0.1) / step) * step
+    if low >= 0:
+        low_edge = max(0.0, low_edge)
+    high_edge = math.ceil((high + span * 0.1) / step) * step
+    return low_edge, high_edge, step
+
+
+def _title(drawing: Drawing, text: str, y: float) -> None:
+    drawing.add(String(0, y, printable(text), fontName=fonts().bold, fontSize=8, fillColor=INK))
+
+
+def _unit_suffix(kpi: str) -> str:
+    return {"fraction": " (%)", "seconds": " (s)"}.get(kpi_unit(kpi), "")
+
+
+def trend_chart(series: TrendSeries, width: float, height: float = 150) -> Drawing:
+    """Actual value per month (solid, dots) against the target (dashed)."""
+    values = [scaled(point.value, series.kpi) for point in series.points]
+    target = scaled(series.target_value, series.kpi)
+    low, high, step = axis_range([*values, target])
+    drawing = Drawing(width, height)
+    chart = HorizontalLineChart()
+    chart.x, chart.y, chart.width, chart.height = 34, 22, width - 44, height - 44
+    targets = [target] * len(values) if target is not None else []
+    chart.data = [values, targets] if targets else [values]
+    chart.categoryAxis.categoryNames = [point.period for point in series.points]
+    _style_axes(chart, low, high, step)
+    chart.lines[0].strokeColor = ACCENT
+    chart.lines[0].strokeWidth = 1.6
+    chart.lines[0].symbol = makeMarker("FilledCircle", size=3.5, fillColor=ACCENT)
+    if sum(value is not None for value in values) < 2:
+        chart.lines[0].strokeColor = None  # ReportLab cannot stroke a line of 0 or 1 point
+    chart.lines[1].strokeColor = STATUS_INK["breached"]
+    chart.lines[1].strokeWidth = 1
+    chart.lines[1].strokeDashArray = (4, 2)
+    drawing.add(chart)
+    _title(
+        drawing,
+        f"{series.objective_id}{_unit_suffix(series.kpi)}: last "
+        f"{len(series.points)} months, target {series.target} (dashed)",
+        height - 10,
+    )
+    return drawing
+
+
+def _style_axes(
+    chart: HorizontalLineChart | VerticalBarChart, low: float, high: float, step: float
+) -> None:
+    f = fonts()
+    chart.valueAxis.valueMin, chart.valueAxis.valueMax = low, high
+    chart.valueAxis.valueStep = step
+    chart.valueAxis.labels.fontName = f.regular
+    chart.valueAxis.labels.fontSize = AXIS_FONT
+    chart.valueAxis.labelTextFormat = "%g"
+    chart.valueAxis.gridStrokeColor = colors.HexColor("#e4e7eb")
+    chart.valueAxis.visibleGrid = True
+    chart.valueAxis.strokeColor = RULE
+    chart.categoryAxis.strokeColor = RULE
+    chart.categoryAxis.labels.fontName = f.regular
+    chart.categoryAxis.labels.fontSize = AXIS_FONT
+    chart.categoryAxis.labels.boxAnchor = "n"
+
+
+def daily_chart(series: DailySeries, width: float, height: float = 140) -> Drawing:
+    """One bar per day; missed days red with an `x` above; the target as a dashed line."""
+    values = [scaled(point.value, series.kpi) for point in series.points]
+    target = scaled(series.target_value, series.kpi)
+    low, high, step = axis_range([*values, target])
+    drawing = Drawing(width, height)
+    chart = VerticalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 34, 22, width - 44, height - 44
+    chart.data = [[v if v is not None else low for v in values]]
+    chart.categoryAxis.categoryNames = [str(point.day.day) for point in series.points]
+    _style_axes(chart, low, high, step)
+    chart.bars[0].fillColor = colors.HexColor("#9fb3c8")
+    chart.bars[0].strokeColor = None
+    chart.barSpacing = 1
+    chart.groupSpacing = 2
+    slot = chart.width / max(len(values), 1)
+    for index, point in enumerate(series.points):
+        mark = DAY_MARKS.get(point.status)
+        if mark is None:
+            continue
+        if point.status == "breached":
+            chart.bars[(0, index)].fillColor = STATUS_INK["breached"]
+        top = _y(values[index], low, high, chart) + 2
+        drawing.add(
+            String(
+                chart.x + slot * (index + 0.5),
+                top,
+                mark,
+                fontSize=7,
+                fontName=fonts().bold,
+                textAnchor="middle",
+                fillColor=STATUS_INK[point.status],
+            )
+        )
+    drawing.add(chart)
+    if target is not None:
+        y = _y(target, low, high, chart)
+        drawing.add(
+            Line(
+                chart.x,
+                y,
+                chart.x + chart.width,
+                y,
+                strokeDashArray=(4, 2),
+                strokeColor=INK,
+                strokeWidth=0.8,
+            )
+        )
+    _title(
+        drawing,
+        f"{series.objective_id}{_unit_suffix(series.kpi)} per day: "
+        f"{series.missed} days missed (x), {series.allowed_misses} allowed, e excused, ? no data; "
+        f"target {series.target} (dashed)",
+        height - 10,
+    )
+    return drawing
+
+
+def _y(value: float | None, low: float, high: float, chart: VerticalBarChart) -> float:
+    share = 0.0 if value is None or high == low else (value - low) / (high - low)
+    return float(chart.y + chart.height * min(max(share, 0.0), 1.0))
+
+
+def volume_chart(volumes: Sequence[tuple[str, int]], width: float) -> Drawing:
+    """Contacts per channel as horizontal bars with their counts."""
+    height = 36 + 16 * len(volumes)
+    drawing = Drawing(width, height)
+    chart = HorizontalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 50, 8, width - 110, height - 28
+    chart.data = [[count for _, count in volumes]]
+    chart.categoryAxis.categoryNames = [printable(channel) for channel, _ in volumes]
+    chart.categoryAxis.labels.fontName = fonts().regular
+    chart.categoryAxis.labels.fontSize = 7.5
+    chart.categoryAxis.reverseDirection = True
+    chart.valueAxis.visible = False
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueMax = max([count for _, count in volumes] + [1]) * 1.05
+    chart.bars[0].fillColor = ACCENT
+    chart.bars[0].strokeColor = None
+    chart.barLabelFormat = "{:,}".format
+    chart.barLabels.fontName = fonts().regular
+    chart.barLabels.fontSize = 7
+    chart.barLabels.boxAnchor = "w"
+    chart.barLabels.dx = 3
+    chart.barLabels.fillColor = MUTED
+    drawing.add(chart)
+    _title(drawing, "Contacts by channel", height - 10)
+    return drawing
+
+
+SERIES_COLOURS = ("#243b53", "#d9822b", "#3e9e8f", "#9aa5b1", "#7b5ea7", "#c0392b")
+
+
+def _legend(drawing: Drawing, names: Sequence[str], y: float) -> None:
+    x = 0.0
+    for index, name in enumerate(names):
+        colour = colors.HexColor(SERIES_COLOURS[index % len(SERIES_COLOURS)])
+        drawing.add(Rect(x, y, 7, 7, fillColor=colour, strokeColor=None))
+        label = printable(name)
+        drawing.add(String(x + 10, y + 1, label, fontName=fonts().regular, fontSize=7,
+                           fillColor=INK))  # fmt: skip
+        x += 18 + stringWidth(label, fonts().regular, 7)
+
+
+def setups_chart(
+    title: str, setups: Sequence[str], kpis: Sequence[tuple[str, Sequence[float | None]]],
+    width: float, height: float = 170,
+) -> Drawing:  # fmt: skip
+    """Grouped bars: one group per KPI (values already in display units), one bar per setup."""
+    drawing = Drawing(width, height)
+    chart = VerticalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 34, 34, width - 44, height - 62
+    chart.data = [[values[i] for _, values in kpis] for i in range(len(setups))]
+    chart.categoryAxis.categoryNames = [printable(name) for name, _ in kpis]
+    every = [v for _, values in kpis for v in values]
+    low, high, step = axis_range([*every, 0.0])
+    _style_axes(chart, low, high, step)
+    chart.categoryAxis.labels.fontSize = 7
+    for index in range(len(setups)):
+        chart.bars[index].fillColor = colors.HexColor(SERIES_COLOURS[index % len(SERIES_COLOURS)])
+        chart.bars[index].strokeColor = None
+    chart.barLabelFormat = "%.0f"
+    chart.barLabels.fontName = fonts().regular
+    chart.barLabels.fontSize = 5.5
+    chart.barLabels.nudge = 4
+    chart.groupSpacing = 8
+    drawing.add(chart)
+    _legend(drawing, setups, 2)
+    _title(drawing, title, height - 10)
+    return drawing
+
+
+def mix_chart(setups: Sequence[str], mixes: Sequence[dict[str, int]], width: float) -> Drawing:
+    """One stacked bar per setup: the share of each channel in its contacts (percent)."""
+    channels = sorted({c for mix in mixes for c, n in mix.items() if n},
+                      key=lambda c: -sum(m.get(c, 0) for m in mixes))  # fmt: skip
+    height = 50 + 18 * len(setups)
+    drawing = Drawing(width, height)
+    chart = HorizontalBarChart()
+    chart.x, chart.y, chart.width, chart.height = 70, 30, width - 80, height - 56
+    totals = [max(sum(mix.values()), 1) for mix in mixes]
+    chart.data = [[100 * mix.get(c, 0) / t for mix, t in zip(mixes, totals, strict=True)]
+                  for c in channels]  # fmt: skip
+    chart.categoryAxis.style = "stacked"
+    chart.categoryAxis.categoryNames = [printable(name) for name in setups]
+    chart.categoryAxis.reverseDirection = True
+    chart.categoryAxis.labels.fontName = fonts().regular
+    chart.categoryAxis.labels.fontSize = 7
+    chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = 0, 100, 20
+    chart.valueAxis.labels.fontName = fonts().regular
+    chart.valueAxis.labels.fontSize = AXIS_FONT
+    chart.valueAxis.labelTextFormat = "%d%%"
+    for index in range(len(channels)):
+        chart.bars[index].fillColor = colors.HexColor(SERIES_COLOURS[index % len(SERIES_COLOURS)])
+        chart.bars[index].strokeColor = colors.white
+    drawing.add(chart)
+    _legend(drawing, channels, 2)
+    _title(drawing, "Channel mix (% of contacts)", height - 10)
+    return drawing

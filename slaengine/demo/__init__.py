@@ -1,0 +1,1 @@
+"""The demo: a seeded generator of example feeds for the shipped contracts (`slaengine demo`)."""

@@ -1,0 +1,397 @@
+"""What a scorecard says: the monthly provider scorecard as plain, immutable data objects.
+
+The PDF and CSV adapters only lay these out. Builders are pure: they take the contract, the
+evaluation, its history and what the feeds and benchmark said, and never read anything.
+Every displayed figure is already formatted here (see `report_text`), so that tests can check
+exactly what a reader will see.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from slaengine.domain.benchmark import BenchmarkResult
+from slaengine.domain.contract import Contract, Objective
+from slaengine.domain.report_text import (
+    STATUS_LABELS,
+    STATUS_SYMBOLS,
+    channels_text,
+    describe_objective,
+    format_count,
+    format_delta,
+    format_money,
+    format_value,
+    shift_period,
+    window_words,
+)
+from slaengine.domain.reports_benchmark import BenchmarkTable, build_benchmark_table
+from slaengine.domain.reports_register import (
+    BreachEntry,
+    DataQuality,
+    FeedFileInfo,
+    breach_register,
+    data_quality,
+)
+from slaengine.domain.results import Evaluation, ObjectiveResult, Status
+
+TREND_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class StatusCounts:
+    met: int = 0
+    breached: int = 0
+    not_determined: int = 0
+    excused: int = 0
+
+
+@dataclass(frozen=True)
+class Trend:
+    """This month against the previous one: `up`, `down` or `same`, and the signed delta."""
+
+    direction: str
+    delta: str
+    better: bool | None
+
+    @property
+    def text(self) -> str:
+        arrow = {"up": "▲", "down": "▼", "same": "="}[self.direction]
+        return f"{arrow} {self.delta}" if self.direction != "same" else "= same"
+
+
+@dataclass(frozen=True)
+class ObjectiveRow:
+    """One line of the objectives table."""
+
+    objective_id: str
+    level: str
+    channels: str
+    kpi: str
+    definition: str
+    window: str
+    target: str
+    actual: str
+    numerator: str
+    denominator: str
+    status: Status
+    status_text: str
+    symbol: str
+    trend: Trend | None
+    credit: str
+    reason: str | None
+    value: float | None
+    provider_reported: str | None = None
+    provider_differs: bool = False
+
+    @property
+    def trend_text(self) -> str:
+        return self.trend.text if self.trend else "–"
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    period: str
+    value: float | None
+    status: Status | None
+
+
+@dataclass(frozen=True)
+class TrendSeries:
+    """Up to 12 months of one critical objective, oldest first, with its target."""
+
+    objective_id: str
+    kpi: str
+    target: str
+    target_value: float | None
+    points: tuple[TrendPoint, ...]
+
+
+@dataclass(frozen=True)
+class DailyPoint:
+    day: date
+    value: float | None
+    status: Status
+    volume: int
+
+
+@dataclass(frozen=True)
+class DailySeries:
+    """The windows of a day-window objective; `missed` counts the breached days."""
+
+    objective_id: str
+    kpi: str
+    target: str
+    target_value: float | None
+    points: tuple[DailyPoint, ...]
+    missed: int
+    allowed_misses: int
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    """The monthly provider scorecard (issue 5): page one answers 'is the contract honoured'."""
+
+    contract_id: str
+    contract_version: int
+    title: str
+    provider_id: str
+    provider_name: str
+    sourcing: str
+    activity: str
+    period: str
+    as_of: datetime
+    month_to_date: bool
+    currency: str
+    counts: StatusCounts
+    at_risk: Decimal
+    credits_owed: Decimal
+    credits_uncapped: Decimal
+    credits_capped: bool
+    earned_back: Decimal
+    net_credits: Decimal
+    chronic_failures: tuple[str, ...]
+    restatements: tuple[str, ...]
+    notes: tuple[str, ...]
+    rows: tuple[ObjectiveRow, ...]
+    trends: tuple[TrendSeries, ...]
+    daily: tuple[DailySeries, ...]
+    channel_volumes: tuple[tuple[str, int], ...]
+    breaches: tuple[BreachEntry, ...]
+    quality: DataQuality
+    benchmark: BenchmarkTable | None
+    cost_per_contact: str | None
+
+    def money(self, amount: Decimal) -> str:
+        return format_money(amount, self.currency)
+
+
+def count_statuses(objectives: Sequence[ObjectiveResult]) -> StatusCounts:
+    """How many objectives ended in each status."""
+    found = [objective.status for objective in objectives]
+    return StatusCounts(
+        met=found.count("met"),
+        breached=found.count("breached"),
+        not_determined=found.count("not_determined"),
+        excused=found.count("excused"),
+    )
+
+
+def trend_against(current: ObjectiveResult, previous: ObjectiveResult | None) -> Trend | None:
+    """Direction and delta of the value against last month; None when either has no value."""
+    if previous is None or current.value is None or previous.value is None:
+        return None
+    delta = current.value - previous.value
+    text = format_delta(delta, current.kpi)
+    if re.sub(r"[^0-9]", "", text).strip("0") == "":
+        return Trend("same", text.replace("-", "+"), None)
+    direction = "up" if delta > 0 else "down"
+    return Trend(direction, text, _is_better(current, delta))
+
+
+def _is_better(result: ObjectiveResult, delta: float) -> bool | None:
+    target = (result.target or "").strip()
+    if target.startswith(">"):
+        return delta > 0
+    if target.startswith("<"):
+        return delta < 0
+    return None
+
+
+def _objective_of(contract: Contract, objective_id: str) -> Objective | None:
+    try:
+        return contract.objective(objective_id)
+    except KeyError:
+        return None
+
+
+def objective_row(
+    contract: Contract, result: ObjectiveResult, previous: ObjectiveResult | None
+) -> ObjectiveRow:
+    """One objectives-table line: definition in words, figures formatted, trend computed."""
+    objective = _objective_of(contract, result.objective_id)
+    return ObjectiveRow(
+        objective_id=result.objective_id,
+        level=result.level,
+        channels=channels_text(result.channels),
+        kpi=result.kpi,
+        definition=describe_objective(objective) if objective else result.kpi,
+        window=window_words(objective) if objective else "month",
+        target=result.target or "–",
+        actual=format_value(result.value, result.kpi),
+        numerator=format_count(result.numerator),
+        denominator=format_count(result.denominator),
+        status=result.status,
+        status_text=STATUS_LABELS[result.status],
+        symbol=STATUS_SYMBOLS[result.status],
+        trend=trend_against(result, previous),
+        credit=format_money(result.credit, contract.currency),
+        reason=result.reason,
+        value=result.value,
+        provider_reported=(
+            format_value(result.provider_reported_value, result.kpi)
+            if result.provider_reported_value is not None
+            else None
+        ),
+        provider_differs=bool(getattr(result, "provider_differs", False)),
+    )
+
+
+def _by_period(history: Sequence[Evaluation]) -> dict[str, Evaluation]:
+    return {evaluation.period: evaluation for evaluation in history}
+
+
+def _result_in(evaluation: Evaluation | None, objective_id: str) -> ObjectiveResult | None:
+    if evaluation is None:
+        return None
+    return next((r for r in evaluation.objectives if r.objective_id == objective_id), None)
+
+
+def trend_series(
+    evaluation: Evaluation, history: Sequence[Evaluation], months: int = TREND_MONTHS
+) -> tuple[TrendSeries, ...]:
+    """12 months ending at the evaluated period for each critical objective (gaps are None)."""
+    known = _by_period(history) | {evaluation.period: evaluation}
+    periods = [shift_period(evaluation.period, -back) for back in range(months - 1, -1, -1)]
+    series = []
+    for result in evaluation.objectives:
+        if result.level != "critical":
+            continue
+        points = []
+        for period in periods:
+            past = _result_in(known.get(period), result.objective_id)
+            points.append(
+                TrendPoint(period, past.value if past else None, past.status if past else None)
+            )
+        series.append(
+            TrendSeries(
+                result.objective_id,
+                result.kpi,
+                result.target or "–",
+                result.target_value,
+                tuple(points),
+            )
+        )
+    return tuple(series)
+
+
+def daily_series(evaluation: Evaluation) -> tuple[DailySeries, ...]:
+    """Every day-window objective with its daily values and how many days missed."""
+    found = []
+    for result in evaluation.objectives:
+        windows = [w for w in result.windows if (w.end - w.start).days == 1]
+        if not windows or len(windows) != len(result.windows):
+            continue
+        points = tuple(DailyPoint(w.start, w.value, w.status, w.volume) for w in windows)
+        missed = sum(1 for w in windows if w.status == "breached")
+        found.append(
+            DailySeries(
+                result.objective_id,
+                result.kpi,
+                result.target or "–",
+                result.target_value,
+                points,
+                missed,
+                result.allowed_misses,
+            )
+        )
+    return tuple(found)
+
+
+def _chronic_text(evaluation: Evaluation) -> tuple[str, ...]:
+    return tuple(
+        f"{flag.objective_id}: breached {flag.breaches} times within {flag.within_months} months"
+        f" ({', '.join(flag.breached_periods)}): termination right"
+        for flag in evaluation.chronic_failures
+    )
+
+
+def _restatement_text(evaluation: Evaluation, restatements: Sequence[str]) -> tuple[str, ...]:
+    lines = list(restatements)
+    if evaluation.restated:
+        lines.insert(0, "this evaluation restates an earlier one: corrected feed data arrived")
+    return tuple(dict.fromkeys(lines))
+
+
+def _channel_volumes(
+    contract: Contract,
+    evaluation: Evaluation,
+    given: Mapping[str, int] | None,
+    benchmark: BenchmarkResult | None,
+) -> tuple[tuple[str, int], ...]:
+    if given is None and benchmark is not None:
+        own = next((s for s in benchmark.setups if s.contracts == (contract.id,)), None)
+        given = own.channel_mix if own else None
+    if given is None:
+        given = _single_channel_volumes(evaluation)
+    return tuple((channel, count) for channel, count in (given or {}).items() if count)
+
+
+def _single_channel_volumes(evaluation: Evaluation) -> dict[str, int]:
+    """Without a benchmark: the largest volume of the objectives about one channel only."""
+    found: dict[str, int] = {}
+    for result in evaluation.objectives:
+        if len(result.channels) == 1:
+            channel = result.channels[0]
+            found[channel] = max(found.get(channel, 0), result.volume)
+    return found
+
+
+def build_scorecard(
+    contract: Contract,
+    evaluation: Evaluation,
+    *,
+    history: Sequence[Evaluation] = (),
+    feeds: Sequence[FeedFileInfo] = (),
+    benchmark: BenchmarkResult | None = None,
+    restatements: Sequence[str] = (),
+    channel_volumes: Mapping[str, int] | None = None,
+    closed_days: Mapping[date, str] | None = None,
+) -> Scorecard:
+    """The scorecard of `evaluation` (of `contract`), with trends taken from `history`.
+
+    `history` holds earlier evaluations of the same contract (any order; the evaluated period
+    itself is ignored there). `channel_volumes` defaults to the contract's channel mix in
+    `benchmark`, else to the largest volume among single-channel objectives; `closed_days`
+    are not counted as missing days.
+    """
+    previous = _by_period(history).get(shift_period(evaluation.period, -1))
+    credits = evaluation.credits
+    table = build_benchmark_table(benchmark, contract.id) if benchmark else None
+    return Scorecard(
+        contract_id=contract.id,
+        contract_version=evaluation.contract_version,
+        title=contract.title,
+        provider_id=contract.provider.id,
+        provider_name=contract.provider.name,
+        sourcing=contract.provider.sourcing,
+        activity=contract.activity,
+        period=evaluation.period,
+        as_of=evaluation.as_of,
+        month_to_date=evaluation.month_to_date,
+        currency=credits.currency,
+        counts=count_statuses(evaluation.objectives),
+        at_risk=credits.at_risk,
+        credits_owed=credits.total,
+        credits_uncapped=credits.uncapped,
+        credits_capped=credits.capped,
+        earned_back=credits.earned_back,
+        net_credits=credits.net,
+        chronic_failures=_chronic_text(evaluation),
+        restatements=_restatement_text(evaluation, restatements),
+        notes=evaluation.notes,
+        rows=tuple(
+            objective_row(contract, r, _result_in(previous, r.objective_id))
+            for r in evaluation.objectives
+        ),
+        trends=trend_series(evaluation, history),
+        daily=daily_series(evaluation),
+        channel_volumes=_channel_volumes(contract, evaluation, channel_volumes, benchmark),
+        breaches=breach_register(contract, evaluation),
+        quality=data_quality(evaluation, feeds, closed_days),
+        benchmark=table,
+        cost_per_contact=table.own_cost if table else None,
+    )

@@ -1,0 +1,295 @@
+"""Write reports: read what is stored (evaluating when nothing is), build, render to reports/.
+
+File names: `scorecard-<contract>-<YYYY-MM>.pdf` (and `.csv`), `portfolio-<YYYY-MM>.pdf`,
+`audit-<contract>-<YYYY-MM>.pdf`, `benchmark-<activity>-<YYYY-MM>.pdf`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date, datetime, time
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from slaengine import __version__
+from slaengine.adapters.pdf import render_audit, render_benchmark, render_portfolio
+from slaengine.adapters.pdf import render_scorecard as render_scorecard_pdf
+from slaengine.adapters.report_csv import write_objectives_csv
+from slaengine.adapters.storage.evaluation_repo import (
+    evaluation_history,
+    latest_evaluation,
+    restatement_history,
+)
+from slaengine.adapters.storage.feed_repo import (
+    FeedFileRecord,
+    feed_files_for_period,
+    restatements,
+)
+from slaengine.domain.benchmark import BenchmarkResult
+from slaengine.domain.calendars import BusinessCalendar
+from slaengine.domain.contract import Contract
+from slaengine.domain.report_text import period_days, shift_period
+from slaengine.domain.reports import (
+    FeedFileInfo,
+    Scorecard,
+    build_audit,
+    build_portfolio,
+    build_scorecard,
+)
+from slaengine.domain.results import Evaluation
+from slaengine.errors import ContractNotFound, EvaluationError, SlaEngineError
+from slaengine.services.benchmark import load_benchmark_spec, run_benchmark
+from slaengine.services.contracts import StoredContract, contract_in_force, list_contracts
+from slaengine.services.evaluation import evaluate_period
+
+HISTORY_MONTHS = 11
+_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def check_period(period: str) -> str:
+    """`YYYY-MM` or EvaluationError saying so."""
+    if not _PERIOD.match(period):
+        raise EvaluationError(f"period {period!r}: expected YYYY-MM, such as 2026-10")
+    return period
+
+
+def _stored_contract(engine: Engine, contract_id: str, period: str) -> StoredContract:
+    first, last = period_days(period)
+    try:
+        return contract_in_force(engine, contract_id, first)
+    except ContractNotFound:
+        return contract_in_force(engine, contract_id, last)
+
+
+def _evaluation(engine: Engine, contract_id: str, period: str, as_of: datetime) -> Evaluation:
+    """The stored evaluation of the period, or a fresh one (stored) when there is none."""
+    stored = latest_evaluation(engine, contract_id, period)
+    if stored is not None:
+        return stored
+    return evaluate_period(engine, contract_id, period, as_of=as_of, store=True)
+
+
+def _history(engine: Engine, contract_id: str, period: str) -> list[Evaluation]:
+    return list(evaluation_history(engine, contract_id, shift_period(period, -1), HISTORY_MONTHS))
+
+
+def _period_bounds(contract: Contract, period: str) -> tuple[datetime, datetime]:
+    first, last = period_days(period)
+    end_day = date.fromordinal(last.toordinal() + 1)
+    zone = contract.zone
+    return datetime.combine(first, time(), zone), datetime.combine(end_day, time(), zone)
+
+
+def feed_infos(engine: Engine, contract: Contract, period: str) -> list[FeedFileInfo]:
+    """The feed files stored for the period, as reports show them."""
+    start, end = _period_bounds(contract, period)
+    records = feed_files_for_period(engine, contract.id, start, end)
+    return [_feed_info(record) for record in records]
+
+
+def _feed_info(record: FeedFileRecord) -> FeedFileInfo:
+    return FeedFileInfo(
+        file_name=str(record.file_name),
+        kind=str(record.kind),
+        sha256=str(record.sha256),
+        rows=int(record.rows),
+        stored=int(record.stored),
+        quarantined=int(record.quarantined),
+        reasons=dict(record.reasons or {}),
+        received_at=record.received_at,
+        source=record.source,
+        status=record.status,
+    )
+
+
+def restatement_notes(engine: Engine, contract: Contract, period: str) -> list[str]:
+    """Earlier runs of the period's evaluation, then the feeds' restated contacts."""
+    return [*_run_lines(engine, contract.id, period), *_feed_restatements(engine, contract, period)]
+
+
+def _run_lines(engine: Engine, contract_id: str, period: str) -> list[str]:
+    """One line per stored run when the period was evaluated more than once."""
+    runs = restatement_history(engine, contract_id, period)
+    if len(runs) < 2:
+        return []
+    return [_run_line(run) for run in runs]
+
+
+def _run_line(run: Evaluation) -> str:
+    statuses = [result.status for result in run.objectives]
+    credits = run.credits
+    restated = " (restated)" if run.restated else ""
+    return (
+        f"run as of {run.as_of.isoformat()}{restated}: {statuses.count('met')} met,"
+        f" {statuses.count('breached')} breached, credits owed {credits.total} {credits.currency}"
+    )
+
+
+def _feed_restatements(engine: Engine, contract: Contract, period: str) -> list[str]:
+    """Restated contacts of the period, one line per (older file, newer file) pair."""
+    start, end = _period_bounds(contract, period)
+    pairs: dict[tuple[str, str], list[datetime]] = {}
+    for item in restatements(engine, contract.id, start, end):
+        pairs.setdefault((item.old_file_sha256, item.new_file_sha256), []).append(item.replaced_at)
+    return [
+        f"{len(times):,} {'contact' if len(times) == 1 else 'contacts'} of feed file {old[:12]}"
+        f" replaced by feed file {new[:12]}"
+        f" (ingested {max(times).astimezone(contract.zone):%Y-%m-%d %H:%M})"
+        for (old, new), times in pairs.items()
+    ]
+
+
+def benchmark_of(
+    engine: Engine, activity: str, period: str, as_of: datetime, contracts_dir: Path | None
+) -> BenchmarkResult:
+    """The activity's benchmark, on `contracts_dir/benchmark.yaml` when it has one."""
+    spec = load_benchmark_spec(contracts_dir, activity) if contracts_dir else None
+    return run_benchmark(engine, activity, period, as_of=as_of, benchmark_spec=spec)
+
+
+def benchmark_or_none(
+    engine: Engine,
+    activity: str,
+    period: str,
+    as_of: datetime,
+    contracts_dir: Path | None = None,
+) -> BenchmarkResult | None:
+    """The activity's benchmark; None (a scorecard without that section) when it cannot run."""
+    try:
+        return benchmark_of(engine, activity, period, as_of, contracts_dir)
+    except SlaEngineError:
+        return None
+
+
+def closed_days_of(contract: Contract, period: str) -> dict[date, str]:
+    """Closed days of the calendars that day-window objectives use (not missing data)."""
+    first, last = period_days(period)
+    found: dict[date, str] = {}
+    for objective in contract.objectives:
+        if objective.window == "day" and objective.calendar in contract.calendars:
+            calendar = BusinessCalendar.from_contract(contract, objective.calendar)
+            found.update(calendar.closed_days(first, last))
+    return found
+
+
+def scorecard_for(
+    engine: Engine,
+    contract_id: str,
+    period: str,
+    *,
+    as_of: datetime,
+    benchmark: BenchmarkResult | None = None,
+    contracts_dir: Path | None = None,
+) -> Scorecard:
+    """Build the scorecard of a stored contract and period (evaluating it if needed)."""
+    check_period(period)
+    contract: Contract = _stored_contract(engine, contract_id, period).contract
+    evaluation = _evaluation(engine, contract_id, period, as_of)
+    if benchmark is None:
+        benchmark = benchmark_or_none(engine, contract.activity, period, as_of, contracts_dir)
+    return build_scorecard(
+        contract,
+        evaluation,
+        history=_history(engine, contract_id, period),
+        feeds=feed_infos(engine, contract, period),
+        benchmark=benchmark,
+        restatements=restatement_notes(engine, contract, period),
+        closed_days=closed_days_of(contract, period),
+    )
+
+
+def write_scorecard(
+    engine: Engine,
+    contract_id: str,
+    period: str,
+    reports_dir: Path,
+    *,
+    as_of: datetime,
+    csv: bool = False,
+    contracts_dir: Path | None = None,
+) -> Path:
+    """Write `scorecard-<contract>-<period>.pdf` (and its `.csv` twin) and return the PDF path."""
+    card = scorecard_for(engine, contract_id, period, as_of=as_of, contracts_dir=contracts_dir)
+    path = render_scorecard_pdf(card, reports_dir / f"scorecard-{contract_id}-{period}.pdf")
+    if csv:
+        write_objectives_csv(card, path.with_suffix(".csv"))
+    return path
+
+
+def _contracts_in_force(engine: Engine, period: str) -> list[Contract]:
+    first, last = period_days(period)
+    found: dict[str, Contract] = {}
+    for item in list_contracts(engine):
+        contract = item.contract
+        effective = contract.effective
+        if effective.start <= last and (effective.end is None or effective.end >= first):
+            known = found.get(contract.id)
+            if known is None or known.version < contract.version:
+                found[contract.id] = contract
+    return [found[key] for key in sorted(found)]
+
+
+def write_portfolio(
+    engine: Engine,
+    period: str,
+    reports_dir: Path,
+    *,
+    as_of: datetime,
+    contracts_dir: Path | None = None,
+) -> Path:
+    """Write `portfolio-<period>.pdf`: every contract in force during the period."""
+    check_period(period)
+    contracts = _contracts_in_force(engine, period)
+    if not contracts:
+        raise ContractNotFound(f"no contract is in force in {period}: load contracts first")
+    benchmarks: dict[str, BenchmarkResult | None] = {}
+    for contract in contracts:
+        if contract.activity not in benchmarks:
+            benchmarks[contract.activity] = benchmark_or_none(
+                engine, contract.activity, period, as_of, contracts_dir
+            )
+    cards = [
+        scorecard_for(engine, c.id, period, as_of=as_of, benchmark=benchmarks[c.activity])
+        for c in contracts
+    ]
+    results: Sequence[BenchmarkResult] = [b for b in benchmarks.values() if b is not None]
+    portfolio = build_portfolio(period, cards, results)
+    return render_portfolio(portfolio, reports_dir / f"portfolio-{period}.pdf")
+
+
+def write_audit(
+    engine: Engine, contract_id: str, period: str, reports_dir: Path, *, as_of: datetime
+) -> Path:
+    """Write `audit-<contract>-<period>.pdf` (byte-identical for identical stored inputs)."""
+    check_period(period)
+    stored = _stored_contract(engine, contract_id, period)
+    contract: Contract = stored.contract
+    evaluation = _evaluation(engine, contract_id, period, as_of)
+    audit = build_audit(
+        contract,
+        evaluation,
+        spec_text=str(stored.raw_text),
+        contract_file_hash=str(stored.file_hash),
+        engine_version=__version__,
+        feeds=feed_infos(engine, contract, period),
+        restatements=restatement_notes(engine, contract, period),
+        contract_source=str(stored.source_path) if stored.source_path else None,
+    )
+    return render_audit(audit, reports_dir / f"audit-{contract_id}-{period}.pdf")
+
+
+def write_benchmark(
+    engine: Engine,
+    activity: str,
+    period: str,
+    reports_dir: Path,
+    *,
+    as_of: datetime,
+    contracts_dir: Path | None = None,
+) -> Path:
+    """Write `benchmark-<activity>-<period>.pdf`."""
+    check_period(period)
+    result = benchmark_of(engine, activity, period, as_of, contracts_dir)
+    return render_benchmark(result, reports_dir / f"benchmark-{activity}-{period}.pdf")
