@@ -18,7 +18,7 @@ def test_every_report_command_explains_itself(command: str) -> None:
 def test_a_period_that_is_not_a_month_is_a_usage_error() -> None:
     result = CliRunner().invoke(main, ["report", "scorecard", "acme-l1", "--period", "2026-13"])
     assert result.exit_code == 2
-    assert "expected YYYY-MM such as 2026-10, found '2026-13'" in result.output
+    assert "expected a month as YYYY-MM (e.g. 2026-10), found '2026-13'" in result.output
 
 
 def test_an_as_of_without_offset_is_a_usage_error() -> None:

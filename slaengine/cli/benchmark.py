@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-import re
-from datetime import UTC, datetime
+from datetime import datetime
 
 import click
 from rich.console import Console
 from rich.table import Table
 
 from slaengine.cli.context import AppContext
+from slaengine.cli.options import check_period, parse_as_of
 from slaengine.domain.benchmark import BenchmarkResult, KpiFigure, benchmark_to_json
 
-_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 FRACTION_KPIS = frozenset(
     {
         "service_level",
@@ -25,28 +24,6 @@ FRACTION_KPIS = frozenset(
     }
 )
 SECONDS_KPIS = frozenset({"average_speed_of_answer", "average_handle_time"})
-
-
-def check_period(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
-    """A click callback: YYYY-MM or a usage error."""
-    if not _PERIOD.match(value):
-        raise click.BadParameter(f"expected a month as YYYY-MM (e.g. 2026-10), found {value!r}")
-    return value
-
-
-def parse_as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime:
-    """A click callback: an ISO 8601 instant with offset (default: now)."""
-    if value is None:
-        return datetime.now(UTC)
-    try:
-        instant = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(
-            f"expected an ISO 8601 instant such as 2026-11-02T08:00:00+01:00, found {value!r}"
-        ) from None
-    if instant.tzinfo is None:
-        raise click.BadParameter(f"{value!r} has no UTC offset: add one, e.g. +01:00 or Z")
-    return instant
 
 
 @click.command()

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import click
@@ -12,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from slaengine.cli.context import AppContext
+from slaengine.cli.options import check_period, parse_as_of
 
 _STATUS_STYLE = {
     "met": "green",
@@ -21,45 +21,19 @@ _STATUS_STYLE = {
 }
 
 
-class _Period(click.ParamType[str]):
-    name = "YYYY-MM"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        text = str(value)
-        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
-            self.fail(f"expected a month as YYYY-MM, such as 2026-10, found {text!r}", param, ctx)
-        return text
-
-
-class _Instant(click.ParamType[datetime]):
-    name = "ISO-DATETIME"
-
-    def convert(
-        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-    ) -> datetime:
-        if isinstance(value, datetime):
-            return value
-        try:
-            instant = datetime.fromisoformat(str(value))
-        except ValueError:
-            self.fail(
-                f"expected an ISO 8601 instant such as 2026-10-15T12:00:00+02:00, found {value!r}",
-                param,
-                ctx,
-            )
-        if instant.tzinfo is None:
-            self.fail(f"{value!r} has no UTC offset: add one, e.g. +00:00 or Z", param, ctx)
-        return instant
-
-
 @click.command()
 @click.argument("contract_id", metavar="CONTRACT")
-@click.option("--period", required=True, type=_Period(), help="The month to evaluate, YYYY-MM.")
+@click.option(
+    "--period",
+    required=True,
+    callback=check_period,
+    metavar="YYYY-MM",
+    help="The month to evaluate, YYYY-MM.",
+)
 @click.option(
     "--as-of",
     "as_of",
-    type=_Instant(),
-    default=None,
+    callback=parse_as_of,
     help="Evaluate as of this instant (ISO 8601 with offset; default now). Inside the period:"
     " month to date, with early warnings.",
 )
@@ -68,13 +42,12 @@ class _Instant(click.ParamType[datetime]):
 )
 @click.pass_obj
 def evaluate(
-    app: AppContext, contract_id: str, period: str, as_of: datetime | None, as_json: bool
+    app: AppContext, contract_id: str, period: str, as_of: datetime, as_json: bool
 ) -> None:
     """Evaluate every objective of CONTRACT for the month (stores the result)."""
     from slaengine.services.evaluation import evaluate_period, evaluation_to_json
 
-    instant = as_of or datetime.now(UTC)
-    result = evaluate_period(app.engine, contract_id, period, as_of=instant)
+    result = evaluate_period(app.engine, contract_id, period, as_of=as_of)
     document = evaluation_to_json(result)
     if as_json:
         click.echo(json.dumps(document, indent=2))

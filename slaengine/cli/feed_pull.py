@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
 from slaengine.cli.context import AppContext
+from slaengine.cli.options import check_period
 from slaengine.errors import ConfigError
-
-_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def current_period(timezone: str, now: datetime | None = None) -> str:
@@ -27,17 +25,11 @@ def current_period(timezone: str, now: datetime | None = None) -> str:
     return moment.astimezone(zone).strftime("%Y-%m")
 
 
-def _check_period(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
-    if value is not None and not _PERIOD.match(value):
-        raise click.BadParameter(f"expected a month as YYYY-MM (e.g. 2026-10), found {value!r}")
-    return value
-
-
 @click.command("pull")
 @click.argument("contract")
 @click.option(
     "--period",
-    callback=_check_period,
+    callback=check_period,
     metavar="YYYY-MM",
     help="Month to fill into {period} of each feed URL (default: the current month "
     "in the schedule's timezone).",

@@ -2,45 +2,21 @@
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import click
 
 from slaengine.cli.context import AppContext
-
-_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-
-
-def _period(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    if not _PERIOD.match(value):
-        raise click.BadParameter(f"expected YYYY-MM such as 2026-10, found {value!r}")
-    return value
-
-
-def _as_of(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime:
-    """An ISO instant with its UTC offset; now when omitted."""
-    if value is None:
-        return datetime.now(UTC)
-    try:
-        instant = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(
-            f"expected an ISO 8601 instant such as 2026-11-02T08:00:00+01:00, found {value!r}"
-        ) from None
-    if instant.tzinfo is None:
-        raise click.BadParameter(f"{value!r} has no UTC offset: add one, such as +01:00 or Z")
-    return instant
-
+from slaengine.cli.options import check_period, parse_as_of
 
 period_option = click.option(
-    "--period", required=True, callback=_period, metavar="YYYY-MM", help="The month to report."
+    "--period", required=True, callback=check_period, metavar="YYYY-MM", help="The month to report."
 )
 as_of_option = click.option(
     "--as-of",
     "as_of",
-    callback=_as_of,
+    callback=parse_as_of,
     metavar="ISO",
     help="Evaluate as of this instant when nothing is stored (default: now).",
 )

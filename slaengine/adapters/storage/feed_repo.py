@@ -17,36 +17,13 @@ import polars as pl
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from slaengine.adapters.feeds.schemas import CONTACTS, INTERVALS
+
 _UTC = pl.Datetime("us", "UTC")
 
-CONTACT_COLUMNS: dict[str, pl.DataType] = {
-    "contact_id": pl.String(),
-    "channel": pl.String(),
-    "queue": pl.String(),
-    "arrived_at": _UTC,
-    "answered_at": _UTC,
-    "abandoned_at": _UTC,
-    "handle_seconds": pl.Float64(),
-    "resolved_first_contact": pl.Boolean(),
-    "csat": pl.Int64(),
-    "nps": pl.Int64(),
-}
-
-INTERVAL_COLUMNS: dict[str, pl.DataType] = {
-    "interval_start": _UTC,
-    "interval_minutes": pl.Int64(),
-    "channel": pl.String(),
-    "queue": pl.String(),
-    "offered": pl.Int64(),
-    "answered": pl.Int64(),
-    "abandoned": pl.Int64(),
-    "abandoned_short": pl.Int64(),
-    "answered_within_threshold": pl.Int64(),
-    "threshold_seconds": pl.Int64(),
-    "short_abandon_seconds": pl.Int64(),
-    "wait_seconds_answered": pl.Float64(),
-    "handle_seconds": pl.Float64(),
-}
+# The read API returns exactly the typed columns validation stores (one definition).
+CONTACT_COLUMNS: dict[str, pl.DataType] = dict(CONTACTS.stored)
+INTERVAL_COLUMNS: dict[str, pl.DataType] = dict(INTERVALS.stored)
 
 
 @dataclass(frozen=True)
