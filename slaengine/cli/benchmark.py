@@ -12,18 +12,7 @@ from rich.table import Table
 from slaengine.cli.context import AppContext
 from slaengine.cli.options import check_period, parse_as_of
 from slaengine.domain.benchmark import BenchmarkResult, KpiFigure, benchmark_to_json
-
-FRACTION_KPIS = frozenset(
-    {
-        "service_level",
-        "answer_rate",
-        "abandonment_rate",
-        "response_within",
-        "first_contact_resolution",
-        "csat",
-    }
-)
-SECONDS_KPIS = frozenset({"average_speed_of_answer", "average_handle_time"})
+from slaengine.domain.contract import FRACTION_KPIS, SECONDS_KPIS
 
 
 @click.command()

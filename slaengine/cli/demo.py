@@ -254,7 +254,7 @@ def _status(status: str) -> str:
 
 
 def _value(kpi: str, value: float | None) -> str:
-    from slaengine.cli.benchmark import FRACTION_KPIS, SECONDS_KPIS
+    from slaengine.domain.contract import FRACTION_KPIS, SECONDS_KPIS
 
     if value is None:
         return "n/a"

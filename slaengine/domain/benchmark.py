@@ -13,12 +13,11 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
-from slaengine.domain.contract import BenchmarkSpec, Objective
+from slaengine.domain.contract import SECONDS_KPIS, BenchmarkSpec, Objective
 
 SetupSourcing = Literal["in-house", "outsourced", "mixed"]
 MIXED = "mixed"
 CENT = Decimal("0.01")
-SECONDS_KPIS = frozenset({"average_speed_of_answer", "average_handle_time"})
 
 DEFAULT_OBJECTIVES: tuple[dict[str, Any], ...] = (
     {"id": "phone-sl", "channel": "phone", "kpi": "service_level", "threshold": "20s",

@@ -43,6 +43,19 @@ Kpi = Literal[
     "nps",
     "cost_per_contact",
 ]
+# Units of the KPI values: fractions 0..1 and seconds (nps is points, cost is money).
+FRACTION_KPIS = frozenset(
+    {
+        "service_level",
+        "answer_rate",
+        "abandonment_rate",
+        "response_within",
+        "first_contact_resolution",
+        "csat",
+    }
+)
+SECONDS_KPIS = frozenset({"average_speed_of_answer", "average_handle_time"})
+
 Denominator = Literal[
     "offered", "offered_excluding_short_abandons", "answered_and_late_abandons", "answered"
 ]

@@ -15,7 +15,9 @@ from decimal import Decimal
 
 from slaengine.domain.contract import (
     DAY_NAMES,
+    FRACTION_KPIS,
     REAL_TIME_CHANNELS,
+    SECONDS_KPIS,
     BenchmarkSpec,
     Calendar,
     Contract,
@@ -29,17 +31,6 @@ from slaengine.domain.contract import (
 
 PathParts = tuple[str | int, ...]
 
-FRACTION_KPIS = frozenset(
-    {
-        "service_level",
-        "answer_rate",
-        "abandonment_rate",
-        "response_within",
-        "first_contact_resolution",
-        "csat",
-    }
-)
-SECONDS_KPIS = frozenset({"average_speed_of_answer", "average_handle_time"})
 THRESHOLD_KPIS = frozenset({"service_level", "response_within"})
 DENOMINATOR_KPIS = frozenset({"service_level", "answer_rate", "abandonment_rate"})
 SHORT_ABANDON_KPIS = DENOMINATOR_KPIS

@@ -12,20 +12,10 @@ from __future__ import annotations
 from datetime import datetime
 from fractions import Fraction
 
-from slaengine.domain.contract import Objective
+from slaengine.domain.contract import FRACTION_KPIS, Objective
 from slaengine.domain.periods import Period
 from slaengine.domain.results import ObjectiveResult
 
-FRACTION_KPIS = frozenset(
-    {
-        "service_level",
-        "answer_rate",
-        "abandonment_rate",
-        "response_within",
-        "first_contact_resolution",
-        "csat",
-    }
-)
 ROUNDING = {"fraction": Fraction(1, 2000), "seconds": Fraction(1, 2), "nps": Fraction(1, 2)}
 
 

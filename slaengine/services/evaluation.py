@@ -24,9 +24,8 @@ from typing import Any
 import polars as pl
 from sqlalchemy.engine import Engine
 
-from slaengine.domain.contract import REAL_TIME_CHANNELS, Contract, Objective
+from slaengine.domain.contract import FRACTION_KPIS, REAL_TIME_CHANNELS, Contract, Objective
 from slaengine.domain.credits import shift_period
-from slaengine.domain.early_warning import FRACTION_KPIS
 from slaengine.domain.evaluation import evaluate
 from slaengine.domain.exclusions import volume_band_days
 from slaengine.domain.kpis import Counts, kpi_figures, sum_counts
