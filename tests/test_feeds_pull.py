@@ -427,10 +427,11 @@ def test_a_pulled_provider_export_goes_through_its_mapping(
     (outcome,) = pull_feeds(
         acme, settings, "acme-l1", "1999-08", environ={"ACME_FEED_TOKEN": TOKEN}
     )
-    assert (outcome.ingest.rows, outcome.ingest.stored, outcome.ingest.quarantined) == (4, 2, 2)
-    assert outcome.ingest.reasons == {
-        "not queued (left in the IVR)": 1,
-        "phantom call (a virtual call the switch documentation says to ignore)": 1,
+    assert (outcome.ingest.rows, outcome.ingest.stored, outcome.ingest.quarantined) == (4, 2, 0)
+    assert (outcome.ingest.reasons, outcome.ingest.dropped) == ({}, 2)
+    assert outcome.ingest.dropped_reasons == {
+        "mapping_drop:not_queued_left_in_the_ivr": 1,
+        "mapping_drop:outcome_phantom": 1,
     }
 
 
