@@ -34,6 +34,7 @@ from slaengine.domain.credits import (
     earned_back,
 )
 from slaengine.domain.early_warning import at_risk_reason, provider_differs
+from slaengine.domain.incentives import earn_incentives
 from slaengine.domain.kpis import Counts, kpi_figures, kpi_volume, sum_counts
 from slaengine.domain.periods import Period, window_bounds
 from slaengine.domain.results import (
@@ -295,6 +296,7 @@ def _with_credits(
         for result in results
     )
     extra = ("month to date: statuses are provisional",) if month_to_date else ()
+    summary = credit_summary(contract, allocation, returned)
     return Evaluation(
         contract_id=contract.id,
         contract_version=contract.version,
@@ -303,9 +305,10 @@ def _with_credits(
         as_of=as_of.astimezone(UTC),
         month_to_date=month_to_date,
         objectives=final,
-        credits=credit_summary(contract, allocation, returned),
+        credits=summary,
         chronic_failures=flags,
         excluded_days=excluded_days,
         input_hashes=input_hashes,
         notes=(*extra, *notes),
+        incentives=earn_incentives(contract, final, summary),
     )
