@@ -34,6 +34,7 @@ from slaengine.domain.credits import (
     earned_back,
 )
 from slaengine.domain.early_warning import at_risk_reason, provider_differs
+from slaengine.domain.improvement import targets_in_force, with_targets
 from slaengine.domain.incentives import earn_incentives
 from slaengine.domain.kpis import Counts, kpi_figures, kpi_volume, sum_counts
 from slaengine.domain.periods import Period, window_bounds
@@ -209,6 +210,8 @@ def evaluate(
             f" after as_of {as_of.isoformat()}: nothing to evaluate yet"
         )
     month_to_date = as_of < month.stop
+    raised = targets_in_force(contract, period, history)
+    contract, notes = with_targets(contract, raised), (*notes, *(t.reason for t in raised))
     reasons = dict(undetermined or {})
     reported = dict(provider_reported or {})
     results = []

@@ -121,6 +121,7 @@ def _history(engine: Engine, contract: Contract, period: str) -> list[Evaluation
     months = max(
         contract.credits.earn_back.months if contract.credits and contract.credits.earn_back else 0,
         contract.chronic_failure.within_months if contract.chronic_failure else 0,
+        ci.after_months if (ci := contract.continuous_improvement) else 0,
     )
     if months == 0:
         return []
