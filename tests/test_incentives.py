@@ -303,3 +303,55 @@ def test_a_breached_objective_never_earns(shares: list[int], answered: list[int]
     summary = earn_incentives(contract, results, credits())
     assert summary is not None
     assert summary.total == D("0.00")
+
+
+# ------------------------------------------------------------------ evaluation and storage
+
+
+def test_the_evaluation_carries_incentives_through_json_and_storage(engine: Any) -> None:
+    from datetime import UTC, date, datetime
+
+    from slaengine.adapters.storage.evaluation_repo import latest_evaluation, store_evaluation
+    from slaengine.domain.evaluation import evaluate
+    from slaengine.domain.kpis import Counts
+    from slaengine.services.evaluation import evaluation_to_json
+
+    contract = contract_with(TWO)
+    day = date(2026, 10, 5)
+    daily = {
+        "a": {day: Counts(offered=1000, answered_within=910)},  # 91 % >= 90 %: 1800.00
+        "b": {day: Counts(offered=500, answered_within=455)},  # 91 % < 92 %: nothing
+        "c": {day: Counts(offered=100, answered_within=70)},  # 70 %: breached, no bonus block
+    }
+    evaluation = evaluate(contract, "2026-10", daily, as_of=datetime(2026, 11, 2, tzinfo=UTC))
+    document = evaluation_to_json(evaluation)
+    assert document["incentives"] == {
+        "currency": "EUR",
+        "cap": "3600.00",
+        "total": "1800.00",
+        "earned": {"a": "1800.00", "b": "0.00"},
+        "uncapped": "1800.00",
+        "offset_credits": False,
+        "credits_offset": "0.00",
+        "payable": "1800.00",
+        # c breached: no allocation in this contract, so no credits: net +1800.00
+        "net_position": "1800.00",
+    }
+    stored = store_evaluation(engine, evaluation, "fingerprint", now=datetime.now(UTC))
+    reloaded = latest_evaluation(engine, contract.id, "2026-10")
+    assert reloaded is not None
+    assert reloaded.incentives == stored.incentives == evaluation.incentives
+    assert evaluation_to_json(reloaded)["incentives"] == document["incentives"]
+
+
+def test_a_contract_without_incentives_prints_zero_incentives() -> None:
+    from datetime import UTC, datetime
+
+    from slaengine.domain.evaluation import evaluate
+    from slaengine.services.evaluation import evaluation_to_json
+
+    evaluation = evaluate(parse_contract_text(BASE), "2026-10", {},
+                          as_of=datetime(2026, 11, 2, tzinfo=UTC))  # fmt: skip
+    assert evaluation.incentives is None
+    incentives = evaluation_to_json(evaluation)["incentives"]
+    assert (incentives["cap"], incentives["total"], incentives["earned"]) == ("0.00", "0.00", {})
