@@ -191,3 +191,17 @@ def test_the_diff_command_reports_file_problems_and_has_help(tmp_path: Path) -> 
     help_text = runner.invoke(main, ["contract", "diff", "--help"])
     assert help_text.exit_code == 0
     assert "What changed from OLD to NEW" in help_text.output
+
+
+def test_calendars_and_continuous_improvement_changes() -> None:
+    draft = DRAFT.read_text(encoding="utf-8")
+    changed = draft.replace('mon-sat: ["08:00-22:00"]', 'mon-sat: ["08:00-20:00"]').replace(
+        "after_months: 12\n  move: halfway\n",
+        "after_months: 6\n  move: halfway\n  objectives: [csat]\n",
+    )
+    assert lines(draft, changed) == [
+        "opening-hours: opening hours mon-sat 08:00-22:00; sun 09:00-13:00, 14:00-18:00"
+        " → mon-sat 08:00-20:00; sun 09:00-13:00, 14:00-18:00",
+        "continuous improvement: after months 12 → 6 (favours the client)",
+        "continuous improvement: objectives all → csat",
+    ]
