@@ -1,8 +1,9 @@
-"""`slaengine contract ...`: check, schema, load and list contract specifications."""
+"""`slaengine contract ...`: check, schema, load, list, diff and backtest contracts."""
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from slaengine.cli.context import AppContext
+from slaengine.cli.options import check_period, parse_as_of
 from slaengine.domain.contract import Contract
 
 
@@ -132,3 +134,161 @@ def list_(app: AppContext, as_json: bool) -> None:
     console.print(table)
     if not stored:
         click.echo("no contracts stored: run `slaengine contract load`", err=True)
+
+
+def _resolve(app: AppContext, reference: str) -> Contract:
+    """A contract file, or `ID@VERSION` of a stored version."""
+    from slaengine.services.backtest import contract_from_reference
+
+    return contract_from_reference(reference, lambda: app.engine)
+
+
+@contract.command()
+@click.argument("old", metavar="OLD")
+@click.argument("new", metavar="NEW")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of lines of text.")
+@click.pass_obj
+def diff(app: AppContext, old: str, new: str, as_json: bool) -> None:
+    """What changed from OLD to NEW, each a contract file or ID@VERSION of a stored version.
+
+    One line per change, in words, with the side it favours where that is clear.
+    """
+    from slaengine.domain.contract_diff import changes_json, changes_text, diff_contracts
+
+    before, after = _resolve(app, old), _resolve(app, new)
+    changes = diff_contracts(before, after)
+    if as_json:
+        click.echo(json.dumps(changes_json(before, after, changes), indent=2, ensure_ascii=False))
+        return
+    for line in changes_text(before, after, changes):
+        click.echo(line)
+
+
+@contract.command()
+@click.argument("draft_path", metavar="DRAFT.yaml", type=click.Path(path_type=Path))
+@click.option(
+    "--from",
+    "first",
+    required=True,
+    callback=check_period,
+    metavar="YYYY-MM",
+    help="First month of the range.",
+)
+@click.option(
+    "--to",
+    "last",
+    required=True,
+    callback=check_period,
+    metavar="YYYY-MM",
+    help="Last month of the range (included).",
+)
+@click.option(
+    "--against",
+    metavar="ID",
+    help="The stored contract whose feeds and results to use (default: the draft's id).",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    callback=parse_as_of,
+    help="Evaluate as of this instant (ISO 8601 with offset; default now).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print SPEC's JSON object.")
+@click.option("--pdf", "pdf", is_flag=True, help="Also write the comparison as a PDF report.")
+@click.pass_obj
+def backtest(
+    app: AppContext,
+    draft_path: Path,
+    first: str,
+    last: str,
+    against: str | None,
+    as_of: datetime,
+    as_json: bool,
+    pdf: bool,
+) -> None:
+    """Evaluate a draft contract on the stored feeds of past months, storing nothing.
+
+    Beside each month: the final results of the contract in force. Months where a status
+    flips are marked; totals of credits and incentives over the range.
+    """
+    from slaengine.adapters.contract_yaml import load_contract_file
+    from slaengine.services.backtest import backtest as run_backtest
+    from slaengine.services.backtest import backtest_to_json
+
+    draft = load_contract_file(draft_path)
+    result = run_backtest(app.engine, draft, first, last, as_of=as_of, against=against)
+    if pdf:
+        from slaengine.adapters.pdf.backtest import write_backtest_pdf
+
+        path = write_backtest_pdf(result, app.settings.reports_dir)
+        click.echo(f"wrote {path}", err=as_json)
+    if as_json:
+        click.echo(json.dumps(backtest_to_json(result, draft_path), indent=2))
+        return
+    _print_backtest(result)
+
+
+def _print_backtest(result: Any) -> None:
+    from slaengine.services.backtest import totals_json
+
+    table = Table(
+        "month",
+        "objective",
+        "in force",
+        "draft",
+        "",
+        title=(
+            f"Backtest of {result.draft.id} version {result.draft.version}"
+            f" on the feeds of {result.against}"
+        ),
+        title_justify="left",
+    )
+    for month in result.months:
+        in_force = {r.objective_id: r for r in month.in_force.objectives} if month.in_force else {}
+        flipped = {flip.objective_id for flip in month.flips}
+        for r in month.draft.objectives:
+            old = in_force.get(r.objective_id)
+            table.add_row(
+                month.period,
+                r.objective_id,
+                _figure(old) if old else "-",
+                _figure(r),
+                "FLIP" if r.objective_id in flipped else "",
+            )
+        table.add_row(
+            month.period,
+            "credits / incentives",
+            _money_pair(month.in_force),
+            _money_pair(month.draft),
+            "",
+            end_section=True,
+        )
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=200)
+    console.print(table)
+    for side, totals in (("in force", result.in_force_totals), ("draft", result.draft_totals)):
+        figures = totals_json(totals)
+        click.echo(
+            f"total {side}: credits {figures['credits']}, earned back {figures['earned_back']},"
+            f" incentives {figures['incentives']}, net for the provider {figures['net_position']}"
+        )
+    flips = [m.period for m in result.months if m.flips]
+    click.echo(f"months where a status flips: {', '.join(flips) if flips else 'none'}")
+
+
+def _figure(result: Any) -> str:
+    from slaengine.domain.contract import FRACTION_KPIS
+
+    if result.value is None:
+        return str(result.status)
+    value = result.value
+    shown = f"{value * 100:.2f}%" if result.kpi in FRACTION_KPIS else f"{value:.2f}"
+    return f"{result.status} {shown}"
+
+
+def _money_pair(evaluation: Any) -> str:
+    if evaluation is None:
+        return "-"
+    incentives = evaluation.incentives.total if evaluation.incentives else "0.00"
+    return f"{evaluation.credits.total} / {incentives}"

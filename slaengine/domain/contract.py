@@ -269,6 +269,30 @@ class Credits(Spec):
         )
 
 
+class IncentiveEarn(Spec):
+    """One objective's bonus: `share` of the cap, earned when the month's figure meets `when`."""
+
+    when: Target
+    share: Percent
+
+
+class Incentives(Spec):
+    """Bonus for over-achievement, beside the credits (the malus): at most `cap` x monthly fee."""
+
+    cap: Percent
+    earn: dict[str, IncentiveEarn] = Field(default_factory=dict)
+    offset_credits: bool = False
+
+
+class ContinuousImprovement(Spec):
+    """After `after_months` consecutive months better than the target, the target moves
+    `halfway` to the average achieved over those months (`objectives`: all when omitted)."""
+
+    after_months: Annotated[int, Field(ge=1, le=36)]
+    move: Literal["halfway"] = "halfway"
+    objectives: tuple[str, ...] | None = None
+
+
 class VolumeBand(Spec):
     over_forecast: Percent
 
@@ -310,8 +334,10 @@ class Contract(Spec):
     calendars: dict[Slug, Calendar] = Field(default_factory=dict)
     objectives: Annotated[tuple[Objective, ...], Field(min_length=1)]
     credits: Credits | None = None
+    incentives: Incentives | None = None
     exclusions: Exclusions | None = None
     chronic_failure: ChronicFailure | None = None
+    continuous_improvement: ContinuousImprovement | None = None
 
     @cached_property
     def zone(self) -> ZoneInfo:

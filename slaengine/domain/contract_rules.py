@@ -20,10 +20,12 @@ from slaengine.domain.contract import (
     SECONDS_KPIS,
     BenchmarkSpec,
     Calendar,
+    ContinuousImprovement,
     Contract,
     Credits,
     Effective,
     Exclusions,
+    Incentives,
     Objective,
     parse_day_key,
     parse_interval,
@@ -66,6 +68,8 @@ class ContractParts:
     credits: Credits | None = None
     exclusions: Exclusions | None = None
     targets_required: bool = True
+    incentives: Incentives | None = None
+    continuous_improvement: ContinuousImprovement | None = None
 
 
 def parts_of(spec: Contract | BenchmarkSpec) -> ContractParts:
@@ -80,6 +84,8 @@ def parts_of(spec: Contract | BenchmarkSpec) -> ContractParts:
         credits=contract.credits if contract else None,
         exclusions=contract.exclusions if contract else None,
         targets_required=contract is not None,
+        incentives=contract.incentives if contract else None,
+        continuous_improvement=contract.continuous_improvement if contract else None,
     )
 
 
@@ -101,6 +107,10 @@ def find_part_problems(parts: ContractParts) -> list[Problem]:
     problems += _objectives(parts)
     problems += _credits(parts.credits, parts.objective_ids)
     problems += _exclusions(parts.exclusions)
+    from slaengine.domain.incentive_rules import improvement_problems, incentive_problems
+
+    problems += incentive_problems(parts)
+    problems += improvement_problems(parts)
     return problems
 
 

@@ -34,6 +34,8 @@ from slaengine.domain.credits import (
     earned_back,
 )
 from slaengine.domain.early_warning import at_risk_reason, provider_differs
+from slaengine.domain.improvement import targets_in_force, with_targets
+from slaengine.domain.incentives import earn_incentives
 from slaengine.domain.kpis import Counts, kpi_figures, kpi_volume, sum_counts
 from slaengine.domain.periods import Period, window_bounds
 from slaengine.domain.results import (
@@ -208,6 +210,8 @@ def evaluate(
             f" after as_of {as_of.isoformat()}: nothing to evaluate yet"
         )
     month_to_date = as_of < month.stop
+    raised = targets_in_force(contract, period, history)
+    contract, notes = with_targets(contract, raised), (*notes, *(t.reason for t in raised))
     reasons = dict(undetermined or {})
     reported = dict(provider_reported or {})
     results = []
@@ -295,6 +299,7 @@ def _with_credits(
         for result in results
     )
     extra = ("month to date: statuses are provisional",) if month_to_date else ()
+    summary = credit_summary(contract, allocation, returned)
     return Evaluation(
         contract_id=contract.id,
         contract_version=contract.version,
@@ -303,9 +308,10 @@ def _with_credits(
         as_of=as_of.astimezone(UTC),
         month_to_date=month_to_date,
         objectives=final,
-        credits=credit_summary(contract, allocation, returned),
+        credits=summary,
         chronic_failures=flags,
         excluded_days=excluded_days,
         input_hashes=input_hashes,
         notes=(*extra, *notes),
+        incentives=earn_incentives(contract, final, summary),
     )

@@ -96,6 +96,24 @@ class CreditSummary:
 
 
 @dataclass(frozen=True)
+class IncentiveSummary:
+    """The month's bonus (domain.incentives): `earned` per objective of the `earn` block."""
+
+    currency: str
+    cap: Decimal
+    uncapped: Decimal
+    total: Decimal
+    earned: dict[str, Decimal] = field(default_factory=dict)
+    offset_credits: bool = False
+    credits_offset: Decimal = Decimal("0.00")
+
+    @property
+    def payable(self) -> Decimal:
+        """Paid to the provider: the total, or nothing when it offsets the credits instead."""
+        return Decimal("0.00") if self.offset_credits else self.total
+
+
+@dataclass(frozen=True)
 class Evaluation:
     """A contract version evaluated over one month (or month to date) as of an instant."""
 
@@ -112,3 +130,4 @@ class Evaluation:
     input_hashes: tuple[str, ...] = ()
     restated: bool = False
     notes: tuple[str, ...] = field(default=())
+    incentives: IncentiveSummary | None = None

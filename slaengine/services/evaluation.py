@@ -121,6 +121,7 @@ def _history(engine: Engine, contract: Contract, period: str) -> list[Evaluation
     months = max(
         contract.credits.earn_back.months if contract.credits and contract.credits.earn_back else 0,
         contract.chronic_failure.within_months if contract.chronic_failure else 0,
+        ci.after_months if (ci := contract.continuous_improvement) else 0,
     )
     if months == 0:
         return []
@@ -302,6 +303,28 @@ def _objective_json(result: ObjectiveResult) -> dict[str, Any]:
     }
 
 
+def _incentives_json(evaluation: Evaluation) -> dict[str, Any]:
+    """SPEC section 6's incentives object; zeros when the contract has no incentives."""
+    from slaengine.domain.incentives import net_position
+    from slaengine.domain.results import IncentiveSummary
+
+    zero = Decimal("0.00")
+    summary = evaluation.incentives or IncentiveSummary(
+        evaluation.credits.currency, zero, zero, zero
+    )
+    return {
+        "currency": summary.currency,
+        "cap": _money(summary.cap),
+        "total": _money(summary.total),
+        "earned": {key: _money(amount) for key, amount in summary.earned.items()},
+        "uncapped": _money(summary.uncapped),
+        "offset_credits": summary.offset_credits,
+        "credits_offset": _money(summary.credits_offset),
+        "payable": _money(summary.payable),
+        "net_position": _money(net_position(evaluation.credits, evaluation.incentives)),
+    }
+
+
 def evaluation_to_json(evaluation: Evaluation) -> dict[str, Any]:
     """SPEC section 4's `evaluate --json` object, plus extra keys (module docstring)."""
     credits = evaluation.credits
@@ -319,6 +342,7 @@ def evaluation_to_json(evaluation: Evaluation) -> dict[str, Any]:
             "earned_back": _money(credits.earned_back),
             "net": _money(credits.net),
         },
+        "incentives": _incentives_json(evaluation),
         "provider": evaluation.provider_id,
         "as_of": evaluation.as_of.isoformat(),
         "month_to_date": evaluation.month_to_date,

@@ -26,6 +26,7 @@ from slaengine.domain.results import (
     CreditSummary,
     Evaluation,
     ExcludedDay,
+    IncentiveSummary,
     ObjectiveResult,
     WindowResult,
 )
@@ -96,6 +97,21 @@ def evaluation_from_document(document: dict[str, Any]) -> Evaluation:
         input_hashes=tuple(document["input_hashes"]),
         restated=bool(document["restated"]),
         notes=tuple(document["notes"]),
+        incentives=_incentives(document.get("incentives")),
+    )
+
+
+def _incentives(item: dict[str, Any] | None) -> IncentiveSummary | None:
+    if item is None:
+        return None
+    return IncentiveSummary(
+        currency=item["currency"],
+        cap=Decimal(item["cap"]),
+        uncapped=Decimal(item["uncapped"]),
+        total=Decimal(item["total"]),
+        earned={key: Decimal(amount) for key, amount in item["earned"].items()},
+        offset_credits=bool(item["offset_credits"]),
+        credits_offset=Decimal(item["credits_offset"]),
     )
 
 
@@ -139,6 +155,8 @@ def result_digest(evaluation: Evaluation) -> str:
     document = evaluation_document(evaluation)
     for key in _VOLATILE:
         document.pop(key, None)
+    if document.get("incentives") is None:  # digests of results stored before incentives
+        document.pop("incentives", None)
     text = json.dumps(document, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 

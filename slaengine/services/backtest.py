@@ -1,0 +1,312 @@
+"""Use case: what a draft contract would have meant over past months (SPEC section 6).
+
+`backtest` evaluates the draft, whatever its effective dates, month by month on the feeds
+stored for the contract `against` (default the draft's id): contacts, intervals, forecasts and
+costs, gathered exactly as `evaluate` gathers them, so that a draft identical to the contract in
+force gives identical figures. Beside it stands the contract in force that month: its current
+stored evaluation when it is final, else one computed the same way and not stored.
+
+NOTHING is written: no evaluation, no run, no cache (tests compare the row count of every table
+before and after). The draft's earn-back, chronic failure and continuous improvement see only
+the months of the range (its own months before the range were never evaluated).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy.engine import Engine
+
+from slaengine.domain.contract import Contract
+from slaengine.domain.contract_diff import Change, changes_json, diff_contracts
+from slaengine.domain.credits import parse_period, shift_period
+from slaengine.domain.evaluation import evaluate
+from slaengine.domain.incentives import net_position
+from slaengine.domain.periods import Period
+from slaengine.domain.results import Evaluation
+from slaengine.errors import ContractNotFound, EvaluationError
+
+ZERO = Decimal("0.00")
+Source = Literal["stored", "computed"]
+
+
+@dataclass(frozen=True)
+class Flip:
+    """An objective whose status differs between the contract in force and the draft."""
+
+    objective_id: str
+    in_force: str
+    draft: str
+
+
+@dataclass(frozen=True)
+class BacktestMonth:
+    period: str
+    draft: Evaluation
+    in_force: Evaluation | None
+    in_force_source: Source | None
+    flips: tuple[Flip, ...]
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Money over the range: credits owed (before earn-back), earned back, incentives, net."""
+
+    credits: Decimal = ZERO
+    earned_back: Decimal = ZERO
+    incentives: Decimal = ZERO
+    net_position: Decimal = ZERO
+
+    def plus(self, evaluation: Evaluation) -> Totals:
+        incentives = evaluation.incentives.total if evaluation.incentives else ZERO
+        return Totals(
+            self.credits + evaluation.credits.total,
+            self.earned_back + evaluation.credits.earned_back,
+            self.incentives + incentives,
+            self.net_position + net_position(evaluation.credits, evaluation.incentives),
+        )
+
+
+@dataclass(frozen=True)
+class Backtest:
+    draft: Contract
+    against: str
+    months: tuple[BacktestMonth, ...]
+    compared_with: Contract | None
+    changes: tuple[Change, ...]
+
+    @property
+    def draft_totals(self) -> Totals:
+        totals = Totals()
+        for month in self.months:
+            totals = totals.plus(month.draft)
+        return totals
+
+    @property
+    def in_force_totals(self) -> Totals:
+        totals = Totals()
+        for month in self.months:
+            if month.in_force is not None:
+                totals = totals.plus(month.in_force)
+        return totals
+
+
+def contract_from_reference(reference: str, engine: Callable[[], Engine]) -> Contract:
+    """A contract file, or `ID@VERSION` of a stored version (the engine opened only then).
+
+    Raises ContractInvalid (file problems, FILE:LINE:COL) or ContractNotFound.
+    """
+    from slaengine.adapters.contract_yaml import load_contract_file
+    from slaengine.services.contracts import contract_versions
+
+    path = Path(reference)
+    if "@" not in reference or path.exists():
+        return load_contract_file(path)
+    contract_id, _, version = reference.rpartition("@")
+    if not version.isdigit() or not contract_id:
+        raise ContractNotFound(
+            f"expected a contract file or ID@VERSION such as acme-l1@2, found {reference!r}"
+        )
+    versions = contract_versions(engine(), contract_id)
+    for stored in versions:
+        if stored.contract.version == int(version):
+            return stored.contract
+    known = ", ".join(str(s.contract.version) for s in versions) or "none"
+    raise ContractNotFound(
+        f"no stored version {version} of contract {contract_id!r} (stored versions: {known});"
+        " load it with `slaengine contract load` or give a file"
+    )
+
+
+def months_between(first: str, last: str) -> list[str]:
+    """`first`..`last` inclusive; EvaluationError when reversed or longer than 10 years."""
+    try:
+        start, stop = parse_period(first), parse_period(last)
+    except ValueError as error:
+        raise EvaluationError(str(error)) from None
+    count = (stop[0] - start[0]) * 12 + stop[1] - start[1] + 1
+    if count < 1:
+        raise EvaluationError(f"--from {first} is after --to {last}: give the earlier month first")
+    if count > 120:
+        raise EvaluationError(f"{first}..{last} is {count} months: backtest at most 120")
+    return [shift_period(first, step) for step in range(count)]
+
+
+def backtest(
+    engine: Engine,
+    draft: Contract,
+    first: str,
+    last: str,
+    *,
+    as_of: datetime,
+    against: str | None = None,
+) -> Backtest:
+    """Evaluate `draft` for every month first..last beside the contract in force; stores nothing.
+
+    Raises EvaluationError (bad range, a month not started at as_of) and ContractNotFound
+    (no version of `against` is stored at all).
+    """
+    feeds_of = against or draft.id
+    periods = months_between(first, last)
+    _check_started(draft, periods[-1], as_of)
+    _check_stored(engine, feeds_of)
+    months: list[BacktestMonth] = []
+    history: list[Evaluation] = []
+    for period in periods:
+        evaluation = evaluate_draft(
+            engine, draft, period, as_of=as_of, feeds_of=feeds_of, history=history
+        )
+        history.append(evaluation)
+        in_force, source = _in_force(engine, feeds_of, period, as_of)
+        months.append(
+            BacktestMonth(period, evaluation, in_force, source, tuple(_flips(in_force, evaluation)))
+        )
+    compared = _compared_with(engine, feeds_of, periods)
+    changes = diff_contracts(compared, draft) if compared else ()
+    return Backtest(draft, feeds_of, tuple(months), compared, changes)
+
+
+def _check_started(draft: Contract, period: str, as_of: datetime) -> None:
+    if as_of.tzinfo is None:
+        raise EvaluationError(f"as_of {as_of.isoformat()} has no UTC offset")
+    if Period.of(period, draft).start > as_of:
+        raise EvaluationError(
+            f"month {period} has not started at {as_of.isoformat()}: backtest past months"
+        )
+
+
+def _check_stored(engine: Engine, contract_id: str) -> None:
+    from slaengine.services.contracts import latest_contract
+
+    try:
+        latest_contract(engine, contract_id)
+    except ContractNotFound as error:
+        raise ContractNotFound(
+            f"{error}; a backtest reads the feeds stored for a contract: name it with --against"
+        ) from None
+
+
+def evaluate_draft(
+    engine: Engine,
+    draft: Contract,
+    period: str,
+    *,
+    as_of: datetime,
+    feeds_of: str,
+    history: list[Evaluation],
+) -> Evaluation:
+    """The draft over one month, on the feeds stored for `feeds_of`; nothing stored."""
+    # the very gathering `evaluate` uses (one code path: same inputs, same figures)
+    from slaengine.services.evaluation import _gather
+
+    month = Period.of(period, draft)
+    inputs = _gather(engine, draft.model_copy(update={"id": feeds_of}), month, as_of)
+    note = f"backtest of draft {draft.id} version {draft.version} on the feeds of {feeds_of}"
+    return evaluate(
+        draft,
+        period,
+        inputs.daily,
+        as_of=as_of,
+        excluded_days=inputs.excluded_days,
+        undetermined=inputs.undetermined,
+        costs=inputs.costs,
+        history=history,
+        provider_reported=inputs.provider_reported,
+        input_hashes=inputs.hashes,
+        notes=(note, *inputs.notes),
+    )
+
+
+def _in_force(
+    engine: Engine, contract_id: str, period: str, as_of: datetime
+) -> tuple[Evaluation | None, Source | None]:
+    from slaengine.adapters.storage.evaluation_repo import latest_evaluation
+    from slaengine.services.evaluation import evaluate_period
+
+    stored = latest_evaluation(engine, contract_id, period)
+    if stored is not None and not stored.month_to_date:
+        return stored, "stored"
+    try:
+        return evaluate_period(engine, contract_id, period, as_of=as_of, store=False), "computed"
+    except ContractNotFound:
+        return None, None
+
+
+def _flips(in_force: Evaluation | None, draft: Evaluation) -> Iterator[Flip]:
+    if in_force is None:
+        return
+    before = {result.objective_id: result.status for result in in_force.objectives}
+    for result in draft.objectives:
+        old = before.get(result.objective_id)
+        if old is not None and old != result.status:
+            yield Flip(result.objective_id, old, result.status)
+
+
+def _compared_with(engine: Engine, contract_id: str, periods: list[str]) -> Contract | None:
+    """The version in force in the last month of the range that has one (for the diff)."""
+    from slaengine.services.evaluation import contract_for_period
+
+    for period in reversed(periods):
+        try:
+            stored = contract_for_period(engine, contract_id, period)
+        except ContractNotFound:
+            continue
+        contract: Contract = stored.contract
+        return contract
+    return None
+
+
+# ------------------------------------------------------------------ JSON
+
+
+def _money(amount: Decimal) -> str:
+    return str(amount.quantize(Decimal("0.01")))
+
+
+def totals_json(totals: Totals) -> dict[str, str]:
+    return {
+        "credits": _money(totals.credits),
+        "incentives": _money(totals.incentives),
+        "earned_back": _money(totals.earned_back),
+        "net_position": _money(totals.net_position),
+    }
+
+
+def backtest_to_json(result: Backtest, source: Path | None = None) -> dict[str, Any]:
+    """SPEC section 6's `contract backtest --json` object, plus flips, sources and the diff."""
+    from slaengine.services.evaluation import evaluation_to_json
+
+    draft = result.draft
+    compared = result.compared_with
+    return {
+        "draft": {
+            "id": draft.id,
+            "version": draft.version,
+            "title": draft.title,
+            "file": str(source) if source else None,
+        },
+        "against": result.against,
+        "months": [
+            {
+                "period": month.period,
+                "draft": evaluation_to_json(month.draft),
+                "in_force": evaluation_to_json(month.in_force) if month.in_force else None,
+                "in_force_source": month.in_force_source,
+                "flips": [
+                    {"objective": flip.objective_id, "in_force": flip.in_force, "draft": flip.draft}
+                    for flip in month.flips
+                ],
+            }
+            for month in result.months
+        ],
+        "totals": {
+            "draft": totals_json(result.draft_totals),
+            "in_force": totals_json(result.in_force_totals),
+        },
+        "changes": changes_json(compared, draft, result.changes)["changes"] if compared else [],
+    }

@@ -1,0 +1,207 @@
+"""`contract diff`: every change in words, with the side it favours, from files or the store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from slaengine.adapters.contract_yaml import load_contract_file, parse_contract_text
+from slaengine.cli import main
+from slaengine.domain.contract_diff import changes_json, diff_contracts, words
+from slaengine.domain.units import Percent, Target
+from tests.conftest import CONTRACTS
+
+ROOT = CONTRACTS.parent
+DRAFT = ROOT / "drafts" / "acme-l1-v3-draft.yaml"
+ACME = CONTRACTS / "acme-l1.yaml"
+
+
+def acme_with(*replacements: tuple[str, str]) -> str:
+    text = ACME.read_text(encoding="utf-8")
+    for old, new in replacements:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    return text
+
+
+def lines(old_text: str, new_text: str) -> list[str]:
+    old, new = parse_contract_text(old_text), parse_contract_text(new_text)
+    return [change.text for change in diff_contracts(old, new)]
+
+
+def test_values_read_as_a_procurement_manager_writes_them() -> None:
+    assert words(Target.parse(">= 86%")) == "≥ 86 %"
+    assert words(Target.parse("<= 30s")) == "≤ 30 s"
+    assert words(Target.parse(">= 30")) == "≥ 30"
+    assert words(Percent.parse("12.5%")) == "12.5 %"
+
+
+def test_the_same_contract_has_no_differences() -> None:
+    acme = load_contract_file(ACME)
+    assert diff_contracts(acme, acme) == ()
+
+
+def test_an_easier_target_favours_the_provider() -> None:
+    text = acme_with(('target: ">= 80%"', 'target: ">= 86%"'))
+    easier = acme_with(('target: ">= 80%"', 'target: ">= 85%"'))
+    assert lines(text, easier) == ["phone-sl: target ≥ 86 % → ≥ 85 % (easier for the provider)"]
+
+
+ASA = "kpi: average_speed_of_answer\n    target: "
+
+
+def test_objective_fields_change_one_by_one_with_their_side() -> None:
+    changed = acme_with(
+        ("threshold: 20s", "threshold: 30s"),
+        ("window: day\n    allowed_misses: 2", "window: day\n    allowed_misses: 3"),
+        ("min_volume: 100", "min_volume: 200"),
+        ("denominator: offered\n", "denominator: answered\n"),
+        (ASA + '"<= 30s"\n    window: month\n    level: key',
+         ASA + '"<= 25s"\n    window: month\n    level: critical'),
+    )  # fmt: skip
+    assert lines(ACME.read_text(encoding="utf-8"), changed) == [
+        "phone-sl: threshold 20s → 30s (easier for the provider)",
+        "phone-sl: min_volume 100 → 200 (easier for the provider)",
+        "phone-abandon: allowed_misses 2 → 3 (easier for the provider)",
+        "chat-sl: denominator offered → answered",
+        "phone-asa: target ≤ 30 s → ≤ 25 s (harder for the provider)",
+        "phone-asa: level key → critical (harder for the provider)",
+    ]
+
+
+def test_objectives_added_and_removed() -> None:
+    nps = '  - id: nps\n    kpi: nps\n    target: ">= 30"\n    window: month\n    level: key\n'
+    aht = (
+        "  - id: aht\n    channel: phone\n    kpi: average_handle_time\n"
+        '    target: "<= 300s"\n    window: month\n    level: key\n'
+    )
+    changed = acme_with((nps, aht))
+    assert lines(ACME.read_text(encoding="utf-8"), changed) == [
+        "aht: objective added (average_handle_time phone, ≤ 300 s, per month, key)"
+        " (new obligation)",
+        "nps: objective removed (nps phone, chat, email, sms, social, mail, ≥ 30, per month, key)"
+        " (one obligation less)",
+    ]
+
+
+def test_money_terms_say_whom_they_favour() -> None:
+    changed = acme_with(
+        ("monthly_fee: 120000.00", "monthly_fee: 125000.00"),
+        ("at_risk: 10%", "at_risk: 12%"),
+        ("    fcr: 10%\n", ""),
+        ("months: 3", "months: 2"),
+        ("over_forecast: 10%", "over_forecast: 5%"),
+        ("within_months: 6", "within_months: 12"),
+    )
+    assert lines(ACME.read_text(encoding="utf-8"), changed) == [
+        "credits: monthly fee 120 000.00 → 125 000.00 (favours the provider)",
+        "credits: at risk 10 % → 12 % (favours the client)",
+        "credits: earn-back months 3 → 2 (favours the provider)",
+        "fcr: allocation 10 % → none (favours the provider)",
+        "volume band: over forecast 10 % → 5 % (favours the provider)",
+        "chronic failure: within months 6 → 12 (favours the client)",
+    ]
+
+
+def test_the_example_draft_against_acme_version_2() -> None:
+    acme, draft = load_contract_file(ACME), load_contract_file(DRAFT)
+    changes = diff_contracts(acme, draft)
+    assert [change.text for change in changes] == [
+        "effective from 2026-01-01 → 2027-01-01",
+        "effective to 2026-12-31 → 2027-12-31",
+        "phone-sl: target ≥ 80 % → ≥ 88.5 % (harder for the provider)",
+        "email-24h: target ≥ 95 % → ≥ 90 % (easier for the provider)",
+        "opening-hours: closed date 2027-12-24 added",
+        "opening-hours: closed date 2026-12-24 removed",
+        "incentives: added, cap 3 % of the monthly fee (favours the provider)",
+        "phone-sl: bonus added, 50 % of the cap when ≥ 88.7 % (favours the provider)",
+        "csat: bonus added, 50 % of the cap when ≥ 89 % (favours the provider)",
+        "event carrier-outage-0304 removed: 2026-03-04T10:00:00+01:00 to"
+        " 2026-03-04T14:30:00+01:00, phone: carrier outage on the client side"
+        " (favours the client)",
+        "chronic failure: breaches 3 → 2 (favours the client)",
+        "continuous improvement: added: targets move halfway to the achieved average after 12"
+        " months above them (favours the client)",
+    ]
+    summary = changes_json(acme, draft, changes)["summary"]
+    assert summary == {"changes": 12, "favour_provider": 4, "favour_client": 4, "neutral": 4}
+
+
+def test_incentive_terms_changed_field_by_field() -> None:
+    draft = DRAFT.read_text(encoding="utf-8")
+    changed = (
+        draft.replace('{when: ">= 88.7%", share: 50%}', '{when: ">= 89%", share: 40%}')
+        .replace("cap: 3%", "cap: 2%")
+        .replace("offset_credits: false", "offset_credits: true")
+    )
+    assert lines(draft, changed) == [
+        "incentives: cap 3 % → 2 % (favours the client)",
+        "phone-sl: bonus share 50 % → 40 % (favours the client)",
+        "phone-sl: bonus when ≥ 88.7 % → ≥ 89 % (favours the client)",
+        "incentives: offset against credits no → yes (favours the client)",
+    ]
+
+
+def test_the_diff_command_prints_sections_and_a_count() -> None:
+    result = CliRunner().invoke(main, ["contract", "diff", str(ACME), str(DRAFT)])
+    assert result.exit_code == 0, result.output
+    out = result.stdout.splitlines()
+    assert out[0] == "acme-l1 version 2 → acme-l1 version 3"
+    assert out[1] == "Contract"
+    assert "Objectives" in out and "Incentives" in out and "Continuous improvement" in out
+    assert out[-1] == "12 change(s): 4 favour the provider, 4 the client, 4 neither"
+
+
+def test_the_diff_command_reads_stored_versions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SLAENGINE_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    runner = CliRunner()
+    assert runner.invoke(main, ["contract", "load", str(ACME)]).exit_code == 0
+    result = runner.invoke(main, ["contract", "diff", "acme-l1@2", str(DRAFT), "--json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["old"] == {"id": "acme-l1", "version": 2}
+    assert document["new"] == {"id": "acme-l1", "version": 3}
+    assert document["changes"][2] == {
+        "section": "objectives",
+        "subject": "phone-sl",
+        "field": "target",
+        "old": "≥ 80 %",
+        "new": "≥ 88.5 %",
+        "favours": "client",
+        "text": "phone-sl: target ≥ 80 % → ≥ 88.5 % (harder for the provider)",
+    }
+    missing = runner.invoke(main, ["contract", "diff", "acme-l1@7", str(DRAFT)])
+    assert missing.exit_code == 1
+    assert missing.stderr == (
+        "error: no stored version 7 of contract 'acme-l1' (stored versions: 2); load it with"
+        " `slaengine contract load` or give a file\n"
+    )
+
+
+def test_the_diff_command_reports_file_problems_and_has_help(tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(main, ["contract", "diff", str(tmp_path / "nope.yaml"), str(DRAFT)])
+    assert result.exit_code == 1
+    assert f"{tmp_path / 'nope.yaml'}:1:1: file not found" in result.stderr
+    help_text = runner.invoke(main, ["contract", "diff", "--help"])
+    assert help_text.exit_code == 0
+    assert "What changed from OLD to NEW" in help_text.output
+
+
+def test_calendars_and_continuous_improvement_changes() -> None:
+    draft = DRAFT.read_text(encoding="utf-8")
+    changed = draft.replace('mon-sat: ["08:00-22:00"]', 'mon-sat: ["08:00-20:00"]').replace(
+        "after_months: 12\n  move: halfway\n",
+        "after_months: 6\n  move: halfway\n  objectives: [csat]\n",
+    )
+    assert lines(draft, changed) == [
+        "opening-hours: opening hours mon-sat 08:00-22:00; sun 09:00-13:00, 14:00-18:00"
+        " → mon-sat 08:00-20:00; sun 09:00-13:00, 14:00-18:00",
+        "continuous improvement: after months 12 → 6 (favours the client)",
+        "continuous improvement: objectives all → csat",
+    ]
