@@ -61,8 +61,10 @@ def email(threshold: str = "24h", clock: str = "business") -> dict[str, Any]:
     return found | ({"calendar": "office"} if clock == "business" else {})
 
 
-def paris(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=PARIS)  # type: ignore[misc]
+def paris(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=PARIS)
 
 
 def test_a_month_without_time_limits_settles_at_its_end() -> None:
@@ -211,8 +213,8 @@ def test_the_settlement_instant_equals_a_minute_walk_over_the_calendar(
     year, month = int(period[:4]), int(period[5:])
     first_next = date(year + month // 12, month % 12 + 1, 1)
     closed = sorted((first_next + timedelta(days=n)).isoformat() for n in closed_offsets)
-    calendar = {"weekly": weekly, "holidays": {"country": "FR" if french else None}}
-    calendar["holidays"]["closed"] = closed
+    rules: dict[str, Any] = {"country": "FR" if french else None, "closed": closed}
+    calendar = {"weekly": weekly, "holidays": rules}
     contract = a_contract(phone_sl("20s"), email(f"{seconds}s"), calendar=calendar, timezone=zone)
     service_level_known = month_end(contract, period) + timedelta(seconds=20)
     expected = max(brute_force(contract, period, seconds), service_level_known)
