@@ -166,3 +166,14 @@ def test_db_upgrade_refuses_a_newer_database_with_a_message(tmp_path: Path) -> N
     assert result.exit_code == 1
     assert "newer than this slaengine knows" in result.output
     assert BASELINE  # the baseline id is part of the public migration API
+
+
+def test_an_evaluation_table_from_before_the_lifecycle_gains_its_columns(engine: Engine) -> None:
+    with engine.begin() as connection:
+        for column in ("lifecycle", "settles_at", "inputs_json"):
+            connection.execute(text(f"ALTER TABLE evaluation_run DROP COLUMN {column}"))
+        connection.execute(text(f"UPDATE alembic_version SET version_num = '{BASELINE}'"))
+    assert create_schema(engine)[0] == "0002_evaluation_lifecycle"
+    columns = {column["name"] for column in inspect(engine).get_columns("evaluation_run")}
+    assert {"lifecycle", "settles_at", "inputs_json"} <= columns
+    assert revision_of(engine) == head_revision()
