@@ -25,6 +25,7 @@ from slaengine.adapters.storage.feed_repo import FeedFileRecord
 from slaengine.adapters.storage.feed_store import (
     FEED_FILE,
     QUARANTINE,
+    AlreadyStored,
     NewFeedFile,
     find_feed_file,
     store_feed,
@@ -138,7 +139,10 @@ def ingest_feed(
         rows=rows,
         reasons=reasons,
     )
-    file_id, restated = store_feed(engine, new, validated.valid, bad)
+    try:
+        file_id, restated = store_feed(engine, new, validated.valid, bad)
+    except AlreadyStored as already:  # the same bytes, ingested meanwhile by another process
+        return _unchanged(already.record)
     return IngestReport(
         file_id, sha256, kind, source, rows, validated.valid.height, bad.height, reasons, False,
         restated, path.name,
