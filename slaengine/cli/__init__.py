@@ -40,6 +40,9 @@ def _register() -> None:
     main.add_command(report.report)
     main.add_command(benchmark.benchmark)
     main.add_command(demo.demo)
+    from slaengine.cli import storage
+
+    main.add_command(storage.storage)
 
 
 _register()
