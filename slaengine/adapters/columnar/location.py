@@ -108,6 +108,10 @@ class DataStore:
 
 def open_store(engine: Engine) -> DataStore:
     """The data store of the engine's catalogue."""
-    location = data_location(engine)
+    return store_at(data_location(engine))
+
+
+def store_at(location: str) -> DataStore:
+    """The data store at an absolute folder or fsspec URL."""
     fs, root = fsspec.core.url_to_fs(location)
     return DataStore(fs, str(root).rstrip("/"), location)
