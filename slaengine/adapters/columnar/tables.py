@@ -7,7 +7,7 @@ month (`kind` contacts | intervals), or contact rows replaced by a later file (`
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -29,3 +29,16 @@ class ColumnarPartRow(SQLModel, table=True):
     rows: int
     first_us: int = Field(sa_column=Column(BigInteger, nullable=False))
     last_us: int = Field(sa_column=Column(BigInteger, nullable=False))
+
+
+class EvaluationInputCacheRow(SQLModel, table=True):
+    """What an evaluation gathered from the feeds (daily counts per objective, excluded days,
+    provider-reported figures, costs), keyed by a fingerprint of everything it depends on."""
+
+    __tablename__ = "evaluation_input_cache"
+
+    key: str = Field(primary_key=True, max_length=64)
+    contract_id: str = Field(max_length=64, index=True)
+    period: str = Field(max_length=7)
+    created_at_us: int = Field(sa_column=Column(BigInteger, nullable=False))
+    payload: str = Field(sa_column=Column(Text, nullable=False))
