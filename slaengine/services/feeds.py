@@ -19,8 +19,9 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from slaengine.adapters.columnar.batches import validate_in_batches
 from slaengine.adapters.feeds.readers import LINE, read_feed_file
-from slaengine.adapters.feeds.schemas import KINDS, REASONS, check_columns, validate_frame
+from slaengine.adapters.feeds.schemas import KINDS, REASONS, check_columns
 from slaengine.adapters.storage.feed_repo import FeedFileRecord
 from slaengine.adapters.storage.feed_store import (
     FEED_FILE,
@@ -121,7 +122,7 @@ def ingest_feed(
     if known is not None:
         return _unchanged(known)
     frame, dropped = _read(path, kind, mapping)
-    validated = validate_frame(frame, kind)
+    validated = validate_in_batches(frame, kind)  # the rules' memory bounded by a batch
     del frame  # the text columns are no longer needed: free them before storing
     bad = pl.concat([_quarantine_frame(validated.invalid), dropped], how="vertical").sort(LINE)
     rows = validated.rows + dropped.height
