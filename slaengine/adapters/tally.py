@@ -118,6 +118,12 @@ def _epoch_us(column: str) -> pl.Expr:
     return pl.col(column).dt.epoch("us")
 
 
+# The columns a tally reads (filtering copies these only, not ids and queues).
+_TALLIED = [
+    "channel", "arrived_at", "answered_at", "abandoned_at", "handle_seconds",
+    "resolved_first_contact", "csat", "nps",
+]  # fmt: skip
+
 # The local day of every contact of the last frame tallied: computed once per contact, not
 # once per objective (one entry, held weakly, so no frame outlives its evaluation here).
 _LAST_DAYS: dict[str, tuple[weakref.ref[pl.DataFrame], pl.Series]] = {}
@@ -255,7 +261,7 @@ def tally_objective(
     """
     calendar = selecting_calendar(objective, calendars, zone)
     in_scope = pl.col("channel").is_in(list(objective.channels))
-    scoped = _local_days(frame, zone).filter(in_scope)
+    scoped = _local_days(frame, zone).select(*_TALLIED, "day").filter(in_scope)
     if objective.kpi != "response_within" and calendar is not None:
         scoped = _select_open(scoped, calendar)
     scoped = scoped.with_columns(_excluded_mask(events, excluded_days).alias("is_excluded"))
