@@ -234,3 +234,53 @@ def test_the_store_is_read_through_the_registry_not_the_folder(
     name = "contacts/provider=acme/month=2026-10/part-00000077-stray.parquet"
     stray.fs.copy(str(stored), stray.full(name))  # a copy the registry does not name
     assert ids(acme) == ["a"]
+
+
+def test_the_storage_sweep_command_uses_the_configured_data_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from slaengine.cli import main
+
+    monkeypatch.delenv("SLAENGINE_DATA_URL")
+    config = tmp_path / "config.toml"
+    config.write_text('[database]\nurl = "sqlite:///db/cli.db"\n[storage]\ndata = "parquet"\n')
+    monkeypatch.setenv("SLAENGINE_CONFIG", str(config))
+    runner = CliRunner()
+    assert runner.invoke(main, ["contract", "load", str(CONTRACTS / "acme-l1.yaml")]).exit_code == 0
+    feed = write_csv(tmp_path / "a.csv", [contact("a")])
+    assert runner.invoke(main, ["feed", "ingest", "acme-l1", "contacts", str(feed)]).exit_code == 0
+    folder = tmp_path / "db" / "parquet"  # beside the database file
+    stored = sorted(p.relative_to(folder) for p in folder.rglob("*.parquet"))
+    assert [str(p.parent) for p in stored] == ["contacts/provider=acme/month=2026-10"]
+    (folder / "contacts" / "stray.parquet").write_bytes(b"")
+    result = runner.invoke(main, ["storage", "sweep", "--grace", "0", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {
+        "location": str(folder),
+        "removed": ["contacts/stray.parquet"],
+    }
+
+
+def test_a_part_retired_while_being_read_is_looked_up_again(
+    acme: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from slaengine.adapters.columnar import read
+
+    ingest_feed(acme, "acme-l1", "contacts", write_csv(tmp_path / "a.csv", [contact("a")]))
+    listed = read._parts
+    calls: list[int] = []
+
+    def stale_once(*arguments: object) -> list[tuple[str, int, int, int, int]]:
+        found = listed(*arguments)  # type: ignore[arg-type]
+        calls.append(len(found))
+        if len(calls) == 1:  # as read just before another ingestion retired the part
+            return [("contacts/provider=acme/month=2026-10/part-retired.parquet", *found[0][1:])]
+        return found
+
+    monkeypatch.setattr(read, "_parts", stale_once)
+    assert ids(acme) == ["a"]
+    assert calls == [1, 1]

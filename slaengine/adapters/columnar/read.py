@@ -43,8 +43,23 @@ def _moment(us: int) -> datetime:
 def scan_rows(
     engine: Engine, kind_name: str, contract_id: str, start_us: int, end_us: int
 ) -> pl.DataFrame:
-    """The stored rows of the contract whose time is in [start, end), all part columns."""
-    kind = KINDS[kind_name]
+    """The stored rows of the contract whose time is in [start, end), all part columns.
+
+    A part retired by an ingestion that committed after the registry was read is gone from
+    the disk: the registry is read again (once per retry) and the scan repeated.
+    """
+    for attempt in range(3):
+        try:
+            return _scan_rows(engine, KINDS[kind_name], contract_id, start_us, end_us)
+        except FileNotFoundError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _scan_rows(
+    engine: Engine, kind: PartKind, contract_id: str, start_us: int, end_us: int
+) -> pl.DataFrame:
     parts = _parts(engine, kind, contract_id, start_us, end_us)
     store = open_store(engine)
     time = pl.col(kind.time)
