@@ -79,3 +79,19 @@ def test_as_of_matters_until_the_month_is_settled(
     assert service_level(acme, datetime(2027, 4, 1, tzinfo=UTC)) == (1, 1)  # settled: reused
     with pytest.raises(AssertionError, match="read again"):
         service_level(acme, datetime(2026, 11, 6, tzinfo=UTC))  # deadlines may still fall due
+
+
+def test_a_cache_entry_written_for_other_fields_is_computed_again(
+    acme: Engine, tmp_path: Path
+) -> None:
+    from sqlalchemy import text
+
+    rows = [contact("a", answered_after(10)), contact("b", answered_after(50))]
+    ingest_feed(acme, "acme-l1", "contacts", write_csv(tmp_path / "a.csv", rows))
+    assert service_level(acme) == (1, 2)
+    with acme.begin() as connection:
+        changed = connection.execute(
+            text("UPDATE evaluation_input_cache SET payload = :p"), {"p": '{"daily": {}}'}
+        ).rowcount
+    assert changed == 1
+    assert service_level(acme) == (1, 2)

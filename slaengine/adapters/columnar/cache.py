@@ -82,12 +82,19 @@ def cached(
     with engine.connect() as connection:
         payload = connection.execute(select(CACHE.c.payload).where(CACHE.c.key == key)).scalar()
     if payload is not None:
-        return kind(**_decoded(json.loads(payload)))
+        try:
+            return kind(**_decoded(json.loads(payload)))
+        except (TypeError, KeyError, ValueError):  # written for other fields: compute again
+            pass
     inputs = compute()
     values = {f.name: getattr(inputs, f.name) for f in fields(kind)}  # type: ignore[arg-type]
+    try:
+        text = json.dumps(_encoded(values))
+    except (TypeError, KeyError):  # a field this module cannot encode: no cache, same result
+        return inputs
     row = {
         "key": key, "contract_id": contract_id, "period": period,
-        "created_at_us": us_of(datetime.now(UTC)), "payload": json.dumps(_encoded(values)),
+        "created_at_us": us_of(datetime.now(UTC)), "payload": text,
     }  # fmt: skip
     try:
         with engine.begin() as connection:
