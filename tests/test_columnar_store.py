@@ -284,3 +284,23 @@ def test_a_part_retired_while_being_read_is_looked_up_again(
     monkeypatch.setattr(read, "_parts", stale_once)
     assert ids(acme) == ["a"]
     assert calls == [1, 1]
+
+
+def test_the_data_location_is_configured_or_overridden(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from slaengine.adapters.columnar.location import bind_data_location
+    from slaengine.adapters.storage.engine import make_engine
+    from slaengine.config import load_settings
+
+    config = tmp_path / "config.toml"
+    config.write_text('[storage]\ndata = "s3://acme-sla/prod"\n')
+    assert load_settings({"SLAENGINE_CONFIG": str(config)}).data_location == "s3://acme-sla/prod"
+    overridden = {"SLAENGINE_CONFIG": str(config), "SLAENGINE_DATA_URL": "/srv/parquet"}
+    assert load_settings(overridden).data_location == "/srv/parquet"
+    engine = make_engine(f"sqlite:///{tmp_path / 'db' / 'x.db'}")
+    bind_data_location(engine, "parquet")
+    assert Path(data_location(engine)) == tmp_path / "data"  # the environment comes first
+    monkeypatch.delenv("SLAENGINE_DATA_URL")
+    assert Path(data_location(engine)) == tmp_path / "db" / "parquet"  # beside the database
+    engine.dispose()
