@@ -55,6 +55,7 @@ class Settings:
     schedule: Schedule = field(default_factory=Schedule)
     delivery: Delivery = field(default_factory=Delivery)
     source: Path | None = None
+    data_location: str = "data"  # [storage] data: a folder (beside a SQLite file) or a URL
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -94,6 +95,7 @@ def _section(raw: dict[str, Any], name: str) -> dict[str, Any]:
 
 def _settings_from(raw: dict[str, Any], base: Path, source: Path | None) -> Settings:
     database = _section(raw, "database")
+    storage = _section(raw, "storage")
     paths = _section(raw, "paths")
     feeds_raw = raw.get("feeds", [])
     if not isinstance(feeds_raw, list):
@@ -114,6 +116,7 @@ def _settings_from(raw: dict[str, Any], base: Path, source: Path | None) -> Sett
         schedule=schedule,
         delivery=delivery,
         source=source,
+        data_location=str(storage.get("data", "data")),
     )
 
 
@@ -136,4 +139,6 @@ def _apply_environment(settings: Settings, env: dict[str, str]) -> Settings:
         settings = replace(settings, contracts_dir=Path(contracts))
     if reports := env.get("SLAENGINE_REPORTS_DIR"):
         settings = replace(settings, reports_dir=Path(reports))
+    if data := env.get("SLAENGINE_DATA_URL"):
+        settings = replace(settings, data_location=data)
     return settings

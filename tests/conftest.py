@@ -26,6 +26,12 @@ def _postgres_admin_url() -> str | None:
     return url
 
 
+@pytest.fixture(autouse=True)
+def _data_location(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's Parquet files under its own folder (several databases share no store)."""
+    monkeypatch.setenv("SLAENGINE_DATA_URL", str(tmp_path / "data"))
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> str:
     """The admin URL of a reachable PostgreSQL server, or skip saying why."""

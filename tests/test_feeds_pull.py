@@ -367,12 +367,12 @@ BANK_CSV = (
 def counts(engine: Any) -> tuple[int, int]:
     from sqlalchemy import func, select
 
-    from slaengine.adapters.storage.feed_store import CONTACT, FEED_FILE
+    from slaengine.adapters.columnar.read import stored_rows
+    from slaengine.adapters.storage.feed_store import FEED_FILE
 
     with engine.connect() as connection:
         files = connection.execute(select(func.count()).select_from(FEED_FILE)).scalar_one()
-        contacts = connection.execute(select(func.count()).select_from(CONTACT)).scalar_one()
-    return int(files), int(contacts)
+    return int(files), stored_rows(engine)["contacts"]
 
 
 def acme_settings(url: str, tmp_path: Path, **feed: Any) -> Any:

@@ -10,6 +10,7 @@ The property test in tests/test_tally.py holds this module to the reference tall
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -117,9 +118,27 @@ def _epoch_us(column: str) -> pl.Expr:
     return pl.col(column).dt.epoch("us")
 
 
+# The columns a tally reads (filtering copies these only, not ids and queues).
+_TALLIED = [
+    "channel", "arrived_at", "answered_at", "abandoned_at", "handle_seconds",
+    "resolved_first_contact", "csat", "nps",
+]  # fmt: skip
+
+# The local day of every contact of the last frame tallied: computed once per contact, not
+# once per objective (one entry, held weakly, so no frame outlives its evaluation here).
+_LAST_DAYS: dict[str, tuple[weakref.ref[pl.DataFrame], pl.Series]] = {}
+
+
 def _local_days(frame: pl.DataFrame, zone: ZoneInfo) -> pl.DataFrame:
-    local = pl.col("arrived_at").dt.convert_time_zone(zone.key)
-    return frame.with_columns(local.dt.date().alias("day"))
+    found = _LAST_DAYS.get(zone.key)
+    if found is not None and found[0]() is frame:
+        days = found[1]
+    else:
+        local = pl.col("arrived_at").dt.convert_time_zone(zone.key)
+        days = frame.select(local.dt.date().alias("day")).to_series()
+        _LAST_DAYS.clear()
+        _LAST_DAYS[zone.key] = (weakref.ref(frame), days)
+    return frame.with_columns(days)
 
 
 def _select_open(frame: pl.DataFrame, calendar: BusinessCalendar) -> pl.DataFrame:
@@ -241,7 +260,8 @@ def tally_objective(
     Raises ValueError when the objective names a calendar that `calendars` lacks.
     """
     calendar = selecting_calendar(objective, calendars, zone)
-    scoped = _local_days(frame.filter(pl.col("channel").is_in(list(objective.channels))), zone)
+    in_scope = pl.col("channel").is_in(list(objective.channels))
+    scoped = _local_days(frame, zone).select(*_TALLIED, "day").filter(in_scope)
     if objective.kpi != "response_within" and calendar is not None:
         scoped = _select_open(scoped, calendar)
     scoped = scoped.with_columns(_excluded_mask(events, excluded_days).alias("is_excluded"))

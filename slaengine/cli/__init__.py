@@ -41,6 +41,9 @@ def _register() -> None:
     main.add_command(benchmark.benchmark)
     main.add_command(demo.demo)
     main.add_command(db.db)
+    from slaengine.cli import storage
+
+    main.add_command(storage.storage)
 
 
 _register()

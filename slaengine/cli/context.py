@@ -18,9 +18,11 @@ class AppContext:
 
     @cached_property
     def engine(self) -> Engine:
+        from slaengine.adapters.columnar.location import bind_data_location
         from slaengine.adapters.storage.engine import create_schema, make_engine
 
         engine = make_engine(self.settings.database_url)
+        bind_data_location(engine, self.settings.data_location)
         create_schema(engine)
         return engine
 

@@ -203,7 +203,10 @@ def evaluate_draft(
     """The draft over one month, on the feeds stored for `feeds_of`; nothing stored."""
     # the very gathering `evaluate` uses (one code path: same inputs, same figures)
     from slaengine.domain.settlement import due_cutoff, settlement_instant
-    from slaengine.services.evaluation import _gather
+
+    # uncached: a draft's inputs are its own (no cache entry would be reused), and a
+    # backtest writes nothing at all, the evaluation input cache included
+    from slaengine.services.evaluation import _gather_uncached as _gather
 
     month = Period.of(period, draft)
     settles = settlement_instant(draft, period)

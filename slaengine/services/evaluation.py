@@ -290,6 +290,21 @@ def _history(run: _Run, contract: Contract, period: str, at: datetime) -> list[E
 def _gather(
     engine: Engine, contract: Contract, month: Period, as_of: datetime, tally_as_of: datetime
 ) -> _Inputs:
+    """The month's inputs, reused when nothing they depend on changed (columnar/cache.py)."""
+    from slaengine.adapters.columnar.cache import cached, inputs_key
+
+    key = inputs_key(
+        engine, contract, month.name, month.start, month.stop, as_of, tally_as_of=tally_as_of
+    )
+    return cached(
+        engine, key, contract.id, month.name, _Inputs,
+        lambda: _gather_uncached(engine, contract, month, as_of, tally_as_of),
+    )  # fmt: skip
+
+
+def _gather_uncached(
+    engine: Engine, contract: Contract, month: Period, as_of: datetime, tally_as_of: datetime
+) -> _Inputs:
     from slaengine.adapters.storage import feed_repo
 
     # month to date: only what had arrived at as_of (stored data may run past it)

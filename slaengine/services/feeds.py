@@ -21,13 +21,15 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from slaengine.adapters.columnar.batches import validate_in_batches
 from slaengine.adapters.feeds.mapping_model import DROP_PREFIX
 from slaengine.adapters.feeds.readers import LINE, read_feed_file
-from slaengine.adapters.feeds.schemas import KINDS, REASONS, check_columns, validate_frame
+from slaengine.adapters.feeds.schemas import KINDS, REASONS, check_columns
 from slaengine.adapters.storage.feed_repo import FeedFileRecord
 from slaengine.adapters.storage.feed_store import (
     FEED_FILE,
     QUARANTINE,
+    AlreadyStored,
     NewFeedFile,
     find_feed_file,
     store_feed,
@@ -134,7 +136,7 @@ def ingest_feed(
     if known is not None:
         return _unchanged(known)
     frame, dropped, drops = _read(path, kind, mapping)
-    validated = validate_frame(frame, kind)
+    validated = validate_in_batches(frame, kind)  # the rules' memory bounded by a batch
     del frame  # the text columns are no longer needed: free them before storing
     bad = pl.concat([_quarantine_frame(validated.invalid), dropped], how="vertical").sort(LINE)
     rows = validated.rows + dropped.height + sum(drops.values())
@@ -152,7 +154,10 @@ def ingest_feed(
         rows=rows,
         reasons=reasons | drops,
     )
-    file_id, restated = store_feed(engine, new, validated.valid, bad)
+    try:
+        file_id, restated = store_feed(engine, new, validated.valid, bad)
+    except AlreadyStored as already:  # the same bytes, ingested meanwhile by another process
+        return _unchanged(already.record)
     return IngestReport(
         file_id, sha256, kind, source, rows, validated.valid.height, bad.height, reasons, False,
         restated, path.name, sum(drops.values()), drops,

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import polars as pl
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Engine
 
 from slaengine.adapters.feeds.schemas import CONTACTS, INTERVALS
@@ -93,121 +93,24 @@ def moment_of(us: int | None) -> datetime | None:
     return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=us)
 
 
-def _frame(
-    engine: Engine, query: str, params: dict[str, Any], schema: dict[str, Any]
-) -> pl.DataFrame:
-    if engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg":
-        return _copied_frame(engine, query, params, schema)
-    if engine.dialect.name == "sqlite":
-        return _fetched_frame(engine, query, params, schema)
-    with engine.connect() as connection:
-        frame = pl.read_database(
-            text(query),
-            connection,
-            execute_options={"parameters": params},
-            infer_schema_length=None,
-        )
-    if frame.height == 0:
-        return pl.DataFrame(schema=schema)
-    return frame
-
-
-_BATCH_ROWS = 100_000
-
-
-def _fetched_frame(
-    engine: Engine, query: str, params: dict[str, Any], schema: dict[str, Any]
-) -> pl.DataFrame:
-    """SQLite: the driver's tuples in batches, each batch made columnar at once (bounded)."""
-    compiled = text(query).compile(dialect=engine.dialect)
-    positional = [params[name] for name in compiled.positiontup or ()]
-    frames: list[pl.DataFrame] = []
-    with engine.connect() as connection:
-        cursor = connection.connection.cursor()
-        try:
-            cursor.execute(str(compiled), positional)
-            columns = [(item[0], schema[item[0]]) for item in cursor.description]
-            while batch := cursor.fetchmany(_BATCH_ROWS):
-                frames.append(pl.DataFrame(batch, schema=columns, orient="row"))
-        finally:
-            cursor.close()
-    if not frames:
-        return pl.DataFrame(schema=schema)
-    return pl.concat(frames, how="vertical")
-
-
-def _copied_frame(
-    engine: Engine, query: str, params: dict[str, Any], schema: dict[str, Any]
-) -> pl.DataFrame:
-    """PostgreSQL: COPY the result out as CSV and parse it in polars (no Python row objects).
-
-    Parameters are rendered as SQL literals by SQLAlchemy's PostgreSQL dialect (COPY takes no
-    bound parameters); they are a contract id and integers, quoted by the dialect.
-    """
-    statement = text(query).bindparams(**params)
-    rendered = statement.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True})
-    flags = [name for name, dtype in schema.items() if dtype == pl.Boolean()]
-    as_read = {name: pl.String() if name in flags else dtype for name, dtype in schema.items()}
-    with engine.connect() as connection:
-        driver = connection.connection.driver_connection
-        assert driver is not None
-        with driver.cursor() as cursor:
-            copy_sql = f"COPY ({rendered}) TO STDOUT WITH (FORMAT csv, HEADER true)"
-            with cursor.copy(copy_sql) as copy:
-                data = b"".join(bytes(block) for block in copy)
-    frame = pl.read_csv(data, schema=as_read)
-    booleans = {"t": True, "f": False}
-    return frame.with_columns(
-        pl.col(name).replace_strict(booleans, default=None, return_dtype=pl.Boolean)
-        for name in flags
-    )
-
-
 def contacts_frame(
     engine: Engine, contract_id: str, start: datetime, end: datetime
 ) -> pl.DataFrame:
     """Current contacts of the contract arriving in [start, end), ordered by arrival."""
-    query = (
-        "SELECT contact_id, channel, queue, arrived_at_us, answered_at_us, abandoned_at_us,"
-        " handle_seconds, resolved_first_contact, csat, nps FROM contact"
-        " WHERE contract_id = :contract AND arrived_at_us >= :start AND arrived_at_us < :end"
-        " ORDER BY arrived_at_us, contact_id"
-    )
-    raw_schema = {
-        **{name: dtype for name, dtype in CONTACT_COLUMNS.items() if name[-3:] != "_at"},
-        "arrived_at_us": pl.Int64(),
-        "answered_at_us": pl.Int64(),
-        "abandoned_at_us": pl.Int64(),
-    }
-    params = {"contract": contract_id, "start": us_of(start), "end": us_of(end)}
-    frame = _frame(engine, query, params, raw_schema)
-    return frame.select(_typed(CONTACT_COLUMNS))
+    from slaengine.adapters.columnar.read import scan_rows
 
-
-def _typed(columns: dict[str, pl.DataType]) -> list[pl.Expr]:
-    out = []
-    for name, dtype in columns.items():
-        if dtype == _UTC:
-            source = pl.col(f"{name}_us").cast(pl.Int64)
-            out.append(source.cast(pl.Datetime("us")).dt.replace_time_zone("UTC").alias(name))
-        else:
-            out.append(pl.col(name).cast(dtype).alias(name))
-    return out
+    frame = scan_rows(engine, "contacts", contract_id, us_of(start), us_of(end))
+    return frame.select(list(CONTACT_COLUMNS)).sort("arrived_at", "contact_id")
 
 
 def intervals_frame(
     engine: Engine, contract_id: str, start: datetime, end: datetime
 ) -> pl.DataFrame:
     """Current interval rows of the contract starting in [start, end), ordered by start."""
-    names = [n for n in INTERVAL_COLUMNS if n != "interval_start"]
-    query = (
-        f"SELECT interval_start_us, {', '.join(names)} FROM interval_row"
-        " WHERE contract_id = :contract AND interval_start_us >= :start"
-        " AND interval_start_us < :end ORDER BY interval_start_us, channel, queue"
-    )
-    raw_schema = {"interval_start_us": pl.Int64(), **{n: INTERVAL_COLUMNS[n] for n in names}}
-    params = {"contract": contract_id, "start": us_of(start), "end": us_of(end)}
-    return _frame(engine, query, params, raw_schema).select(_typed(INTERVAL_COLUMNS))
+    from slaengine.adapters.columnar.read import scan_rows
+
+    frame = scan_rows(engine, "intervals", contract_id, us_of(start), us_of(end))
+    return frame.select(list(INTERVAL_COLUMNS)).sort("interval_start", "channel", "queue")
 
 
 def forecasts(engine: Engine, contract_id: str, first_day: date, last_day: date) -> list[Forecast]:
@@ -290,26 +193,24 @@ def feed_files_for_period(
     months = _months(first_day, last_day)
     month_list = ", ".join(f":m{n}" for n in range(len(months)))
     query = text(
-        "SELECT DISTINCT file_id FROM contact WHERE contract_id = :c"
-        " AND arrived_at_us >= :s AND arrived_at_us < :e"
-        " UNION SELECT DISTINCT file_id FROM interval_row WHERE contract_id = :c"
-        " AND interval_start_us >= :s AND interval_start_us < :e"
-        " UNION SELECT DISTINCT file_id FROM forecast WHERE contract_id = :c"
+        "SELECT DISTINCT file_id FROM forecast WHERE contract_id = :c"
         " AND day >= :first AND day <= :last"
         " UNION SELECT DISTINCT file_id FROM cost WHERE contract_id = :c"
         f" AND month IN ({month_list})"
     )
     params: dict[str, Any] = {
         "c": contract_id,
-        "s": us_of(start),
-        "e": us_of(end),
         "first": first_day.isoformat(),
         "last": last_day.isoformat(),
         **{f"m{n}": month for n, month in enumerate(months)},
     }
     with engine.connect() as connection:
-        ids = sorted(int(row[0]) for row in connection.execute(query, params))
-    return [record for record in feed_files(engine, contract_id) if record.id in set(ids)]
+        ids = {int(row[0]) for row in connection.execute(query, params)}
+    from slaengine.adapters.columnar.read import file_ids
+
+    for kind in ("contacts", "intervals"):
+        ids |= file_ids(engine, kind, contract_id, us_of(start), us_of(end))
+    return [record for record in feed_files(engine, contract_id) if record.id in ids]
 
 
 def _months(first_day: date, last_day: date) -> list[str]:
@@ -325,21 +226,25 @@ def restatements(
     engine: Engine, contract_id: str, start: datetime, end: datetime
 ) -> list[Restatement]:
     """Contact rows of the contract arriving in [start, end) that a later file replaced."""
-    query = text(
-        "SELECT h.contact_id, f_old.sha256 AS old_sha, f_new.sha256 AS new_sha, h.replaced_at_us,"
-        " h.arrived_at_us FROM contact_history h"
-        " JOIN feed_file f_old ON f_old.id = h.file_id"
-        " JOIN feed_file f_new ON f_new.id = h.replaced_by_file_id"
-        " WHERE h.contract_id = :c AND h.arrived_at_us >= :s AND h.arrived_at_us < :e"
-        " ORDER BY h.replaced_at_us, h.arrived_at_us, h.contact_id"
+    from slaengine.adapters.columnar.read import scan_rows
+
+    history = scan_rows(engine, "history", contract_id, us_of(start), us_of(end)).sort(
+        "replaced_at", "arrived_at", "contact_id"
     )
-    params = {"c": contract_id, "s": us_of(start), "e": us_of(end)}
+    if history.height == 0:
+        return []
+    wanted = sorted(
+        set(history.get_column("file_id").to_list())
+        | set(history.get_column("replaced_by_file_id").to_list())
+    )
+    query = text("SELECT id, sha256 FROM feed_file WHERE id IN :ids").bindparams(
+        bindparam("ids", expanding=True)
+    )
     with engine.connect() as connection:
-        rows = connection.execute(query, params).all()
-    return [_restatement(row) for row in rows]
-
-
-def _restatement(row: Any) -> Restatement:
-    replaced, arrived = moment_of(row.replaced_at_us), moment_of(row.arrived_at_us)
-    assert replaced is not None and arrived is not None
-    return Restatement(row.contact_id, row.old_sha, row.new_sha, replaced, arrived)
+        shas = {int(i): str(sha) for i, sha in connection.execute(query, {"ids": wanted})}
+    return [
+        Restatement(cid, shas[old], shas[new], replaced, arrived)
+        for cid, old, new, replaced, arrived in history.select(
+            "contact_id", "file_id", "replaced_by_file_id", "replaced_at", "arrived_at"
+        ).iter_rows()
+    ]

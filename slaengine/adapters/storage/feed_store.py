@@ -1,11 +1,12 @@
 """Writing one validated feed file: its record, its rows, its quarantine, in one transaction.
 
-A contact is keyed by (provider, contact_id); an interval by (contract, channel, queue, start);
-a cost by (contract, month, channel, kind); a forecast by (contract, day, channel). A row whose
-key is already stored replaces the stored one. When its values differ it is a restatement:
-for contacts the older row moves to `contact_history` with the replacing file's id; intervals,
-costs and forecasts are replaced in place and counted. Rows go in chunks with Core
-executemany (PostgreSQL: COPY for new contacts), so memory stays bounded by the chunk.
+Contacts and intervals go to the columnar store (Parquet parts registered in `columnar_part`,
+see `slaengine.adapters.columnar`): the parts are written first, whole or not at all, and
+registered by the same transaction that records the file, so a file that dies half-way leaves
+only unregistered (invisible) parts, which `slaengine storage sweep` removes. Stored rows that
+share a key with the file are superseded at ingest (copy-on-write of their parts); contacts
+whose values changed are kept as history. Costs and forecasts stay in SQL, keyed by (contract,
+month, channel, kind) and (contract, day, channel), replaced in place and counted.
 """
 
 from __future__ import annotations
@@ -17,18 +18,23 @@ from datetime import date, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import BigInteger, ColumnElement, Table, delete, insert, literal, select, update
+from sqlalchemy import ColumnElement, Table, delete, insert, select, text, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from slaengine.adapters.columnar.location import DataStore, open_store
+from slaengine.adapters.columnar.store import (
+    CONTACT_KIND,
+    INTERVAL_KIND,
+    Changes,
+    Owner,
+    store_parts,
+)
 from slaengine.adapters.storage.feed_repo import FeedFileRecord, feed_file, us_of
 from slaengine.adapters.storage.feed_tables import (
-    ContactHistoryRow,
-    ContactRow,
     CostRow,
     FeedFileRow,
     ForecastRow,
-    IntervalRow,
     QuarantinedRowRecord,
 )
 from slaengine.errors import StorageError
@@ -36,25 +42,9 @@ from slaengine.errors import StorageError
 CHUNK_ROWS = 5_000
 
 FEED_FILE: Table = FeedFileRow.__table__  # type: ignore[attr-defined]
-CONTACT: Table = ContactRow.__table__  # type: ignore[attr-defined]
-CONTACT_HISTORY: Table = ContactHistoryRow.__table__  # type: ignore[attr-defined]
-INTERVAL: Table = IntervalRow.__table__  # type: ignore[attr-defined]
 COST: Table = CostRow.__table__  # type: ignore[attr-defined]
 FORECAST: Table = ForecastRow.__table__  # type: ignore[attr-defined]
 QUARANTINE: Table = QuarantinedRowRecord.__table__  # type: ignore[attr-defined]
-
-_CONTACT_VALUES = (
-    "contract_id",
-    "channel",
-    "queue",
-    "arrived_at_us",
-    "answered_at_us",
-    "abandoned_at_us",
-    "handle_seconds",
-    "resolved_first_contact",
-    "csat",
-    "nps",
-)
 
 
 @dataclass(frozen=True)
@@ -86,29 +76,71 @@ def find_feed_file(
     return None if found is None else feed_file(engine, int(found))
 
 
+class AlreadyStored(Exception):
+    """The same bytes were stored for the contract and kind meanwhile (a concurrent ingest)."""
+
+    def __init__(self, record: FeedFileRecord) -> None:
+        super().__init__(record.file_name)
+        self.record = record
+
+
 def store_feed(
     engine: Engine, new: NewFeedFile, valid: pl.DataFrame, quarantined: pl.DataFrame
 ) -> tuple[int, int]:
     """Store the file record, its valid rows and its quarantined rows; (file id, restated).
 
     `valid` has the kind's typed columns and `_line`; `quarantined` has `_line`, `_raw` (JSON
-    object text) and `_reasons` (list of codes). One transaction: all or nothing.
+    object text) and `_reasons` (list of codes). One transaction: all or nothing. Raises
+    AlreadyStored when another ingestion stored the same bytes first, StorageError.
     """
     stored, bad = valid.height, quarantined.height
+    store = open_store(engine)
+    changes = Changes()
     try:
         with engine.begin() as connection:
             file_id = _insert_file(connection, new, stored, bad, _extent(new.kind, valid))
-            restated = _STORERS[new.kind](connection, new, file_id, valid)
+            restated = _store_rows(connection, store, new, file_id, valid, changes)
             _insert_quarantine(connection, new.contract_id, file_id, quarantined)
             if restated:
                 connection.execute(
                     update(FEED_FILE).where(FEED_FILE.c.id == file_id).values(restated=restated)
                 )
     except IntegrityError as error:
+        store.remove(changes.written)
+        known = find_feed_file(engine, new.contract_id, new.kind, new.sha256)
+        if known is not None:
+            raise AlreadyStored(known) from None
         raise StorageError(f"cannot store the feed file {new.file_name}: {error.orig}") from None
     except OperationalError as error:
+        store.remove(changes.written)
         raise StorageError(f"cannot reach the database: {error.orig}") from None
+    except BaseException:
+        store.remove(changes.written)
+        raise
+    store.remove(changes.retired)
     return file_id, restated
+
+
+def _store_rows(
+    connection: Connection, store: DataStore, new: NewFeedFile, file_id: int,
+    valid: pl.DataFrame, changes: Changes,
+) -> int:  # fmt: skip
+    if new.kind not in ("contacts", "intervals"):
+        return _STORERS[new.kind](connection, new, file_id, valid)
+    if valid.height == 0:
+        return 0
+    _lock_provider(connection, new.provider_id)
+    owner = Owner(new.contract_id, new.provider_id, file_id, new.received_at)
+    kind = CONTACT_KIND if new.kind == "contacts" else INTERVAL_KIND
+    return store_parts(connection, store, kind, owner, valid, changes)
+
+
+def _lock_provider(connection: Connection, provider_id: str) -> None:
+    """Serialise the ingestions of one provider until commit. SQLite: the transaction already
+    holds the database's write lock (the feed file row was inserted)."""
+    if connection.dialect.name == "postgresql":
+        key = f"slaengine.columnar:{provider_id}"
+        connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
 
 
 def _status(stored: int, quarantined: int) -> str:
@@ -169,116 +201,8 @@ def _epoch_us(*names: str) -> list[pl.Expr]:
     return [pl.col(name).dt.epoch("us").alias(f"{name}_us") for name in names]
 
 
-# --- contacts ------------------------------------------------------------------------------
-
-
-def _store_contacts(
-    connection: Connection, new: NewFeedFile, file_id: int, valid: pl.DataFrame
-) -> int:
-    rows = valid.select(
-        pl.lit(new.contract_id).alias("contract_id"),
-        pl.lit(new.provider_id).alias("provider_id"),
-        "contact_id",
-        "channel",
-        "queue",
-        *_epoch_us("arrived_at", "answered_at", "abandoned_at"),
-        "handle_seconds",
-        "resolved_first_contact",
-        "csat",
-        "nps",
-        pl.lit(file_id).alias("file_id"),
-        pl.col("_line").alias("line"),
-    )
-    restated = 0
-    for chunk in _chunks(rows):
-        restated += _replace_contacts(connection, new, file_id, chunk)
-    return restated
-
-
-def _replace_contacts(
-    connection: Connection, new: NewFeedFile, file_id: int, chunk: pl.DataFrame
-) -> int:
-    """Move changed stored rows of the chunk's contact_ids to history, then insert the chunk."""
-    ids = chunk.get_column("contact_id").to_list()
-    if not ids:
-        return 0
-    existing = _stored_contacts(connection, new.provider_id, ids)
-    changed: list[str] = []
-    if existing:
-        values = chunk.select("contact_id", *_CONTACT_VALUES).rows()
-        by_id = {row[0]: row[1:] for row in values}
-        changed = [cid for cid, old in existing.items() if old != by_id[cid]]
-        if changed:
-            _to_history(connection, new.provider_id, changed, file_id, new.received_at)
-        mine = CONTACT.c.provider_id == new.provider_id
-        for part in _parts(list(existing)):
-            connection.execute(delete(CONTACT).where(mine, CONTACT.c.contact_id.in_(part)))
-    _bulk_insert(connection, CONTACT, chunk)
-    return len(changed)
-
-
-def _stored_contacts(
-    connection: Connection, provider_id: str, ids: list[str]
-) -> dict[str, tuple[Any, ...]]:
-    """contact_id -> stored values, through the driver (no per-row SQLAlchemy overhead)."""
-    if not _is_postgres(connection) and connection.dialect.paramstyle != "qmark":
-        return _stored_contacts_portably(connection, provider_id, ids)
-    names = ", ".join(["contact_id", *_CONTACT_VALUES])
-    cursor = connection.connection.cursor()
-    try:
-        if _is_postgres(connection):
-            query = f"SELECT {names} FROM contact WHERE provider_id = %s AND contact_id = ANY(%s)"
-            cursor.execute(query, (provider_id, ids))
-            return {row[0]: _normalised(row[1:]) for row in cursor.fetchall()}
-        found: dict[str, tuple[Any, ...]] = {}
-        for part in _parts(ids):
-            marks = ", ".join(["?"] * len(part))
-            query = f"SELECT {names} FROM contact WHERE provider_id = ? AND contact_id IN ({marks})"
-            cursor.execute(query, [provider_id, *part])
-            found.update((row[0], _normalised(row[1:])) for row in cursor.fetchall())
-        return found
-    finally:
-        cursor.close()
-
-
-def _stored_contacts_portably(
-    connection: Connection, provider_id: str, ids: list[str]
-) -> dict[str, tuple[Any, ...]]:
-    columns = [CONTACT.c.contact_id, *[CONTACT.c[name] for name in _CONTACT_VALUES]]
-    found: dict[str, tuple[Any, ...]] = {}
-    for part in _parts(ids):
-        query = select(*columns).where(
-            CONTACT.c.provider_id == provider_id, CONTACT.c.contact_id.in_(part)
-        )
-        found.update((row[0], tuple(row[1:])) for row in connection.execute(query))
-    return found
-
-
-def _normalised(values: Sequence[Any]) -> tuple[Any, ...]:
-    """SQLite hands booleans back as 0/1: make them bool again so rows compare equal."""
-    position = _CONTACT_VALUES.index("resolved_first_contact")
-    flag = values[position]
-    return (*values[:position], None if flag is None else bool(flag), *values[position + 1 :])
-
-
 def _is_postgres(connection: Connection) -> bool:
     return connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg"
-
-
-def _to_history(
-    connection: Connection, provider_id: str, contact_ids: list[str], file_id: int, when: datetime
-) -> None:
-    names = [c.name for c in CONTACT.columns if c.name != "id"]
-    extra = [
-        literal(file_id, BigInteger).label("replaced_by_file_id"),
-        literal(us_of(when), BigInteger).label("replaced_at_us"),
-    ]
-    for part in _parts(contact_ids):
-        source = select(*[CONTACT.c[name] for name in names], *extra).where(
-            CONTACT.c.provider_id == provider_id, CONTACT.c.contact_id.in_(part)
-        )
-        target = [*names, "replaced_by_file_id", "replaced_at_us"]
-        connection.execute(insert(CONTACT_HISTORY).from_select(target, source))
 
 
 def _parts(values: Sequence[Any], size: int = 900) -> Iterator[Sequence[Any]]:
@@ -357,25 +281,6 @@ def _with_file(new: NewFeedFile, file_id: int, frame: pl.DataFrame) -> pl.DataFr
     ).drop("_line")
 
 
-def _store_intervals(
-    connection: Connection, new: NewFeedFile, file_id: int, valid: pl.DataFrame
-) -> int:
-    if valid.height == 0:
-        return 0
-    rows = _with_file(
-        new, file_id, valid.with_columns(_epoch_us("interval_start")).drop("interval_start")
-    )
-    column = INTERVAL.c.interval_start_us
-
-    def scope(frame: pl.DataFrame) -> ColumnElement[bool]:
-        starts = frame.get_column("interval_start_us")
-        return column.between(int(starts.min()), int(starts.max()))  # type: ignore[arg-type]
-
-    return _store_keyed(
-        connection, INTERVAL, ("channel", "queue", "interval_start_us"), rows, scope
-    )
-
-
 def _store_costs(
     connection: Connection, new: NewFeedFile, file_id: int, valid: pl.DataFrame
 ) -> int:
@@ -406,8 +311,6 @@ def _store_forecasts(
 
 
 _STORERS: dict[str, Callable[[Connection, NewFeedFile, int, pl.DataFrame], int]] = {
-    "contacts": _store_contacts,
-    "intervals": _store_intervals,
     "costs": _store_costs,
     "forecasts": _store_forecasts,
 }

@@ -1,15 +1,17 @@
 """Stored provider feeds: one row per file, per contact, interval, cost, forecast, bad row.
 
 Instants are epoch microseconds in UTC (BIGINT): fast, exact and identical on SQLite and
-PostgreSQL. Money is decimal text. A contact is current in `contact` (one per provider and
-contact_id); a restated contact's older row moves to `contact_history` with the file that
-replaced it. Rows are written with SQLAlchemy Core executemany, never one ORM object per row.
+PostgreSQL. Money is decimal text. Contacts and intervals are not SQL rows: they live in the
+columnar store (Parquet parts listed in `columnar_part`, see slaengine.adapters.columnar).
+Rows are written with SQLAlchemy Core executemany, never one ORM object per row.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from slaengine.adapters.columnar import tables as _columnar_tables  # noqa: F401  (registers)
 
 
 def _us(nullable: bool = True) -> Column[int]:
@@ -38,79 +40,6 @@ class FeedFileRow(SQLModel, table=True):
     last_us: int | None = Field(default=None, sa_column=_us())
     first_day: str | None = Field(default=None, max_length=10)  # costs / forecasts: YYYY-MM-DD
     last_day: str | None = Field(default=None, max_length=10)
-
-
-class ContactRow(SQLModel, table=True):
-    __tablename__ = "contact"
-    __table_args__ = (
-        UniqueConstraint("provider_id", "contact_id"),
-        Index("ix_contact_contract_arrived", "contract_id", "arrived_at_us"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    contract_id: str = Field(max_length=64)
-    provider_id: str = Field(max_length=64)
-    contact_id: str = Field(max_length=200)
-    channel: str = Field(max_length=16)
-    queue: str = Field(max_length=200)
-    arrived_at_us: int = Field(sa_column=_us(nullable=False))
-    answered_at_us: int | None = Field(default=None, sa_column=_us())
-    abandoned_at_us: int | None = Field(default=None, sa_column=_us())
-    handle_seconds: float | None = None
-    resolved_first_contact: bool | None = None
-    csat: int | None = None
-    nps: int | None = None
-    file_id: int = Field(index=True)
-    line: int
-
-
-class ContactHistoryRow(SQLModel, table=True):
-    __tablename__ = "contact_history"
-    __table_args__ = (Index("ix_contact_history_contract_arrived", "contract_id", "arrived_at_us"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    contract_id: str = Field(max_length=64)
-    provider_id: str = Field(max_length=64)
-    contact_id: str = Field(max_length=200)
-    channel: str = Field(max_length=16)
-    queue: str = Field(max_length=200)
-    arrived_at_us: int = Field(sa_column=_us(nullable=False))
-    answered_at_us: int | None = Field(default=None, sa_column=_us())
-    abandoned_at_us: int | None = Field(default=None, sa_column=_us())
-    handle_seconds: float | None = None
-    resolved_first_contact: bool | None = None
-    csat: int | None = None
-    nps: int | None = None
-    file_id: int
-    line: int
-    replaced_by_file_id: int = Field(index=True)
-    replaced_at_us: int = Field(sa_column=_us(nullable=False))
-
-
-class IntervalRow(SQLModel, table=True):
-    __tablename__ = "interval_row"
-    __table_args__ = (
-        UniqueConstraint("contract_id", "channel", "queue", "interval_start_us"),
-        Index("ix_interval_contract_start", "contract_id", "interval_start_us"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    contract_id: str = Field(max_length=64)
-    interval_start_us: int = Field(sa_column=_us(nullable=False))
-    interval_minutes: int
-    channel: str = Field(max_length=16)
-    queue: str = Field(max_length=200)
-    offered: int
-    answered: int
-    abandoned: int
-    abandoned_short: int | None = None
-    answered_within_threshold: int | None = None
-    threshold_seconds: int | None = None
-    short_abandon_seconds: int | None = None
-    wait_seconds_answered: float | None = None
-    handle_seconds: float | None = None
-    file_id: int = Field(index=True)
-    line: int
 
 
 class CostRow(SQLModel, table=True):

@@ -1,0 +1,262 @@
+"""Columnar store benchmark: ingest, evaluate and re-evaluate a month, beside DuckDB.
+
+Run: .venv/bin/python bench/columnar.py --rows 1000000,5000000 [--formats csv,parquet]
+     [--backends sqlite,postgresql] [--data /tmp/slaengine-bench]
+
+Synthetic contacts spread evenly over October 2026 (1 row in 100 bad) are generated once per
+size under --data (kept for later runs). Every scenario (size x format x catalogue) runs in its
+own process, so its peak RSS (ru_maxrss) is its own; DuckDB runs in another process, reading
+the same file and computing the month's service level per channel and local day. Then, in the
+scenario's process: a full-month re-send (every contact again, new values) and a 1% correction
+(ingest s, then evaluate s). ratio = (ingest + evaluate) / DuckDB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BAD_EVERY = 100
+MONTH_START = datetime(2026, 10, 1, tzinfo=UTC)
+MONTH_SECONDS = 31 * 86_400 - 7_200  # stay inside the Paris month
+AS_OF = datetime(2026, 12, 1, tzinfo=UTC)
+
+
+def synthetic_contacts(rows: int, seed: int = 7) -> pl.DataFrame:
+    """`rows` contacts spread over October 2026 (Paris) as annex text, 1 row in 100 bad."""
+    step_us = MONTH_SECONDS * 1_000_000 // rows
+    frame = pl.DataFrame({"i": pl.int_range(0, rows, eager=True)}).with_columns(
+        r=((pl.col("i") * 2_654_435_761 + seed) % 1_000).cast(pl.Int64),
+        arrived=pl.lit(MONTH_START) + pl.duration(microseconds=pl.col("i") * step_us),
+    )
+    channel = (
+        pl.when(pl.col("r") < 600)
+        .then(pl.lit("phone"))
+        .when(pl.col("r") < 850)
+        .then(pl.lit("chat"))
+        .otherwise(pl.lit("email"))
+    )
+    wait = pl.duration(seconds=pl.col("r") % 90)
+    abandoned = (pl.col("r") % 10 == 0) & (channel != "email")
+    stamp = "%Y-%m-%dT%H:%M:%S%.6f+00:00"
+    frame = frame.with_columns(
+        contact_id=pl.format("c{}", pl.col("i")),
+        channel=channel,
+        queue=pl.lit("general"),
+        arrived_at=pl.col("arrived").dt.to_string(stamp),
+        answered_at=pl.when(~abandoned).then((pl.col("arrived") + wait).dt.to_string(stamp)),
+        abandoned_at=pl.when(abandoned).then((pl.col("arrived") + wait).dt.to_string(stamp)),
+        handle_seconds=pl.when(~abandoned).then((pl.col("r") % 600 + 30).cast(pl.String)),
+        resolved_first_contact=pl.when(pl.col("r") % 2 == 0).then(pl.lit("true")),
+        csat=pl.when(pl.col("r") % 10 == 1).then((pl.col("r") % 5 + 1).cast(pl.String)),
+        nps=pl.when(pl.col("r") % 16 == 3).then((pl.col("r") % 11).cast(pl.String)),
+    )
+    bad = pl.col("i") % BAD_EVERY == 0
+    kind = (pl.col("i") // BAD_EVERY) % 4
+    return frame.with_columns(
+        arrived_at=pl.when(bad & (kind == 0))
+        .then(pl.col("arrived").dt.to_string("%Y-%m-%dT%H:%M:%S"))
+        .otherwise(pl.col("arrived_at")),
+        csat=pl.when(bad & (kind == 1)).then(pl.lit("9")).otherwise(pl.col("csat")),
+        channel=pl.when(bad & (kind == 2)).then(pl.lit("fax")).otherwise(pl.col("channel")),
+    ).drop("i", "r", "arrived")
+
+
+def files_for(rows: int, folder: Path, formats: list[str]) -> dict[str, Path]:
+    """The month, its full re-send and a 1% correction, written once per size and format."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths: dict[str, Path] = {}
+    for fmt in formats:
+        names = {
+            fmt: folder / f"contacts-{rows}.{fmt}",
+            f"{fmt}-resend": folder / f"contacts-{rows}-resend.{fmt}",
+            f"{fmt}-fix": folder / f"contacts-{rows}-fix.{fmt}",
+        }
+        if not all(path.exists() for path in names.values()):
+            month, resend = synthetic_contacts(rows), synthetic_contacts(rows, seed=8)
+            fix = resend.gather_every(100, offset=50)
+            for frame, path in zip((month, resend, fix), names.values(), strict=True):
+                frame.write_csv(path) if fmt == "csv" else frame.write_parquet(path)
+        paths.update(names)
+    return paths
+
+
+def _peak_rss_mb() -> int:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def _timed(action: object) -> float:
+    started = time.perf_counter()
+    action()  # type: ignore[operator]
+    return round(time.perf_counter() - started, 2)
+
+
+def run_scenario(paths: dict[str, str], url: str, data: str) -> dict[str, object]:
+    """Ingest, evaluate, re-evaluate, then a full re-send and a 1% correction, in this process."""
+    os.environ["SLAENGINE_DATA_URL"] = data
+    from slaengine.adapters.storage.engine import create_schema, make_engine
+    from slaengine.services.contracts import load_contracts
+    from slaengine.services.evaluation import evaluate_period
+    from slaengine.services.feeds import ingest_feed
+
+    engine = make_engine(url)
+    create_schema(engine)
+    load_contracts(engine, [ROOT / "contracts" / "acme-l1.yaml"])
+    reports = []
+
+    def ingest(key: str) -> None:
+        reports.append(ingest_feed(engine, "acme-l1", "contacts", Path(paths[key])))
+
+    def evaluate() -> None:
+        evaluate_period(engine, "acme-l1", "2026-10", as_of=AS_OF, store=False)
+
+    out: dict[str, object] = {"ingest": _timed(lambda: ingest("month"))}
+    out["evaluate"] = _timed(evaluate)
+    out["re_evaluate"] = _timed(evaluate)
+    out["peak_rss_mb"] = _peak_rss_mb()
+    out["resend_ingest"] = _timed(lambda: ingest("resend"))
+    out["resend_evaluate"] = _timed(evaluate)
+    out["fix_ingest"] = _timed(lambda: ingest("fix"))
+    out["fix_evaluate"] = _timed(evaluate)
+    out["peak_rss_all_mb"] = _peak_rss_mb()
+    out["stored"] = reports[0].stored
+    out["restated"] = [report.restated for report in reports[1:]]
+    engine.dispose()
+    return out
+
+
+def duckdb_month(path: str) -> dict[str, object]:
+    """DuckDB reads the file (text columns, timestamps cast) and aggregates service level."""
+    import duckdb
+
+    source = (
+        f"read_csv('{path}', all_varchar = true)"
+        if path.endswith(".csv")
+        else f"read_parquet('{path}')"
+    )
+    query = f"""
+        SELECT channel, CAST(timezone('Europe/Paris', arrived) AS DATE) AS day,
+               CAST(count(*) AS BIGINT) AS offered,
+               CAST(sum(CASE WHEN answered - arrived <= INTERVAL 20 SECOND THEN 1 ELSE 0 END)
+                    AS BIGINT) AS within
+        FROM (SELECT channel, TRY_CAST(arrived_at AS TIMESTAMPTZ) AS arrived,
+                     TRY_CAST(answered_at AS TIMESTAMPTZ) AS answered FROM {source})
+        WHERE arrived IS NOT NULL GROUP BY ALL ORDER BY ALL"""
+    started = time.perf_counter()
+    rows = duckdb.sql(query).fetchall()
+    return {"duckdb": round(time.perf_counter() - started, 2), "groups": len(rows)}
+
+
+def _child(*arguments: str) -> dict[str, object]:
+    command = [sys.executable, __file__, *arguments]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(done.stderr)
+    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _postgres_url() -> tuple[str, str] | None:
+    admin = os.environ.get("SLAENGINE_TEST_POSTGRES_URL")
+    if not admin:
+        return None
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"slaengine_bench_{uuid.uuid4().hex[:8]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return admin, make_url(admin).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop(admin: str, url: str) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    engine.dispose()
+
+
+HEADER = (
+    "| rows | format | catalogue | ingest s | evaluate s | re-evaluate s | peak RSS | DuckDB s"
+    " | ratio | re-send: ingest / evaluate s | 1% fix: ingest / evaluate s |"
+)
+
+
+def _row(rows: int, fmt: str, backend: str, result: dict[str, object]) -> str:
+    ratio = (float(str(result["ingest"])) + float(str(result["evaluate"]))) / float(
+        str(result["duckdb"])
+    )
+    return (
+        f"| {rows / 1e6:g}M | {fmt} | {backend} | {result['ingest']} | {result['evaluate']}"
+        f" | {result['re_evaluate']} | {int(str(result['peak_rss_mb'])) / 1024:.2f} GB"
+        f" | {result['duckdb']} | {ratio:.1f}× | {result['resend_ingest']} /"
+        f" {result['resend_evaluate']} | {result['fix_ingest']} / {result['fix_evaluate']} |"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--rows", default="1000000")
+    parser.add_argument("--formats", default="csv,parquet")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--data", type=Path, default=Path("/tmp/slaengine-bench"))
+    parser.add_argument("--scenario", help=argparse.SUPPRESS)
+    parser.add_argument("--duckdb", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.scenario:
+        spec = json.loads(args.scenario)
+        print(json.dumps(run_scenario(spec["paths"], spec["url"], spec["data"])))
+        return
+    if args.duckdb:
+        print(json.dumps(duckdb_month(args.duckdb)))
+        return
+    formats = args.formats.split(",")
+    print(HEADER)
+    print("|" + " --- |" * 11, flush=True)
+    for rows in (int(n) for n in args.rows.split(",")):
+        paths = files_for(rows, args.data, formats)
+        for fmt in formats:
+            mine = {
+                "month": str(paths[fmt]),
+                "resend": str(paths[f"{fmt}-resend"]),
+                "fix": str(paths[f"{fmt}-fix"]),
+            }
+            for backend in args.backends.split(","):
+                with tempfile.TemporaryDirectory() as scratch:
+                    url, admin = f"sqlite:///{scratch}/bench.db", None
+                    if backend == "postgresql":
+                        made = _postgres_url()
+                        if made is None:
+                            continue
+                        admin, url = made
+                    spec = {"paths": mine, "url": url, "data": f"{scratch}/data"}
+                    try:
+                        result = _child("--scenario", json.dumps(spec))
+                    finally:
+                        if admin is not None:
+                            _drop(admin, url)
+                result |= _child("--duckdb", mine["month"])
+                print(_row(rows, fmt, backend, result), flush=True)
+
+
+if __name__ == "__main__":
+    main()

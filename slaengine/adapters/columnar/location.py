@@ -1,0 +1,117 @@
+"""Where the Parquet files live: a local folder or any fsspec URL (s3://bucket/prefix).
+
+The location is, in order: SLAENGINE_DATA_URL, the one bound to the engine by the command
+line from `[storage] data` in config.toml, else "data". A relative folder is taken beside the
+SQLite database file, or in the working folder for a database server.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+
+import fsspec
+import polars as pl
+from fsspec import AbstractFileSystem
+from fsspec.implementations.local import LocalFileSystem
+from sqlalchemy.engine import Engine
+
+DATA_ENV = "SLAENGINE_DATA_URL"
+DEFAULT_DATA = "data"
+
+_BOUND: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+
+
+def bind_data_location(engine: Engine, location: str) -> None:
+    """Use `location` (a folder or fsspec URL) for this engine's Parquet files."""
+    _BOUND[engine] = location
+
+
+def data_location(engine: Engine) -> str:
+    """The data location of the engine's catalogue, as an absolute folder or a URL."""
+    chosen = os.environ.get(DATA_ENV) or _BOUND.get(engine) or DEFAULT_DATA
+    if "://" in chosen:
+        return chosen.rstrip("/")
+    path = Path(chosen).expanduser()
+    if not path.is_absolute():
+        base = Path.cwd()
+        database = engine.url.database
+        if engine.dialect.name == "sqlite" and database and database != ":memory:":
+            base = Path(database).resolve().parent
+        path = base / path
+    return str(path)
+
+
+@dataclass(frozen=True)
+class DataStore:
+    """A file system and the root folder of the Parquet files in it."""
+
+    fs: AbstractFileSystem
+    root: str
+    location: str
+
+    @property
+    def local(self) -> bool:
+        return isinstance(self.fs, LocalFileSystem)
+
+    def full(self, relative: str) -> str:
+        return f"{self.root}/{relative}"
+
+    def write(self, relative: str, frame: pl.DataFrame) -> None:
+        """Write a Parquet file so that it appears whole or not at all.
+
+        Local: a temporary name, fsync, rename, fsync of the folder. Object stores: one PUT,
+        which is atomic by itself.
+        """
+        target = self.full(relative)
+        if not self.local:
+            buffer = io.BytesIO()
+            frame.write_parquet(buffer, statistics=True)
+            self.fs.pipe_file(target, buffer.getvalue())
+            return
+        path = Path(target)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.tmp")
+        with temporary.open("wb") as handle:
+            frame.write_parquet(handle, statistics=True)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+
+    def scan(self, relatives: list[str], schema: dict[str, pl.DataType]) -> pl.LazyFrame:
+        """A lazy frame over the files (predicates pushed down on local files)."""
+        if not relatives:
+            return pl.LazyFrame(schema=schema)
+        if self.local:
+            return pl.scan_parquet([self.full(name) for name in relatives])
+        frames = [
+            pl.read_parquet(io.BytesIO(self.fs.cat_file(self.full(name)))) for name in relatives
+        ]
+        return pl.concat(frames, how="vertical").lazy()
+
+    def remove(self, relatives: list[str]) -> None:
+        """Delete files, ignoring those already gone."""
+        for name in relatives:
+            try:
+                self.fs.rm_file(self.full(name))
+            except FileNotFoundError:
+                continue
+
+
+def open_store(engine: Engine) -> DataStore:
+    """The data store of the engine's catalogue."""
+    return store_at(data_location(engine))
+
+
+def store_at(location: str) -> DataStore:
+    """The data store at an absolute folder or fsspec URL."""
+    fs, root = fsspec.core.url_to_fs(location)
+    return DataStore(fs, str(root).rstrip("/"), location)
