@@ -106,7 +106,7 @@ def hostile_files(tmp_path: Path) -> list[Hostile]:
         Hostile(
             "cr-only.csv",
             "contacts",
-            _csv([plain, contact("c-2"), contact("c-3", queue="\"a\rb\"")]).replace(b"\n", b"\r"),
+            _csv([plain, contact("c-2"), contact("c-3", queue='"a\rb"')]).replace(b"\n", b"\r"),
             3,
             2,
             {"control_character": 1},
@@ -304,6 +304,16 @@ REFUSED: list[tuple[str, bytes, str]] = [
         "broken.jsonl",
         b'{"contact_id": "r1", "channel": "phone"}\n{"contact_id": \n',
         ":2: not readable JSON Lines: line 2 is not valid JSON (Expecting value at column 16)",
+    ),
+    (
+        "nested.jsonl",
+        b'{"contact_id": "r1", "csat": 5}\n{"contact_id": "r2", "csat": {"a": 1}}\n',
+        ":2: not readable JSON Lines: line 2: the value of 'csat' is an object, not a plain value",
+    ),
+    (
+        "overflow.jsonl",
+        b'{"contact_id": "r1", "csat": 5}\n{"contact_id": "r2", "csat": 1e400}\n',
+        ":2: not readable JSON Lines: line 2: the value of 'csat' is a number out of range",
     ),
     ("latin1.csv", "contact_id\ncafé\n".encode("latin-1"), ":2: the file is not UTF-8"),
     ("utf16.csv", "contact_id\nc1\n".encode("utf-16"), ":1: the file is not UTF-8"),

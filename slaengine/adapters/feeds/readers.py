@@ -20,6 +20,7 @@ import codecs
 import csv
 import io
 import json
+import math
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -256,7 +257,20 @@ def _jsonl_problem(physical: list[str], lines: list[int]) -> tuple[str, str]:
                 f"line {number} is {shown}, not a JSON object (one object per line expected,"
                 ' e.g. {"contact_id": "c1", ...})',
             )
+        for key, item in value.items():
+            problem = _not_plain(item)
+            if problem:
+                return f":{number}", f"line {number}: the value of {key!r} is {problem}"
     return "", ""
+
+
+def _not_plain(item: object) -> str:
+    """Why a JSON value cannot be a feed value (nested, or a number out of range), or ""."""
+    if isinstance(item, dict | list):
+        return f"{'an object' if isinstance(item, dict) else 'an array'}, not a plain value"
+    if isinstance(item, float) and not math.isfinite(item):
+        return "a number out of range"
+    return ""
 
 
 def _read_parquet(path: Path, data: bytes) -> pl.DataFrame:

@@ -498,8 +498,9 @@ def check_columns(frame: pl.DataFrame, kind: str, path: Path | str) -> None:
         if close:
             hints.append(f"{close[0]!r} -> did you mean {name!r}?")
     hint = f"; {'; '.join(hints)}" if hints else ""
+    article = "an" if kind[0] in "aeiou" else "a"
     raise FeedRefused(
-        f"{path}: a {kind} feed needs the column(s) {', '.join(missing)};"
+        f"{path}: {article} {kind} feed needs the column(s) {', '.join(missing)};"
         f" found {', '.join(found) or 'none'}{hint}"
     )
 
