@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,11 @@ from sqlalchemy.engine import Engine
 from slaengine.adapters.storage.engine import create_schema, make_engine
 from slaengine.adapters.storage.evaluation_repo import final_runs, latest_provisional
 from slaengine.cli import main
+from slaengine.domain.settlement import settlement_instant
+from slaengine.errors import MonthNotSettled
+from slaengine.services.contracts import contract_in_force, load_contracts
+from slaengine.services.evaluation import final_evaluation
+from slaengine.services.feeds import ingest_feed
 
 CONTRACT = """\
 apiVersion: slaengine/v1
@@ -266,11 +272,13 @@ def test_a_corrected_feed_restates_the_month_once_keeping_and_showing_the_old_fi
     for kind in ("scorecard", "audit"):
         text = text_of(cli.report(kind))
         assert "restated final result · settled 2026-11-04 15:00 (Europe/Paris)" in text
-        assert "2026-10 final result restated: its inputs changed after the earlier one" in text
-        assert "new input: contacts file corrected.csv" in text
-        assert "phone-sl: 87.5% met, credit 0.00 EUR → 62.5% breached, credit 50.00 EUR" in text
-        assert "credits owed: 0.00 EUR → 50.00 EUR" in text
-        assert text.count("final result restated") == 1
+        assert "this final result restates an earlier one" in text
+        assert "changed input: contacts file corrected.csv" in text
+        assert (
+            "moved: phone-sl 87.5% met, credit 0.00 EUR → 62.5% breached, credit 50.00 EUR" in text
+        )
+        assert "moved: credits owed 0.00 EUR → 50.00 EUR" in text
+        assert text.count("this final result restates an earlier one") == 1
 
 
 COSTS = """month,channel,amount,currency,kind,description
@@ -301,3 +309,44 @@ def test_cost_rows_add_up_and_a_later_file_replaces_the_month(cli: Cli, feed_fil
     assert restated["lifecycle"] == "restated"
     assert (cost(restated)["numerator"], cost(restated)["value"]) == ("400.00", "10.00")
     assert cost(restated)["status"] == "met"  # <= 10 is met at equality
+
+
+# two e-mails arriving on Saturday night while the office is closed: their 24 business hours
+# end exactly at the settlement instant; one is answered at that very instant, one never.
+EMAILS = (
+    HEADER + "e1,email,default,2026-10-31T22:00:00+01:00,2026-11-04T15:00:00+01:00,,60,,,\n"
+    "e2,email,default,2026-10-31T23:00:00+01:00,,,,,,\n"
+)
+
+
+def test_the_final_result_counts_deadlines_falling_on_the_settlement_instant(cli: Cli) -> None:
+    cli.ingest("contacts", cli.file("emails.csv", EMAILS))
+    email = next(item for item in cli.evaluate()["objectives"] if item["id"] == "email-24h")
+    assert (email["numerator"], email["denominator"], email["pending_contacts"]) == (1, 2, 0)
+    before = cli.evaluate("--as-of", "2026-11-04T14:59:59+01:00")
+    email = next(item for item in before["objectives"] if item["id"] == "email-24h")
+    assert (before["lifecycle"], email["denominator"], email["pending_contacts"]) == (
+        "provisional",
+        0,
+        2,
+    )
+
+
+def test_final_evaluation_refuses_an_unsettled_month_then_returns_the_stored_final(
+    engine: Engine, contract_file: str, feed_file: str
+) -> None:
+    load_contracts(engine, [Path(contract_file)])
+    ingest_feed(engine, "shop", "contacts", Path(feed_file))
+    settles = datetime.fromisoformat(SETTLES)
+    with pytest.raises(
+        MonthNotSettled, match=r"shop 2026-10 is not settled before 2026-11-04 15:00"
+    ) as error:
+        final_evaluation(engine, "shop", "2026-10", now=settles - timedelta(seconds=1))
+    assert error.value.settles_at == settles
+    first = final_evaluation(engine, "shop", "2026-10", now=settles)
+    second = final_evaluation(engine, "shop", "2026-10", now=settles + timedelta(days=90))
+    assert first == second
+    assert (first.lifecycle, first.as_of, first.settles_at) == ("final", settles, settles)
+    assert len(final_runs(engine, "shop", "2026-10")) == 1
+    stored = contract_in_force(engine, "shop", date(2026, 10, 1)).contract
+    assert settlement_instant(stored, "2026-10") == settles
