@@ -278,9 +278,8 @@ def _provisional_runs(
     session: Session, of: Evaluation | tuple[str, str], fingerprint: str, as_of: datetime
 ) -> list[EvaluationRun]:
     contract_id, period = (of.contract_id, of.period) if isinstance(of, Evaluation) else of
-    statement = (
-        _runs(session, contract_id, period)
-        .where(EvaluationRun.lifecycle == "provisional", EvaluationRun.fingerprint == fingerprint)
+    statement = _runs(session, contract_id, period).where(
+        EvaluationRun.lifecycle == "provisional", EvaluationRun.fingerprint == fingerprint
     )  # as_of compared here: SQLite gives naive UTC back
     return [run for run in session.exec(statement).all() if _aware(run.as_of) == as_of]
 
