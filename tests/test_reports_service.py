@@ -217,3 +217,15 @@ def test_a_restated_month_says_which_file_changed_and_what_moved(
         assert moved in text
         assert "moved: credits owed 7,200.00 EUR → 2,400.00 EUR" in text
         assert "moved: phone-sl" not in text
+
+
+def test_the_portfolio_line_names_the_provisional_and_final_contracts(
+    world: FakeWorld, tmp_path: Path
+) -> None:
+    card = reports.scorecard_for(None, "acme-l1", "2026-10", as_of=AS_OF)  # type: ignore[arg-type]
+    provisional = replace(card, lifecycle="provisional as of …")
+    final = replace(card, contract_id="nordline", lifecycle="final result · settled …")
+    contracts = [acme(), acme().model_copy(update={"id": "nordline"})]
+    line = reports._portfolio_line([provisional, final], contracts)
+    assert line == "provisional as of 2026-11-02 08:00 (Europe/Paris): acme-l1 · final: nordline"
+    assert reports._portfolio_line([final], contracts) == "final: every contract"
