@@ -111,7 +111,7 @@ def test_every_reason_code_has_a_readable_text() -> None:
     codes |= {
         "duplicate_contact_id_in_file",
         "duplicate_interval_in_file",
-        "duplicate_cost_in_file",
+        "cost_currencies_differ_in_file",
         "duplicate_forecast_in_file",
     }
     assert codes == set(REASONS)
@@ -130,7 +130,6 @@ def test_rows_repeating_a_contact_id_are_all_quarantined(tmp_path: Path) -> None
     ("kind", "code"),
     [
         ("intervals", "duplicate_interval_in_file"),
-        ("costs", "duplicate_cost_in_file"),
         ("forecasts", "duplicate_forecast_in_file"),
     ],
 )
@@ -140,6 +139,20 @@ def test_repeated_keys_of_aggregate_feeds_are_all_quarantined(
     valid, invalid = validate(write_csv(tmp_path / "dup.csv", [GOOD[kind]] * 2), kind)
     assert valid.height == 0
     assert invalid.get_column("_reasons").to_list() == [[code], [code]]
+
+
+def test_cost_rows_of_one_month_channel_and_kind_are_all_kept_to_add_up(tmp_path: Path) -> None:
+    rows = [row("costs", kind="other", amount=amount) for amount in ("1500.00", "900.50")]
+    valid, invalid = validate(write_csv(tmp_path / "costs.csv", [GOOD["costs"], *rows]), "costs")
+    assert valid.get_column("amount").to_list() == ["120000.00", "1500.00", "900.50"]
+    assert invalid.height == 0
+
+
+def test_cost_rows_that_would_add_up_across_currencies_are_all_quarantined(tmp_path: Path) -> None:
+    rows = [row("costs", kind="other", currency=code) for code in ("EUR", "GBP")]
+    valid, invalid = validate(write_csv(tmp_path / "costs.csv", [GOOD["costs"], *rows]), "costs")
+    assert valid.get_column("_line").to_list() == [2]
+    assert invalid.get_column("_reasons").to_list() == [["cost_currencies_differ_in_file"]] * 2
 
 
 def test_one_row_collects_every_reason_it_breaks(tmp_path: Path) -> None:

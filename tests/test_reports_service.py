@@ -137,10 +137,12 @@ def test_a_provisional_month_says_so_on_every_page_of_every_report(
     scorecard = reports.write_scorecard(None, "acme-l1", "2026-10", tmp_path, as_of=AS_OF)  # type: ignore[arg-type]
     audit = reports.write_audit(None, "acme-l1", "2026-10", tmp_path, as_of=AS_OF)  # type: ignore[arg-type]
     portfolio = reports.write_portfolio(None, "2026-10", tmp_path, as_of=AS_OF)  # type: ignore[arg-type]
-    for path in (scorecard, audit, portfolio):
+    for path in (scorecard, audit):
         pages = pages_of(path)
         assert len(pages) > 1
         assert all(line in page for page in pages), path.name
+    overview = "provisional as of 2026-11-02 08:00 (Europe/Paris): every contract"
+    assert all(overview in page for page in pages_of(portfolio))
     assert not (tmp_path / "scorecard-acme-l1-2026-10.csv").exists()
 
 
@@ -203,12 +205,27 @@ def test_a_restated_month_says_which_file_changed_and_what_moved(
         reports.write_portfolio(None, "2026-10", tmp_path, as_of=AS_OF),  # type: ignore[arg-type]
     ):
         text = text_of(path)
-        assert "restated final result · settled 2026-11-04 15:00 (Europe/Paris)" in text
-        assert "2026-10 final result restated: its inputs changed after the earlier one" in text
-        assert (
-            "new input: contacts file corrected.csv (sha256 eeeeeeeeeeee) ingested"
-            " 2026-11-10 10:00" in text
+        assert "restated final result · settled 2026-11-04 15:00 (Europe/Paris)" in text or (
+            path.name.startswith("portfolio") and "restated final: every contract" in text
         )
-        assert "email-24h: 90.0% breached, credit 4,800.00 EUR → 96.0% met, credit 0.00 EUR" in text
-        assert "credits owed: 7,200.00 EUR → 2,400.00 EUR" in text
-        assert "phone-sl:" not in text.split("restated: its inputs changed")[1][:400]
+        assert "this final result restates an earlier one" in text
+        assert (
+            "changed input: contacts file corrected.csv (sha256 eeeeeeeeeeee) ingested"
+            " 2026-11-10 10:00 is new" in text
+        )
+        moved = "moved: email-24h 90.0% breached, credit 4,800.00 EUR → 96.0% met, credit 0.00 EUR"
+        assert moved in text
+        assert "moved: credits owed 7,200.00 EUR → 2,400.00 EUR" in text
+        assert "moved: phone-sl" not in text
+
+
+def test_the_portfolio_line_names_the_provisional_and_final_contracts(
+    world: FakeWorld, tmp_path: Path
+) -> None:
+    card = reports.scorecard_for(None, "acme-l1", "2026-10", as_of=AS_OF)  # type: ignore[arg-type]
+    provisional = replace(card, lifecycle="provisional as of …")
+    final = replace(card, contract_id="nordline", lifecycle="final result · settled …")
+    contracts = [acme(), acme().model_copy(update={"id": "nordline"})]
+    line = reports._portfolio_line([provisional, final], contracts)
+    assert line == "provisional as of 2026-11-02 08:00 (Europe/Paris): acme-l1 · final: nordline"
+    assert reports._portfolio_line([final], contracts) == "final: every contract"

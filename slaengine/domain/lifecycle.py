@@ -61,10 +61,10 @@ def describe_restatement(
     zone: ZoneInfo,
 ) -> list[str]:
     """Lines saying why `new` restates `old` (inputs that changed) and what moved."""
-    lines = [f"{new.period} final result restated: its inputs changed after the earlier one"]
-    lines += _input_changes(old_inputs, new_inputs, files, zone)
-    lines += _figure_changes(old, new)
-    return lines
+    return [
+        *_input_changes(old_inputs, new_inputs, files, zone),
+        *_figure_changes(old, new),
+    ]
 
 
 def _input_changes(
@@ -76,23 +76,27 @@ def _input_changes(
     lines = []
     old_feeds, new_feeds = set(old.get("feeds", ())), set(new.get("feeds", ()))
     for sha in sorted(new_feeds - old_feeds, key=lambda sha: _order(sha, files)):
-        lines.append(f"new input: {_file_text(sha, files, zone)}")
+        lines.append(f"changed input: {_file_text(sha, files, zone)} is new")
     for sha in sorted(old_feeds - new_feeds, key=lambda sha: _order(sha, files)):
-        lines.append(f"no longer an input (its rows were replaced): {_file_text(sha, files, zone)}")
+        lines.append(f"changed input: {_file_text(sha, files, zone)} no longer holds rows")
     old_contract, new_contract = old.get("contract", {}), new.get("contract", {})
     if old_contract and old_contract != new_contract:
         lines.append(
-            f"contract version {old_contract.get('version')} (sha256"
+            f"changed input: contract version {old_contract.get('version')} (sha256"
             f" {str(old_contract.get('sha256'))[:12]}) replaced by version"
             f" {new_contract.get('version')} (sha256 {str(new_contract.get('sha256'))[:12]})"
         )
     if old.get("engine") and old.get("engine") != new.get("engine"):
-        lines.append(f"engine slaengine {old.get('engine')} replaced by {new.get('engine')}")
+        lines.append(
+            f"changed input: slaengine {old.get('engine')} replaced by {new.get('engine')}"
+        )
     old_history, new_history = old.get("history", {}), new.get("history", {})
     periods = {*old_history, *new_history}
     moved = sorted(p for p in periods if old_history.get(p) != new_history.get(p))
     if moved:
-        lines.append(f"results of earlier months changed: {', '.join(moved)}")
+        lines.append(
+            f"changed input: the results of {', '.join(moved)} (earn-back, chronic failure)"
+        )
     return lines
 
 
@@ -117,18 +121,19 @@ def _figure_changes(old: Evaluation, new: Evaluation) -> list[str]:
     for result in new.objectives:
         earlier = before.get(result.objective_id)
         if earlier is None:
-            lines.append(f"{result.objective_id}: new objective, {_figure(result, new)}")
+            lines.append(f"moved: {result.objective_id} is new, {_figure(result, new)}")
         elif _figure(earlier, old) != _figure(result, new):
-            lines.append(f"{result.objective_id}: {_figure(earlier, old)} → {_figure(result, new)}")
+            moved = f"{_figure(earlier, old)} → {_figure(result, new)}"
+            lines.append(f"moved: {result.objective_id} {moved}")
     old_total, new_total = old.credits.total, new.credits.total
     currency = new.credits.currency
     if old_total != new_total:
         lines.append(
-            f"credits owed: {format_money(old_total, old.credits.currency)}"
+            f"moved: credits owed {format_money(old_total, old.credits.currency)}"
             f" → {format_money(new_total, currency)}"
         )
     elif len(lines) == 0:
-        lines.append("no figure moved")
+        lines.append("moved: no figure")
     return lines
 
 
@@ -143,8 +148,12 @@ def describe_restatements(
     files: Mapping[str, FeedFileSeen],
     zone: ZoneInfo,
 ) -> list[str]:
-    """`describe_restatement` for each consecutive pair of a month's finals, oldest first."""
+    """`describe_restatement` for each consecutive pair of a month's finals, oldest first;
+    each line starts `restatement N: ` when the month was restated more than once."""
+    pairs = list(pairwise(finals))
     lines: list[str] = []
-    for (old, old_inputs), (new, new_inputs) in pairwise(finals):
-        lines += describe_restatement(old, new, old_inputs, new_inputs, files, zone)
+    for number, ((old, old_inputs), (new, new_inputs)) in enumerate(pairs, start=1):
+        prefix = f"restatement {number}: " if len(pairs) > 1 else ""
+        found = describe_restatement(old, new, old_inputs, new_inputs, files, zone)
+        lines += [prefix + line for line in found]
     return lines

@@ -23,9 +23,11 @@ before that instant; `due_cutoff` gives the instant to hand to the strict tally 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from slaengine.domain.calendars import BusinessCalendar, wall_deadline
-from slaengine.domain.contract import Contract, Objective
+from slaengine.domain.contract import Calendar, Contract, Objective
 from slaengine.domain.periods import Period
 
 _TICK = timedelta(microseconds=1)  # the resolution of stored instants
@@ -48,9 +50,22 @@ def objective_settles_at(contract: Contract, objective: Objective, month_end: da
         return month_end.astimezone(UTC)
     seconds = max(limits)
     if objective.effective_clock == "business" and objective.calendar:
-        calendar = BusinessCalendar.from_contract(contract, objective.calendar)
-        return calendar.deadline(month_end, seconds)
+        return _calendar(contract, objective.calendar).deadline(month_end, seconds)
     return wall_deadline(month_end, seconds)
+
+
+def _calendar(contract: Contract, name: str) -> BusinessCalendar:
+    """The contract's calendar, shared by every call with the same definition and zone
+    (building one loads its public holidays; its open days are cached inside)."""
+    spec = contract.calendars.get(name)
+    if spec is None:
+        return BusinessCalendar.from_contract(contract, name)  # raises, naming the known ones
+    return _shared_calendar(spec.model_dump_json(), contract.timezone, name)
+
+
+@lru_cache(maxsize=64)
+def _shared_calendar(spec_json: str, zone: str, name: str) -> BusinessCalendar:
+    return BusinessCalendar(Calendar.model_validate_json(spec_json), ZoneInfo(zone), name)
 
 
 def settlement_instant(contract: Contract, period: str) -> datetime:

@@ -1,5 +1,12 @@
 """Use case: evaluate a contract over a month from stored feeds, store it, print it as SPEC JSON.
 
+Lifecycle (SPEC section 5, docs/evaluation.md): at or after the month's settlement instant
+(`slaengine.domain.settlement`) the result is FINAL, computed as of that instant and keyed by
+its inputs (contract file sha256, feed files in force, engine version, earlier months'
+results); a final is computed only when none is stored or the key changed (a restatement).
+Before, the result is PROVISIONAL as of `as_of`, stored apart. `final_evaluation` is the API
+of the monthly close; `run_evaluation` says what was stored.
+
 Wiring only: the contract version IN FORCE for the period (never the latest), the contacts
 (or, failing those, the intervals) arriving in the month, forecasts for the volume band, the
 costs of the month, and the stored evaluations of earlier months (earn-back, chronic
@@ -92,6 +99,26 @@ class _Run:
         self.now = now
         self.store = store  # False: nothing at all is written, earlier months' finals included
         self.finals: dict[tuple[str, str], EvaluationOutcome] = {}
+        self._settles: dict[tuple[str, int, str], datetime] = {}
+        self._digests: dict[tuple[str, str, str], str] = {}
+
+    def digest(self, evaluation: Evaluation) -> str:
+        """`result_digest`, once per final result in this run (it serialises the result)."""
+        from slaengine.adapters.storage.evaluation_repo import result_digest
+
+        if evaluation.lifecycle == "provisional":
+            return result_digest(evaluation)
+        key = (evaluation.contract_id, evaluation.period, evaluation.lifecycle)
+        if key not in self._digests:
+            self._digests[key] = result_digest(evaluation)
+        return self._digests[key]
+
+    def settles(self, contract: Contract, period: str) -> datetime:
+        """`settlement_instant`, once per contract version and month in this run."""
+        key = (contract.id, contract.version, period)
+        if key not in self._settles:
+            self._settles[key] = settlement_instant(contract, period)
+        return self._settles[key]
 
 
 def run_evaluation(
@@ -164,7 +191,7 @@ def _final(
     from slaengine.adapters.storage.evaluation_repo import standing_final, store_final
 
     history = _history(run, contract, period, settles)
-    inputs = _inputs_key(run.engine, stored, period, history)
+    inputs = _inputs_key(run, stored, period, history)
     fingerprint = _digest(inputs)
     standing = standing_final(run.engine, contract.id, period)
     if standing is not None and standing.fingerprint == fingerprint:
@@ -189,15 +216,18 @@ def _final(
 def _provisional(
     run: _Run, stored: Any, period: str, as_of: datetime, settles: datetime, *, store: bool
 ) -> EvaluationOutcome:
+    from slaengine.adapters.storage.evaluation_repo import store_provisional, stored_provisional
+
     contract: Contract = stored.contract
     history = _history(run, contract, period, as_of)
+    fingerprint = _digest(_inputs_key(run, stored, period, history))
+    known = stored_provisional(run.engine, contract.id, period, as_of, fingerprint)
+    if known is not None:  # the same instant with the same inputs: nothing to compute
+        return EvaluationOutcome(known, stored=False)
     evaluation = _compute(run.engine, stored, period, as_of, as_of, history)
     evaluation = replace(evaluation, lifecycle="provisional", settles_at=settles)
     if not store:
         return EvaluationOutcome(evaluation, stored=False)
-    from slaengine.adapters.storage.evaluation_repo import store_provisional
-
-    fingerprint = _digest(_inputs_key(run.engine, stored, period, history))
     evaluation, written = store_provisional(run.engine, evaluation, fingerprint, now=run.now)
     return EvaluationOutcome(evaluation, written)
 
@@ -233,19 +263,15 @@ def _compute(
     )
 
 
-def _inputs_key(
-    engine: Engine, stored: Any, period: str, history: list[Evaluation]
-) -> dict[str, Any]:
+def _inputs_key(run: _Run, stored: Any, period: str, history: list[Evaluation]) -> dict[str, Any]:
     """What a result depends on besides the code: contract file, feed files, earlier months."""
-    from slaengine.adapters.storage.evaluation_repo import result_digest
-
     contract: Contract = stored.contract
     return {
         "contract": {"id": contract.id, "version": contract.version, "sha256": stored.file_hash},
         "period": period,
-        "feeds": list(_feed_hashes(engine, contract, Period.of(period, contract))),
+        "feeds": list(_feed_hashes(run.engine, contract, Period.of(period, contract))),
         "engine": __version__,
-        "history": {item.period: result_digest(item) for item in history},
+        "history": {item.period: run.digest(item) for item in history},
     }
 
 
@@ -278,7 +304,7 @@ def _history(run: _Run, contract: Contract, period: str, at: datetime) -> list[E
             stored = contract_for_period(run.engine, contract.id, earlier)
         except ContractNotFound:
             continue
-        settles = settlement_instant(stored.contract, earlier)
+        settles = run.settles(stored.contract, earlier)
         if at >= settles:
             found.append(_final(run, stored, earlier, settles, store=run.store).evaluation)
         else:

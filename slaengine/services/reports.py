@@ -263,18 +263,32 @@ def write_portfolio(
         for c in contracts
     ]
     results: Sequence[BenchmarkResult] = [b for b in benchmarks.values() if b is not None]
-    portfolio = replace(build_portfolio(period, cards, results), lifecycle=_portfolio_line(cards))
+    portfolio = replace(
+        build_portfolio(period, cards, results), lifecycle=_portfolio_line(cards, contracts)
+    )
     return render_portfolio(portfolio, reports_dir / f"portfolio-{period}.pdf")
 
 
-def _portfolio_line(cards: Sequence[Scorecard]) -> str:
-    """The contracts' lifecycle line when they share one, else each line with its contracts."""
-    groups: dict[str, list[str]] = {}
+def _portfolio_line(cards: Sequence[Scorecard], contracts: Sequence[Contract]) -> str:
+    """Which contracts are provisional (as of when), final, or restated; short enough for
+    the page header."""
+    zones = {contract.id: contract.zone for contract in contracts}
+    groups: dict[str, list[Scorecard]] = {}
     for card in cards:
-        groups.setdefault(card.lifecycle, []).append(card.contract_id)
-    if len(groups) == 1:
-        return next(iter(groups))
-    return " | ".join(f"{', '.join(ids)}: {line}" for line, ids in groups.items())
+        groups.setdefault(card.lifecycle.split(" ", 1)[0], []).append(card)
+    everyone = len(groups) == 1
+    parts = []
+    for kind, label in (("provisional", ""), ("final", "final"), ("restated", "restated final")):
+        members = groups.get(kind, [])
+        if not members:
+            continue
+        ids = "every contract" if everyone else ", ".join(card.contract_id for card in members)
+        if kind == "provisional":
+            zone = zones[members[0].contract_id]
+            label = f"provisional as of {members[0].as_of.astimezone(zone):%Y-%m-%d %H:%M}"
+            label += f" ({zone.key})"
+        parts.append(f"{label}: {ids}")
+    return " · ".join(parts)
 
 
 def write_audit(

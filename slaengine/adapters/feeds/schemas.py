@@ -61,7 +61,9 @@ REASONS: dict[str, str] = {
     "negative_amount": "amount is negative",
     "bad_currency": "currency is not a three-letter ISO 4217 code",
     "bad_kind": "kind is not fee or other",
-    "duplicate_cost_in_file": "the cost (month, channel, kind) appears twice in the file",
+    "cost_currencies_differ_in_file": (
+        "rows of one (month, channel, kind) are in different currencies: they cannot add up"
+    ),
     "bad_date": "date is not a valid YYYY-MM-DD date",
     "duplicate_forecast_in_file": "the forecast (date, channel) appears twice in the file",
     "control_character": (
@@ -389,7 +391,16 @@ def _costs_rules() -> list[Rule]:
         Rule("negative_amount", ~c("amount").str.starts_with("-").fill_null(False)),
         Rule("bad_currency", c("currency").str.contains(r"^[A-Z]{3}$").fill_null(False)),
         Rule("bad_kind", c("kind").is_in(("fee", "other"))),
-        Rule("duplicate_cost_in_file", ~_duplicated("month", "channel", "kind")),
+        # rows of one (month, channel, kind) add up (SPEC section 2): only mixed currencies fail
+        Rule(
+            "cost_currencies_differ_in_file",
+            pl.when(c("currency").str.contains(r"^[A-Z]{3}$"))
+            .then(c("currency"))
+            .drop_nulls()
+            .n_unique()
+            .over("month", "channel", "kind")
+            <= 1,
+        ),
     ]
 
 

@@ -274,17 +274,32 @@ def store_provisional(
     digest = result_digest(evaluation)
     stored = replace(evaluation, lifecycle="provisional", restated=False)
     with Session(engine) as session:
-        statement = (
-            _runs(session, evaluation.contract_id, evaluation.period)
-            .where(EvaluationRun.lifecycle == "provisional")
-            .where(EvaluationRun.fingerprint == fingerprint, EvaluationRun.result_digest == digest)
-        )
-        for run in session.exec(statement).all():
-            if _aware(run.as_of) == evaluation.as_of:
+        for run in _provisional_runs(session, evaluation, fingerprint, evaluation.as_of):
+            if run.result_digest == digest:
                 return stored, False
         _add_run(session, _run_of(stored, fingerprint, digest, now), stored)
         session.commit()
         return stored, True
+
+
+def stored_provisional(
+    engine: Engine, contract_id: str, period: str, as_of: datetime, fingerprint: str
+) -> Evaluation | None:
+    """The provisional result stored for exactly this as_of and input fingerprint, or None."""
+    with Session(engine) as session:
+        key = (contract_id, period)
+        runs = _provisional_runs(session, key, fingerprint, as_of)
+        return _from_run(runs[-1]) if runs else None
+
+
+def _provisional_runs(
+    session: Session, of: Evaluation | tuple[str, str], fingerprint: str, as_of: datetime
+) -> list[EvaluationRun]:
+    contract_id, period = (of.contract_id, of.period) if isinstance(of, Evaluation) else of
+    statement = _runs(session, contract_id, period).where(
+        EvaluationRun.lifecycle == "provisional", EvaluationRun.fingerprint == fingerprint
+    )  # as_of compared here: SQLite gives naive UTC back
+    return [run for run in session.exec(statement).all() if _aware(run.as_of) == as_of]
 
 
 def _aware(instant: datetime) -> datetime:

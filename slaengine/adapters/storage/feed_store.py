@@ -15,6 +15,7 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import polars as pl
@@ -284,14 +285,45 @@ def _with_file(new: NewFeedFile, file_id: int, frame: pl.DataFrame) -> pl.DataFr
 def _store_costs(
     connection: Connection, new: NewFeedFile, file_id: int, valid: pl.DataFrame
 ) -> int:
+    """Costs (SPEC section 2): rows of one (month, channel, kind) add up into one stored row
+    (exact decimal sum, first line kept); the file replaces EVERY stored cost row of each
+    month it covers. Returns the stored rows replaced in months whose costs changed."""
     if valid.height == 0:
         return 0
-    rows = _with_file(new, file_id, valid)
+    rows = _with_file(new, file_id, _summed_costs(valid))
+    months = sorted(set(rows.get_column("month").to_list()))
+    scope = (COST.c.contract_id == new.contract_id) & COST.c.month.in_(months)
+    columns = (COST.c.month, COST.c.channel, COST.c.kind, COST.c.amount, COST.c.currency)
+    before = [tuple(row) for row in connection.execute(select(*columns).where(scope))]
+    after = list(rows.select("month", "channel", "kind", "amount", "currency").iter_rows())
+    connection.execute(delete(COST).where(scope))
+    for chunk in _chunks(rows):
+        _bulk_insert(connection, COST, chunk)
+    changed = [month for month in months if _cost_month_changed(before, after, month)]
+    return sum(len(_month_costs(before, month)) for month in changed)
 
-    def scope(frame: pl.DataFrame) -> ColumnElement[bool]:
-        return COST.c.month.in_(sorted(set(frame.get_column("month").to_list())))
 
-    return _store_keyed(connection, COST, ("month", "channel", "kind"), rows, scope)
+def _summed_costs(valid: pl.DataFrame) -> pl.DataFrame:
+    totals: dict[tuple[str, str, str], tuple[str, Decimal, int]] = {}
+    names = ("month", "channel", "kind", "currency", "amount", "_line")
+    for month, channel, kind, currency, amount, line in valid.select(names).iter_rows():
+        key = (month, channel, kind)
+        _currency, total, first = totals.get(key, (currency, Decimal(0), line))
+        totals[key] = (currency, total + Decimal(amount), min(first, line))
+    rows = [(*key, currency, str(total), line) for key, (currency, total, line) in totals.items()]
+    schema = {name: valid.schema[name] for name in names}
+    return pl.DataFrame(rows, schema=schema, orient="row").select(valid.columns)
+
+
+def _month_costs(rows: Sequence[tuple[Any, ...]], month: str) -> list[tuple[Any, ...]]:
+    return sorted((r[1], r[2], Decimal(r[3]), r[4]) for r in rows if r[0] == month)
+
+
+def _cost_month_changed(
+    before: Sequence[tuple[Any, ...]], after: Sequence[tuple[Any, ...]], month: str
+) -> bool:
+    old = _month_costs(before, month)
+    return bool(old) and old != _month_costs(after, month)
 
 
 def _store_forecasts(
