@@ -115,7 +115,8 @@ def _change(
     text = f"{label} {words(old)} → {words(new)}"
     if favours is not None:
         text += f" ({wording[0] if favours == 'provider' else wording[1]})"
-    return Change(section, subject, field, words(old), words(new), favours, text)
+    shown_old, shown_new = (None if v is None else words(v) for v in (old, new))
+    return Change(section, subject, field, shown_old, shown_new, favours, text)
 
 
 MONEY = ("favours the provider", "favours the client")
