@@ -18,7 +18,7 @@ from slaengine.domain.contract import Contract
 
 @click.group()
 def contract() -> None:
-    """Check, load and list contract specifications (contracts/*.yaml)."""
+    """Check, load and list contract specifications (contracts/*.yaml); diff and backtest them."""
 
 
 @contract.command()
