@@ -3,11 +3,12 @@
 Each change is one line ("phone-sl: target ≥ 86 % → ≥ 85 % (easier for the provider)") with
 the side it favours where that is clear:
 
-- provider: a looser target, a longer threshold, more allowed misses, a higher min_volume
-  (more months left undetermined), a lower level, an objective removed, a higher fee, less
-  at risk, smaller allocations, a shorter earn-back, more or larger incentives, incentives paid
-  rather than offset, more exclusions (a lower volume band, an event added), a looser or
-  removed chronic failure rule, continuous improvement removed or slower;
+- provider: a looser target, a longer threshold or short_abandon, a lower satisfied_from,
+  more allowed misses, a higher min_volume (more months left undetermined), a lower level,
+  an objective removed, a higher fee, less at risk, smaller allocations, a shorter
+  earn-back, more or larger incentives, incentives paid rather than offset, more exclusions
+  (a lower volume band, an event added), a looser or removed chronic failure rule,
+  continuous improvement removed or slower;
 - client: the opposite of each;
 - neither (None): what moves scope without a clear winner (kpi, channels, denominator,
   calendar, clock, window, opening hours, holidays, dates, names).
@@ -231,7 +232,15 @@ def _objective_favours(name: str, old: Objective, new: Objective) -> Side | None
         return side_by_size(old.min_volume or 0, new.min_volume or 0, "provider")
     if name == "level":
         return side_by_size(_LEVEL_RANK[old.level], _LEVEL_RANK[new.level], "client")
+    if name == "short_abandon":  # longer: more abandons leave the figures
+        return side_by_size(_seconds(old.short_abandon), _seconds(new.short_abandon), "provider")
+    if name == "satisfied_from":  # higher: fewer scores count as satisfied
+        return side_by_size(old.effective_satisfied_from, new.effective_satisfied_from, "client")
     return None
+
+
+def _seconds(duration: Duration | None) -> int:
+    return duration.seconds if duration else 0
 
 
 # ------------------------------------------------------------------ calendars
