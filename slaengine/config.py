@@ -23,6 +23,8 @@ class FeedSource:
     token_env: str | None = None
     format: str | None = None
     mapping: str | None = None
+    max_bytes: int = 512 * 1024 * 1024  # largest body downloaded (adapters/feeds/pull.py)
+    deadline_seconds: float = 300.0  # whole pull of this feed, retries and waits included
 
 
 @dataclass(frozen=True)

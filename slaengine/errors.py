@@ -13,6 +13,7 @@
     │   └── FeedMappingInvalid       a provider mapping file is unusable (file, key, what to do)
     ├── StorageError                 database unreachable or schema too new
     ├── EvaluationError              evaluation cannot run (e.g. period outside the contract)
+    │   └── MonthNotSettled          a final result asked for before the settlement instant
     ├── ReportError                  a report cannot be written
     └── DeliveryError                e-mail or webhook delivery failed
 
@@ -20,6 +21,8 @@
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 
 class SlaEngineError(Exception):
@@ -76,6 +79,14 @@ class StorageError(SlaEngineError):
 
 class EvaluationError(SlaEngineError):
     """An evaluation cannot be run as asked."""
+
+
+class MonthNotSettled(EvaluationError):
+    """A month's final result was asked for before its settlement instant (`.settles_at`)."""
+
+    def __init__(self, message: str, settles_at: datetime) -> None:
+        super().__init__(message)
+        self.settles_at = settles_at
 
 
 class ReportError(SlaEngineError):

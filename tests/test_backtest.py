@@ -107,7 +107,9 @@ def test_the_draft_beside_the_contract_in_force_month_by_month(demo_env: Path) -
     assert document["against"] == "acme-l1"
     months = document["months"]
     assert [month["period"] for month in months] == MONTHS
-    assert [month["in_force_source"] for month in months] == ["stored"] * 5
+    # the demo evaluated October before it settled (4 Nov, 24 business hours of e-mail):
+    # its final result is computed by the backtest, not read
+    assert [month["in_force_source"] for month in months] == ["stored"] * 4 + ["computed"]
     assert [month["in_force"]["contract_version"] for month in months] == [2] * 5
     assert [objective(m["draft"], "phone-sl")["value"] for m in months] == [
         0.8822, 0.882, 0.8872, 0.8878, 0.7661
@@ -204,7 +206,10 @@ def test_a_backtest_stores_nothing_at_all(
                                 " FROM evaluation_run WHERE period = '2026-09')"))  # fmt: skip
         connection.execute(text("DELETE FROM evaluation_run WHERE period = '2026-09'"))
     before = row_counts(engine)
-    assert before["contact"] > 0 and before["evaluation_run"] == 4
+    assert before["contact"] > 0 and before["evaluation_run"] > 0
+    with engine.connect() as connection:
+        september = "SELECT COUNT(*) FROM evaluation_run WHERE period = '2026-09'"
+        assert connection.execute(text(september)).scalar_one() == 0
     monkeypatch.setenv("SLAENGINE_DATABASE_URL", url)
     monkeypatch.setenv("SLAENGINE_REPORTS_DIR", str(tmp_path / "reports"))
     result = run(str(DRAFT), "--from", "2026-06", "--to", "2026-10", "--as-of", AS_OF,

@@ -1,18 +1,27 @@
-"""Stored evaluations: read back equal, nothing new for the same inputs, restatements kept."""
+"""Stored evaluations: finals read back equal, nothing new for the same inputs, restatements
+kept, provisional runs apart, and the upgrade of an evaluation table older than the lifecycle."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from slaengine.adapters.storage.engine import create_schema, make_engine
 from slaengine.adapters.storage.evaluation_repo import (
+    evaluation_document,
     evaluation_history,
     latest_evaluation,
     restatement_history,
-    store_evaluation,
+    standing_final,
+    store_final,
+    store_provisional,
+    upgrade_evaluation_lifecycle,
 )
 from slaengine.adapters.storage.evaluation_tables import EvaluationObjectiveRow, EvaluationRun
 from slaengine.domain.evaluation import evaluate
@@ -21,6 +30,7 @@ from slaengine.domain.results import Evaluation, ExcludedDay
 from tests.test_evaluation import CREDITS, contract, sl
 
 NOW = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+LATER = datetime(2026, 11, 20, tzinfo=UTC)
 
 
 def october(within: int, *, as_of: datetime = NOW, period: str = "2026-10") -> Evaluation:
@@ -46,11 +56,20 @@ def runs(engine: Engine) -> list[EvaluationRun]:
         return list(session.exec(select(EvaluationRun).order_by(EvaluationRun.id)).all())  # type: ignore[arg-type]
 
 
-def test_a_stored_evaluation_reads_back_equal(engine: Engine) -> None:
-    evaluation = october(70)
-    store_evaluation(engine, evaluation, "fp1", now=NOW)
+def final(within: int, *, period: str = "2026-10") -> Evaluation:
+    return replace(october(within, period=period), lifecycle="final", settles_at=NOW)
+
+
+INPUTS = {"feeds": ["abc", "def"]}
+
+
+def test_a_stored_final_reads_back_equal(engine: Engine) -> None:
+    evaluation = final(70)
+    assert store_final(engine, evaluation, "fp1", INPUTS, now=NOW) == (evaluation, True)
     assert latest_evaluation(engine, "test", "2026-10") == evaluation
     assert latest_evaluation(engine, "test", "2026-09") is None
+    standing = standing_final(engine, "test", "2026-10")
+    assert standing is not None and standing.inputs == INPUTS
     with Session(engine) as session:
         rows = session.exec(select(EvaluationObjectiveRow)).all()
     assert sorted((row.objective_id, row.status, row.numerator, row.credit) for row in rows) == [
@@ -59,43 +78,79 @@ def test_a_stored_evaluation_reads_back_equal(engine: Engine) -> None:
     ]
 
 
-def test_re_evaluating_the_same_inputs_writes_nothing_new(engine: Engine) -> None:
-    store_evaluation(engine, october(70), "fp1", now=NOW)
-    later = october(70, as_of=datetime(2026, 11, 20, tzinfo=UTC))
-    stored = store_evaluation(engine, later, "fp1", now=NOW)
-    assert len(runs(engine)) == 1
-    assert stored.as_of == NOW  # the run already stored, not the later as_of
+def test_the_same_inputs_write_nothing_new(engine: Engine) -> None:
+    store_final(engine, final(70), "fp1", INPUTS, now=NOW)
+    stored, written = store_final(engine, final(70), "fp1", INPUTS, now=LATER)
+    assert (written, stored.lifecycle, len(runs(engine))) == (False, "final", 1)
 
 
-def test_different_inputs_for_a_closed_period_are_a_restatement_keeping_the_earlier_result(
-    engine: Engine,
-) -> None:
-    store_evaluation(engine, october(70), "fp1", now=NOW)
-    restated = store_evaluation(engine, october(85), "fp2", now=NOW)
-    assert restated.restated
+def test_different_inputs_are_a_restatement_keeping_the_earlier_final(engine: Engine) -> None:
+    store_final(engine, final(70), "fp1", INPUTS, now=NOW)
+    restated, written = store_final(engine, final(85), "fp2", INPUTS, now=LATER)
+    assert written and restated.restated and restated.lifecycle == "restated"
     latest = latest_evaluation(engine, "test", "2026-10")
-    assert latest is not None and latest.restated and latest.objectives[0].status == "met"
+    assert latest is not None and latest.lifecycle == "restated"
+    assert latest.objectives[0].status == "met"
     history = restatement_history(engine, "test", "2026-10")
-    assert [(item.restated, item.objectives[0].status) for item in history] == [
-        (False, "breached"),
-        (True, "met"),
+    assert [(item.lifecycle, item.objectives[0].status) for item in history] == [
+        ("final", "breached"),
+        ("restated", "met"),
     ]
     first, second = runs(engine)
     assert first.superseded_by == second.id
 
 
-def test_month_to_date_runs_are_superseded_without_restatement(engine: Engine) -> None:
+def test_provisional_runs_stay_apart_from_the_month_result(engine: Engine) -> None:
     mid = datetime(2026, 10, 15, tzinfo=UTC)
-    store_evaluation(engine, october(70, as_of=mid), "fp1", now=mid)
-    closed = store_evaluation(engine, october(75), "fp2", now=NOW)
-    assert not closed.restated
-    assert len(runs(engine)) == 2
+    what_if = october(20, as_of=mid)
+    assert store_provisional(engine, what_if, "fp1", now=mid)[1] is True
+    assert store_provisional(engine, what_if, "fp1", now=LATER)[1] is False  # same as_of
+    assert latest_evaluation(engine, "test", "2026-10") == what_if  # nothing better yet
+    store_final(engine, final(75), "fp2", INPUTS, now=NOW)
+    store_provisional(engine, october(10, as_of=datetime(2026, 10, 20, tzinfo=UTC)), "f", now=NOW)
+    standing = latest_evaluation(engine, "test", "2026-10")
+    assert standing is not None and standing.lifecycle == "final"
+    assert standing.objectives[0].numerator == 75
+    assert [item.lifecycle for item in restatement_history(engine, "test", "2026-10")] == ["final"]
+    assert [run.lifecycle for run in runs(engine)] == ["provisional", "final", "provisional"]
 
 
-def test_history_lists_the_current_evaluation_of_each_month_oldest_first(engine: Engine) -> None:
+def test_history_lists_the_result_of_each_month_oldest_first(engine: Engine) -> None:
     for period in ("2026-07", "2026-08", "2026-10"):
-        as_of = datetime(2026, 12, 1, tzinfo=UTC)
-        store_evaluation(engine, october(70, as_of=as_of, period=period), period, now=NOW)
+        store_final(engine, final(70, period=period), period, INPUTS, now=NOW)
     found = evaluation_history(engine, "test", "2026-10", 3)
     assert [item.period for item in found] == ["2026-08", "2026-10"]
     assert found[0].credits.total == Decimal("6000.00")
+
+
+def test_the_upgrade_adds_the_lifecycle_and_old_runs_read_as_provisional(
+    database_url: str,
+) -> None:
+    engine = make_engine(database_url)
+    create_schema(engine)
+    old = october(70)
+    document = evaluation_document(old)
+    for key in ("lifecycle", "settles_at"):
+        document.pop(key)
+    with engine.begin() as connection:  # the table as it was before the lifecycle
+        for column in ("lifecycle", "settles_at", "inputs_json"):
+            connection.execute(text(f"ALTER TABLE evaluation_run DROP COLUMN {column}"))
+        connection.execute(
+            text(
+                "INSERT INTO evaluation_run (contract_id, contract_version, period, as_of,"
+                " month_to_date, input_hashes, fingerprint, result_digest, result_json,"
+                " created_at, restated) VALUES ('test', 1, '2026-10', :t, false, '[]', 'f',"
+                " 'd', :doc, :t, false)"
+            ),
+            {"t": NOW, "doc": json.dumps(document)},
+        )
+    with engine.begin() as connection:
+        upgrade_evaluation_lifecycle(connection)
+        upgrade_evaluation_lifecycle(connection)  # idempotent
+    create_schema(engine)
+    assert [run.lifecycle for run in runs(engine)] == ["provisional"]
+    assert standing_final(engine, "test", "2026-10") is None
+    assert latest_evaluation(engine, "test", "2026-10") == old
+    store_final(engine, final(85), "fp", INPUTS, now=LATER)
+    assert [run.lifecycle for run in runs(engine)] == ["provisional", "final"]
+    engine.dispose()

@@ -57,6 +57,22 @@ BAD_ROWS: list[tuple[str, dict[str, str], list[str]]] = [
     ("forecasts", {"channel": ""}, ["missing_channel"]),
     ("forecasts", {"contacts": "many"}, ["bad_number"]),
     ("forecasts", {"contacts": "-1"}, ["negative_count"]),
+    ("contacts", {"contact_id": "a\x00b"}, ["control_character"]),
+    ("contacts", {"queue": "line 1\nline 2"}, ["control_character"]),
+    ("forecasts", {"channel": "phone\x1b"}, ["bad_channel", "control_character"]),
+    ("contacts", {"contact_id": "x" * 201}, ["contact_id_too_long"]),
+    ("intervals", {"channel": "phone", "queue": "q" * 201}, ["queue_too_long"]),
+    ("costs", {"amount": "1" * 41}, ["amount_too_long"]),
+    ("intervals", {"offered": "2147483648"}, ["number_out_of_range"]),
+    ("forecasts", {"contacts": "2147483648"}, ["number_out_of_range"]),
+    (
+        "contacts",
+        {"arrived_at": "9999-12-31T23:59:00-05:00", "answered_at": "9999-12-31T23:59:10-05:00"},
+        ["timestamp_out_of_range"],
+    ),
+    ("contacts", {"answered_at": "0001-01-01T00:00:00+01:00"}, ["timestamp_out_of_range"]),
+    ("costs", {"month": "9999-12"}, ["timestamp_out_of_range"]),
+    ("forecasts", {"date": "0001-01-01"}, ["timestamp_out_of_range"]),
 ]
 
 

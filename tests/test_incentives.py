@@ -311,7 +311,7 @@ def test_a_breached_objective_never_earns(shares: list[int], answered: list[int]
 def test_the_evaluation_carries_incentives_through_json_and_storage(engine: Any) -> None:
     from datetime import UTC, date, datetime
 
-    from slaengine.adapters.storage.evaluation_repo import latest_evaluation, store_evaluation
+    from slaengine.adapters.storage.evaluation_repo import latest_evaluation, store_final
     from slaengine.domain.evaluation import evaluate
     from slaengine.domain.kpis import Counts
     from slaengine.services.evaluation import evaluation_to_json
@@ -337,7 +337,8 @@ def test_the_evaluation_carries_incentives_through_json_and_storage(engine: Any)
         # c breached: no allocation in this contract, so no credits: net +1800.00
         "net_position": "1800.00",
     }
-    stored = store_evaluation(engine, evaluation, "fingerprint", now=datetime.now(UTC))
+    stored, written = store_final(engine, evaluation, "fingerprint", {}, now=datetime.now(UTC))
+    assert written
     reloaded = latest_evaluation(engine, contract.id, "2026-10")
     assert reloaded is not None
     assert reloaded.incentives == stored.incentives == evaluation.incentives

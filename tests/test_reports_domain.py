@@ -162,7 +162,7 @@ def test_a_restated_evaluation_says_so_first() -> None:
         restatements=("feed x replaced feed y",),
     )
     assert card.restatements == (
-        "this evaluation restates an earlier one: corrected feed data arrived",
+        "this final result restates an earlier one: its inputs changed",
         "feed x replaced feed y",
     )
     assert card.notes == ("contract acme-l1 version 2",)

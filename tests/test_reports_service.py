@@ -1,4 +1,5 @@
-"""Writing reports: the service reads what is stored, evaluates when nothing is, names files.
+"""Writing reports: the service reports the month's result at as_of, says its lifecycle on
+every page, describes restatements, names files.
 
 Storage, evaluation and benchmark functions are replaced by small fakes here (their owners
 test them); test_reports_end_to_end.py runs the real path over a database.
@@ -6,21 +7,25 @@ test them); test_reports_end_to_end.py runs the real path over a database.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pypdf import PdfReader
 
+from slaengine.adapters.storage.evaluation_repo import StoredFinal
 from slaengine.domain.contract import Contract
 from slaengine.domain.results import Evaluation
 from slaengine.errors import ContractNotFound, EvaluationError
 from slaengine.services import reports
+from slaengine.services.evaluation import EvaluationOutcome
 from tests.reports_builders import acme, acme_text, benchmark, october, september
 
 AS_OF = datetime(2026, 11, 2, 7, tzinfo=UTC)
+SETTLES = datetime(2026, 11, 4, 14, tzinfo=UTC)
 
 
 @dataclass
@@ -45,13 +50,18 @@ class FakeFeedRecord:
     status: str = "stored"
 
 
+CORRECTED = FakeFeedRecord(
+    file_name="corrected.csv", sha256="e" * 64, received_at=datetime(2026, 11, 10, 9, tzinfo=UTC)
+)
+
+
 @dataclass
 class FakeWorld:
-    """What the fakes hold: stored evaluations, calls to evaluate_period."""
+    """What the fakes hold: the month's result, calls to run_evaluation, stored finals."""
 
     stored: dict[str, Evaluation] = field(default_factory=dict)
     evaluated: list[tuple[str, str]] = field(default_factory=list)
-    runs: list[Evaluation] = field(default_factory=list)
+    finals: list[StoredFinal] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -72,19 +82,22 @@ def world(monkeypatch: pytest.MonkeyPatch) -> FakeWorld:
             raise ContractNotFound(f"no stored contract {contract_id!r}")
         return FakeStored(acme())
 
-    def evaluate_period(engine: object, contract_id: str, period: str, **kw: Any) -> Evaluation:
+    def run_evaluation(
+        engine: object, contract_id: str, period: str, **kw: Any
+    ) -> EvaluationOutcome:
         world.evaluated.append((contract_id, period))
-        return october(as_of=kw["as_of"])
+        found = world.stored.get(period) or october(as_of=kw["as_of"])
+        return EvaluationOutcome(found, stored=True)
 
     replaced = datetime(2026, 11, 5, 9, tzinfo=UTC)
     fakes: dict[str, Any] = {
         "contract_in_force": contract_in_force,
         "list_contracts": lambda engine: [FakeStored(acme())],
-        "latest_evaluation": lambda engine, cid, period: world.stored.get(period),
         "evaluation_history": lambda engine, cid, last, months: [september()],
-        "restatement_history": lambda engine, cid, period: world.runs,
-        "evaluate_period": evaluate_period,
+        "final_runs": lambda engine, cid, period: world.finals,
+        "run_evaluation": run_evaluation,
         "feed_files_for_period": lambda engine, cid, start, end: [FakeFeedRecord()],
+        "feed_files": lambda engine, cid: [FakeFeedRecord(), CORRECTED],
         "restatements": lambda engine, cid, start, end: [
             FakeRestatement(f"c{n}", "1" * 64, "2" * 64, replaced, replaced) for n in range(3)
         ],
@@ -112,11 +125,31 @@ def test_scorecard_evaluates_when_nothing_is_stored_and_writes_pdf_and_csv(
     assert "(ingested 2026-11-05 10:00)" in text
 
 
-def test_a_stored_evaluation_is_reported_as_stored(world: FakeWorld, tmp_path: Path) -> None:
-    world.stored["2026-10"] = october()
-    reports.write_scorecard(None, "acme-l1", "2026-10", tmp_path, as_of=AS_OF)  # type: ignore[arg-type]
-    assert world.evaluated == []
+def pages_of(path: Path) -> list[str]:
+    return [" ".join(page.extract_text().split()) for page in PdfReader(path).pages]
+
+
+def test_a_provisional_month_says_so_on_every_page_of_every_report(
+    world: FakeWorld, tmp_path: Path
+) -> None:
+    world.stored["2026-10"] = october(lifecycle="provisional", settles_at=SETTLES)
+    line = "provisional as of 2026-11-02 08:00 (Europe/Paris) · the month settles 2026-11-04 15:00"
+    scorecard = reports.write_scorecard(None, "acme-l1", "2026-10", tmp_path, as_of=AS_OF)  # type: ignore[arg-type]
+    audit = reports.write_audit(None, "acme-l1", "2026-10", tmp_path, as_of=AS_OF)  # type: ignore[arg-type]
+    portfolio = reports.write_portfolio(None, "2026-10", tmp_path, as_of=AS_OF)  # type: ignore[arg-type]
+    for path in (scorecard, audit, portfolio):
+        pages = pages_of(path)
+        assert len(pages) > 1
+        assert all(line in page for page in pages), path.name
     assert not (tmp_path / "scorecard-acme-l1-2026-10.csv").exists()
+
+
+def test_a_final_month_names_its_settlement_instant(world: FakeWorld, tmp_path: Path) -> None:
+    world.stored["2026-10"] = october(lifecycle="final", settles_at=SETTLES, as_of=SETTLES)
+    path = reports.write_scorecard(None, "acme-l1", "2026-10", tmp_path, as_of=AS_OF)  # type: ignore[arg-type]
+    pages = pages_of(path)
+    assert all("final result · settled 2026-11-04 15:00 (Europe/Paris)" in p for p in pages)
+    assert "provisional" not in " ".join(pages)
 
 
 def test_audit_twice_gives_the_same_bytes(world: FakeWorld, tmp_path: Path) -> None:
@@ -149,13 +182,33 @@ def test_a_malformed_period_is_refused_before_anything_is_read(tmp_path: Path) -
         reports.write_audit(None, "acme-l1", "2026-1", tmp_path, as_of=AS_OF)  # type: ignore[arg-type]
 
 
-def test_every_earlier_run_of_a_restated_period_is_listed(world: FakeWorld, tmp_path: Path) -> None:
-    first = october(as_of=datetime(2026, 11, 2, 7, tzinfo=UTC))
-    second = october(as_of=datetime(2026, 11, 20, 7, tzinfo=UTC), restated=True)
-    world.stored["2026-10"], world.runs = second, [first, second]
-    text = text_of(reports.write_audit(None, "acme-l1", "2026-10", tmp_path, as_of=AS_OF))  # type: ignore[arg-type]
-    assert (
-        "run as of 2026-11-02T07:00:00+00:00: 2 met, 2 breached, credits owed 7200.00 EUR" in text
+def test_a_restated_month_says_which_file_changed_and_what_moved(
+    world: FakeWorld, tmp_path: Path
+) -> None:
+    first = october(lifecycle="final", settles_at=SETTLES, as_of=SETTLES)
+    email = replace(first.objectives[3], status="met", value=0.96, credit=Decimal("0.00"))
+    credits = replace(first.credits, total=Decimal("2400.00"), uncapped=Decimal("2400.00"))
+    objectives = (*first.objectives[:3], email, *first.objectives[4:])
+    second = replace(
+        first, objectives=objectives, credits=credits, lifecycle="restated", restated=True
     )
-    assert "run as of 2026-11-20T07:00:00+00:00 (restated): 2 met" in text
-    assert "this evaluation restates an earlier one" in text
+    world.stored["2026-10"] = second
+    world.finals = [
+        StoredFinal(1, first, "fp1", {"feeds": ["c" * 64]}, 2),
+        StoredFinal(2, second, "fp2", {"feeds": ["c" * 64, "e" * 64]}, None),
+    ]
+    for path in (
+        reports.write_audit(None, "acme-l1", "2026-10", tmp_path, as_of=AS_OF),  # type: ignore[arg-type]
+        reports.write_scorecard(None, "acme-l1", "2026-10", tmp_path, as_of=AS_OF),  # type: ignore[arg-type]
+        reports.write_portfolio(None, "2026-10", tmp_path, as_of=AS_OF),  # type: ignore[arg-type]
+    ):
+        text = text_of(path)
+        assert "restated final result · settled 2026-11-04 15:00 (Europe/Paris)" in text
+        assert "2026-10 final result restated: its inputs changed after the earlier one" in text
+        assert (
+            "new input: contacts file corrected.csv (sha256 eeeeeeeeeeee) ingested"
+            " 2026-11-10 10:00" in text
+        )
+        assert "email-24h: 90.0% breached, credit 4,800.00 EUR → 96.0% met, credit 0.00 EUR" in text
+        assert "credits owed: 7,200.00 EUR → 2,400.00 EUR" in text
+        assert "phone-sl:" not in text.split("restated: its inputs changed")[1][:400]

@@ -4,6 +4,12 @@ ruamel.yaml (YAML 1.2, round-trip mode) keeps the line and column of every key a
 and does not turn `17:30` into a number or `NO` into False as YAML 1.1 parsers do.
 Timestamps are kept as their text and floats as Decimal from their text, so that pydantic
 sees exactly what was written (money never passes through a float).
+
+Hostile files are refused with a message, never a traceback: a file over MAX_FILE_BYTES (1 MB)
+is refused before it is read, nesting deeper than MAX_NESTING levels is refused while parsing,
+and every quoted value in a message is cut to MAX_SHOWN_CHARS characters. Comments are skipped
+by the scanner: ruamel's round-trip scanner joins consecutive comment lines by repeated string
+concatenation, which made a file of comments take time growing with the square of its size.
 """
 
 from __future__ import annotations
@@ -11,6 +17,8 @@ from __future__ import annotations
 import difflib
 import hashlib
 import io
+import os
+import re
 import types
 import typing
 from collections.abc import Iterable, Sequence
@@ -23,8 +31,10 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.composer import MaxDepthExceededError
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.scanner import Scanner
 
 from slaengine.domain.contract import (
     BenchmarkSpec,
@@ -46,6 +56,13 @@ from slaengine.errors import ContractInvalid
 
 Path_ = tuple[str | int, ...]
 SpecT = TypeVar("SpecT", Contract, BenchmarkSpec)
+
+MAX_FILE_BYTES = 1_000_000
+"""Largest contract file read (1 MB; the shipped contracts are about 3 KB)."""
+MAX_NESTING = 32
+"""Deepest nesting of mappings and lists (a contract needs 5 levels)."""
+MAX_SHOWN_CHARS = 80
+"""Longest quoted value shown in a message; longer ones are cut and their length given."""
 
 
 class _Constructor(RoundTripConstructor):
@@ -71,6 +88,8 @@ _Constructor.add_constructor("tag:yaml.org,2002:float", _float_as_decimal)
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
     yaml.Constructor = _Constructor
+    yaml.max_depth = MAX_NESTING
+    yaml.Scanner = Scanner  # comments are not kept: see the module docstring
     return yaml
 
 
@@ -125,6 +144,7 @@ def dump_contract(contract: Contract | BenchmarkSpec) -> str:
 
 def parse_contract_text(text: str, label: str = "<text>") -> Contract:
     """Validate YAML text (no file): for tests and round trips."""
+    _check_size(Path(label), len(text.encode("utf-8", "surrogatepass")))
     document = _parse(Path(label), text)
     spec = _validate(Path(label), document, Contract)
     assert isinstance(spec, Contract)
@@ -156,11 +176,25 @@ def discover(paths: Iterable[Path]) -> list[Path]:
 
 def _read_bytes(path: Path) -> bytes:
     try:
-        return path.read_bytes()
+        with path.open("rb") as handle:
+            _check_size(path, os.fstat(handle.fileno()).st_size)
+            raw = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise ContractInvalid([f"{path}:1:1: file not found"]) from None
     except OSError as error:
         raise ContractInvalid([f"{path}:1:1: cannot read the file: {error.strerror}"]) from None
+    _check_size(path, len(raw))  # a pipe or a file still growing has no size beforehand
+    return raw
+
+
+def _check_size(path: Path, size: int) -> None:
+    if size > MAX_FILE_BYTES:
+        raise ContractInvalid(
+            [
+                f"{path}:1:1: the file is larger than {MAX_FILE_BYTES:,} bytes (1 MB), the "
+                "largest contract file read; a contract is a few kilobytes: check the file"
+            ]
+        )
 
 
 def _decode(path: Path, raw: bytes) -> str:
@@ -182,20 +216,28 @@ def parse_document(path: Path, text: str) -> CommentedMap:
 def _parse(path: Path, text: str) -> CommentedMap:
     try:
         document = _yaml().load(text)
+    except MaxDepthExceededError as error:
+        mark = error.problem_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = f"nested deeper than {MAX_NESTING} levels of mappings and lists"
+        raise ContractInvalid([f"{path}:{line}:{column}: invalid YAML: {problem}"]) from None
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = error.problem or error.context or "syntax error"
+        problem = cut_quoted(str(error.problem or error.context or "syntax error"))
         raise ContractInvalid([f"{path}:{line}:{column}: invalid YAML: {problem}"]) from None
     except YAMLError as error:
-        raise ContractInvalid([f"{path}:1:1: invalid YAML: {error}"]) from None
+        raise ContractInvalid([f"{path}:1:1: invalid YAML: {cut_quoted(str(error))}"]) from None
+    except ValueError as error:  # Python refuses to read an integer of over 4,300 digits
+        problem = "a number of more than 4300 digits" if "digits" in str(error) else str(error)
+        raise ContractInvalid([f"{path}:1:1: invalid YAML: {cut_quoted(problem)}"]) from None
     if document is None:
         raise ContractInvalid([f"{path}:1:1: the file is empty: expected a contract mapping"])
     if not isinstance(document, CommentedMap):
         raise ContractInvalid(
             [
                 f"{path}:1:1: expected a mapping of keys (apiVersion, kind, id...),"
-                f" found {_shown(document)}"
+                f" found {cut_quoted(_shown(document))}"
             ]
         )
     return document
@@ -278,11 +320,18 @@ def _without_consequences(errors: list[ErrorDetails]) -> list[ErrorDetails]:
 
 
 def _first_per_position(problems: Iterable[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """One type error per node: the alternatives of a union all fail at the same place."""
+    """One type error per node: the alternatives of a union all fail at the same place.
+
+    Missing keys are all kept: they are reported together at the mapping that lacks them.
+    """
     seen: dict[tuple[int, int], str] = {}
+    kept: list[tuple[int, int, str]] = []
     for line, column, text in problems:
-        seen.setdefault((line, column), text)
-    return [(line, column, text) for (line, column), text in seen.items()]
+        if _MISSING in text:
+            kept.append((line, column, text))
+        else:
+            seen.setdefault((line, column), text)
+    return kept + [(line, column, text) for (line, column), text in seen.items()]
 
 
 def _in_order(problems: Iterable[tuple[int, int, str]]) -> list[str]:
@@ -294,13 +343,13 @@ def _in_order(problems: Iterable[tuple[int, int, str]]) -> list[str]:
 def format_problem(path: Path, document: CommentedMap, problem: Problem) -> tuple[int, int, str]:
     """Locate a rule problem in the YAML tree: (line, column, 'FILE:LINE:COL: message')."""
     line, column = locate(document, problem.path, at_key=problem.at_key)
-    return line, column, f"{path}:{line}:{column}: {problem.message}"
+    return line, column, f"{path}:{line}:{column}: {cut_quoted(problem.message)}"
 
 
 def locate(document: Any, path: Sequence[str | int], *, at_key: bool = False) -> tuple[int, int]:
     """1-based line and column of the node at `path` (the deepest part of it that exists)."""
     node: Any = document
-    position = (1, 1)
+    position = (document.lc.line, document.lc.col) if isinstance(document, CommentedMap) else (0, 0)
     for index, part in enumerate(path):
         last = index == len(path) - 1
         if isinstance(node, CommentedMap) and part in node:
@@ -332,14 +381,31 @@ def _format_error(
         message = f"unknown key {key!r}{hint}{expected}"
     elif kind == "missing":
         line, column = locate(document, loc[:-1], at_key=False)
-        message = f"missing required key {str(loc[-1])!r}"
+        message = f"{_MISSING} {str(loc[-1])!r}"
         owner = loc[:-1]
         if owner:
             message += f" in {_describe(owner)}"
     else:
         line, column = locate(document, loc, at_key=_is_key_error(error))
         message = _value_message(error)
-    return line, column, f"{path}:{line}:{column}: {message}"
+    return line, column, f"{path}:{line}:{column}: {cut_quoted(message)}"
+
+
+_MISSING = "missing required key"
+_OVER = "{" + str(MAX_SHOWN_CHARS + 1) + ",}"
+_LONG_QUOTED = re.compile(rf"""'[^'\n]{_OVER}'|"[^"\n]{_OVER}"|[^\s'"]{_OVER}""")
+
+
+def cut_quoted(message: str) -> str:
+    """`message` with every quoted value (or unbroken run) over MAX_SHOWN_CHARS cut short."""
+    return _LONG_QUOTED.sub(_cut_match, message)
+
+
+def _cut_match(match: re.Match[str]) -> str:
+    text = match.group(0)
+    quote = text[0] if text[0] in "'\"" else ""
+    inner = text[1:-1] if quote else text
+    return f"{quote}{inner[:MAX_SHOWN_CHARS]}…{quote} ({len(inner):,} characters)"
 
 
 def _is_key_error(error: ErrorDetails) -> bool:

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from slaengine.cli.context import AppContext
 from slaengine.cli.options import check_period, parse_as_of
+from slaengine.domain.results import Evaluation
 
 _STATUS_STYLE = {
     "met": "green",
@@ -34,8 +35,9 @@ _STATUS_STYLE = {
     "--as-of",
     "as_of",
     callback=parse_as_of,
-    help="Evaluate as of this instant (ISO 8601 with offset; default now). Inside the period:"
-    " month to date, with early warnings.",
+    help="Evaluate as of this instant (ISO 8601 with offset; default now). Before the month's"
+    " settlement instant: a provisional result (month to date, with early warnings; a what-if"
+    " never replaces the month's result). At or after it: the month's final result.",
 )
 @click.option(
     "--json", "as_json", is_flag=True, help="Print SPEC's JSON object instead of a table."
@@ -44,15 +46,45 @@ _STATUS_STYLE = {
 def evaluate(
     app: AppContext, contract_id: str, period: str, as_of: datetime, as_json: bool
 ) -> None:
-    """Evaluate every objective of CONTRACT for the month (stores the result)."""
-    from slaengine.services.evaluation import evaluate_period, evaluation_to_json
+    """Evaluate every objective of CONTRACT for the month.
 
-    result = evaluate_period(app.engine, contract_id, period, as_of=as_of)
-    document = evaluation_to_json(result)
+    A settled month gives its final result (as of its settlement instant, stored once; a
+    restatement when its inputs changed); an unsettled one a provisional result as of
+    --as-of (stored apart, never the month's result).
+    """
+    from slaengine.services.evaluation import evaluation_to_json, run_evaluation
+
+    outcome = run_evaluation(app.engine, contract_id, period, as_of=as_of)
+    document = evaluation_to_json(outcome.evaluation) | {"stored": outcome.stored}
     if as_json:
         click.echo(json.dumps(document, indent=2))
         return
     _print_table(document)
+    click.echo(lifecycle_message(document, outcome.replaced))
+
+
+def lifecycle_message(document: dict[str, Any], replaced: Evaluation | None) -> str:
+    """One line: which kind of result this is and what was stored."""
+    lifecycle, stored = document["lifecycle"], document["stored"]
+    if lifecycle == "provisional":
+        where = "stored apart" if stored else "already stored"
+        return (
+            f"provisional as of {document['as_of']} ({where}; never the month's result):"
+            f" the month settles at {document['settles_at']}"
+        )
+    if not stored:
+        return (
+            f"{lifecycle} result as of {document['as_of']} (settlement instant): inputs"
+            " unchanged, nothing new stored"
+        )
+    if replaced is not None:
+        credits = document["credits"]
+        return (
+            f"restated: a new final result as of {document['as_of']} replaces the earlier one"
+            f" (its inputs changed; credits owed {replaced.credits.total} ->"
+            f" {credits['total']} {credits['currency']}); the earlier result is kept"
+        )
+    return f"final result as of {document['as_of']} (settlement instant): stored"
 
 
 def _shown(kpi: str, value: Any) -> str:
@@ -71,8 +103,8 @@ def _print_table(document: dict[str, Any]) -> None:
     console = Console()
     title = (
         f"{document['contract']} v{document['contract_version']} {document['period']}"
+        + f" [{document['lifecycle']}]"
         + (" (month to date)" if document["month_to_date"] else "")
-        + (" [restated]" if document["restated"] else "")
     )
     table = Table(title=title)
     for heading in ("objective", "kpi", "status", "value", "target", "counts", "credit", "note"):

@@ -54,9 +54,10 @@ def ingest(
     report = ingest_feed(app.engine, contract, kind, file, strict=strict, mapping=loaded)
     if as_json:
         out = report.to_json()
-        click.echo(
-            json.dumps({key: out[key] for key in ("rows", "stored", "quarantined", "reasons")})
-        )
+        shown = {key: out[key] for key in ("rows", "stored", "quarantined", "reasons")}
+        if mapping is not None:  # rows the mapping dropped on purpose: not bad rows
+            shown |= {"dropped": report.dropped, "dropped_reasons": report.dropped_reasons}
+        click.echo(json.dumps(shown))
         return
     table = Table(title=f"{kind} feed {file.name} for {contract}", title_justify="left")
     for column in ("rows", "stored", "quarantined", "restated"):
@@ -68,6 +69,9 @@ def ingest(
     )
     console = Console()
     console.print(table)
+    if report.dropped:
+        drops = ", ".join(f"{code}: {n}" for code, n in report.dropped_reasons.items())
+        console.print(f"dropped by the mapping (not bad rows): {report.dropped} ({drops})")
     if report.unchanged:
         console.print(f"unchanged: these bytes were already ingested as file {report.file_id}")
     elif report.quarantined:

@@ -18,7 +18,9 @@ as_of_option = click.option(
     "as_of",
     callback=parse_as_of,
     metavar="ISO",
-    help="Evaluate as of this instant when nothing is stored (default: now).",
+    help="Report the month as it stands at this instant (ISO 8601 with offset; default now):"
+    " its final result when the month is settled by then, else a provisional result as of"
+    " this instant, said on every page.",
 )
 
 
@@ -30,7 +32,9 @@ def _reports_dir(app: AppContext) -> Path:
 def report() -> None:
     """Write PDF reports (scorecard, portfolio, audit, benchmark) into the reports folder.
 
-    The folder comes from config.toml [paths] reports or SLAENGINE_REPORTS_DIR.
+    The folder comes from config.toml [paths] reports or SLAENGINE_REPORTS_DIR. A settled
+    month is reported with its final result; an unsettled one says "provisional as of ..."
+    on every page.
     """
 
 

@@ -144,6 +144,19 @@ IntervalText = Annotated[
 ]
 TimeZoneName = Annotated[str, AfterValidator(_check_timezone)]
 Money = Annotated[Decimal, Field(ge=0, decimal_places=2, max_digits=15)]
+# Bounds that keep every value storable and computable (hardening): check and load agree.
+MAX_VERSION = 2_147_483_647  # PostgreSQL integer
+MAX_DURATION_SECONDS = 366 * 24 * 3600
+Ref = Annotated[str, StringConstraints(max_length=64)]
+
+
+def _check_duration(duration: Duration) -> Duration:
+    if duration.seconds > MAX_DURATION_SECONDS:
+        raise ValueError(f"expected a duration of at most 8784h (366 days), found {duration}")
+    return duration
+
+
+BoundedDuration = Annotated[Duration, AfterValidator(_check_duration)]
 
 
 class Spec(BaseModel):
@@ -174,7 +187,7 @@ class Holidays(Spec):
     """Closed days: public holidays of `country` (and `subdiv`), plus explicit `closed` dates."""
 
     country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = None
-    subdiv: str | None = None
+    subdiv: Annotated[str, StringConstraints(max_length=10)] | None = None
     closed: tuple[date, ...] = ()
 
 
@@ -199,15 +212,15 @@ class Objective(Spec):
     id: Slug
     channel: Channel | tuple[Channel, ...] | None = None
     kpi: Kpi
-    threshold: Duration | None = None
+    threshold: BoundedDuration | None = None
     denominator: Denominator | None = None
-    short_abandon: Duration | None = None
-    calendar: str | None = None
+    short_abandon: BoundedDuration | None = None
+    calendar: Ref | None = None
     clock: Clock | None = None
     target: Target | None = None
     window: WindowKind = "month"
-    allowed_misses: Annotated[int, Field(ge=0)] | None = None
-    min_volume: Annotated[int, Field(ge=0)] | None = None
+    allowed_misses: Annotated[int, Field(ge=0, le=31)] | None = None
+    min_volume: Annotated[int, Field(ge=0, le=1_000_000_000)] | None = None
     level: Level = "key"
     satisfied_from: Annotated[int, Field(ge=1, le=5)] | None = None
 
@@ -243,7 +256,7 @@ class Credits(Spec):
     monthly_fee: Money
     at_risk: Percent
     pool: Percent | None = None
-    allocation: dict[str, Percent] = Field(default_factory=dict)
+    allocation: dict[Ref, Percent] = Field(default_factory=dict)
     earn_back: EarnBack | None = None
 
     @property
@@ -301,7 +314,7 @@ class Exclusions(Spec):
 
 
 class ChronicFailure(Spec):
-    breaches: Annotated[int, Field(ge=1)]
+    breaches: Annotated[int, Field(ge=1, le=1000)]
     within_months: Annotated[int, Field(ge=1, le=36)]
 
 
@@ -311,7 +324,7 @@ class Contract(Spec):
     api_version: Literal["slaengine/v1"] = Field(alias="apiVersion")
     kind: Literal["Contract"]
     id: Slug
-    version: Annotated[int, Field(ge=1)]
+    version: Annotated[int, Field(ge=1, le=MAX_VERSION)]
     title: Name
     provider: Provider
     activity: Slug

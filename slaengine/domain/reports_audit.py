@@ -86,6 +86,7 @@ class AuditReport:
     engine_version: str
     input_hashes: tuple[str, ...]
     inputs_sha256: str
+    lifecycle: str = ""  # provisional / final / restated line shown on every page
 
 
 def audit_calendar(name: str, calendar: Calendar, contract: Contract, period: str) -> AuditCalendar:
@@ -224,7 +225,7 @@ def build_audit(
     contract_source: str | None = None,
 ) -> AuditReport:
     """The audit report of `evaluation`; `spec_text` is the contract file exactly as loaded."""
-    restated = ("this evaluation restates an earlier one",) if evaluation.restated else ()
+    restated = ("this final result restates an earlier one",) if evaluation.restated else ()
     return AuditReport(
         contract_id=contract.id,
         contract_version=evaluation.contract_version,

@@ -48,6 +48,7 @@ class Portfolio:
     credit_totals: tuple[str, ...]
     sections: tuple[Scorecard, ...]
     benchmarks: tuple[BenchmarkTable, ...]
+    lifecycle: str = ""  # provisional / final / restated line shown on every page
 
 
 def portfolio_row(card: Scorecard) -> PortfolioRow:

@@ -164,6 +164,7 @@ class Scorecard:
     quality: DataQuality
     benchmark: BenchmarkTable | None
     cost_per_contact: str | None
+    lifecycle: str = ""  # provisional / final / restated line shown on every page
 
     def money(self, amount: Decimal) -> str:
         return format_money(amount, self.currency)
@@ -312,7 +313,7 @@ def _chronic_text(evaluation: Evaluation) -> tuple[str, ...]:
 def _restatement_text(evaluation: Evaluation, restatements: Sequence[str]) -> tuple[str, ...]:
     lines = list(restatements)
     if evaluation.restated:
-        lines.insert(0, "this evaluation restates an earlier one: corrected feed data arrived")
+        lines.insert(0, "this final result restates an earlier one: its inputs changed")
     return tuple(dict.fromkeys(lines))
 
 

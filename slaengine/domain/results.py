@@ -14,6 +14,8 @@ from typing import Literal
 
 Status = Literal["met", "breached", "not_determined", "excused"]
 STATUSES: tuple[Status, ...] = ("met", "breached", "not_determined", "excused")
+Lifecycle = Literal["provisional", "final", "restated"]
+LIFECYCLES: tuple[Lifecycle, ...] = ("provisional", "final", "restated")
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,12 @@ class IncentiveSummary:
 
 @dataclass(frozen=True)
 class Evaluation:
-    """A contract version evaluated over one month (or month to date) as of an instant."""
+    """A contract version evaluated over one month (or month to date) as of an instant.
+
+    `lifecycle` (SPEC section 5): `provisional` before the month's settlement instant
+    `settles_at`; `final` as of exactly that instant; `restated` for a final result that
+    replaced an earlier final of the same month whose inputs differed.
+    """
 
     contract_id: str
     contract_version: int
@@ -131,3 +138,5 @@ class Evaluation:
     restated: bool = False
     notes: tuple[str, ...] = field(default=())
     incentives: IncentiveSummary | None = None
+    lifecycle: Lifecycle = "provisional"
+    settles_at: datetime | None = None

@@ -14,7 +14,7 @@ the months of the range (its own months before the range were never evaluated).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -205,16 +205,20 @@ def evaluate_draft(
 ) -> Evaluation:
     """The draft over one month, on the feeds stored for `feeds_of`; nothing stored."""
     # the very gathering `evaluate` uses (one code path: same inputs, same figures)
+    from slaengine.domain.settlement import due_cutoff, settlement_instant
     from slaengine.services.evaluation import _gather
 
     month = Period.of(period, draft)
-    inputs = _gather(engine, draft.model_copy(update={"id": feeds_of}), month, as_of)
+    settles = settlement_instant(draft, period)
+    final = as_of >= settles  # a settled month is judged as of its settlement, like `evaluate`
+    at, tally_at = (settles, due_cutoff(settles)) if final else (as_of, as_of)
+    inputs = _gather(engine, draft.model_copy(update={"id": feeds_of}), month, at, tally_at)
     note = f"backtest of draft {draft.id} version {draft.version} on the feeds of {feeds_of}"
-    return evaluate(
+    evaluation = evaluate(
         draft,
         period,
         inputs.daily,
-        as_of=as_of,
+        as_of=at,
         excluded_days=inputs.excluded_days,
         undetermined=inputs.undetermined,
         costs=inputs.costs,
@@ -223,17 +227,18 @@ def evaluate_draft(
         input_hashes=inputs.hashes,
         notes=(note, *inputs.notes),
     )
+    return replace(evaluation, lifecycle="final" if final else "provisional", settles_at=settles)
 
 
 def _in_force(
     engine: Engine, contract_id: str, period: str, as_of: datetime
 ) -> tuple[Evaluation | None, Source | None]:
-    from slaengine.adapters.storage.evaluation_repo import latest_evaluation
+    from slaengine.adapters.storage.evaluation_repo import standing_final
     from slaengine.services.evaluation import evaluate_period
 
-    stored = latest_evaluation(engine, contract_id, period)
-    if stored is not None and not stored.month_to_date:
-        return stored, "stored"
+    stored = standing_final(engine, contract_id, period)  # the month's result, when settled
+    if stored is not None:
+        return stored.evaluation, "stored"
     try:
         return evaluate_period(engine, contract_id, period, as_of=as_of, store=False), "computed"
     except ContractNotFound:

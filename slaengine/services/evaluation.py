@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -24,6 +24,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy.engine import Engine
 
+from slaengine import __version__
 from slaengine.domain.contract import FRACTION_KPIS, REAL_TIME_CHANNELS, Contract, Objective
 from slaengine.domain.credits import shift_period
 from slaengine.domain.evaluation import evaluate
@@ -31,7 +32,8 @@ from slaengine.domain.exclusions import volume_band_days
 from slaengine.domain.kpis import Counts, kpi_figures, sum_counts
 from slaengine.domain.periods import Period
 from slaengine.domain.results import Evaluation, ExcludedDay, ObjectiveResult, WindowResult
-from slaengine.errors import ContractNotFound, EvaluationError
+from slaengine.domain.settlement import due_cutoff, settlement_instant
+from slaengine.errors import ContractNotFound, EvaluationError, MonthNotSettled
 
 
 @dataclass
@@ -68,28 +70,155 @@ def _first_day(period: str) -> date:
         ) from None
 
 
-def evaluate_period(
-    engine: Engine, contract_id: str, period: str, *, as_of: datetime, store: bool = True
-) -> Evaluation:
-    """Evaluate every objective of the contract version in force over `period` as of `as_of`.
+@dataclass(frozen=True)
+class EvaluationOutcome:
+    """An evaluation and what storing it did.
 
-    Stores the run (unless `store` is False; nothing new when inputs and result are
-    unchanged). Raises EvaluationError (bad period, as_of naive or before the period) and
-    ContractNotFound (no version in force).
+    `stored` is False when nothing new was written (unchanged inputs of a final, the same
+    provisional run already stored, or `store=False`); `replaced` is the earlier final
+    result a restated one replaces.
+    """
+
+    evaluation: Evaluation
+    stored: bool
+    replaced: Evaluation | None = None
+
+
+class _Run:
+    """One top-level evaluation: the engine and the months already settled in this run."""
+
+    def __init__(self, engine: Engine, now: datetime, *, store: bool = True) -> None:
+        self.engine = engine
+        self.now = now
+        self.store = store  # False: nothing at all is written, earlier months' finals included
+        self.finals: dict[tuple[str, str], EvaluationOutcome] = {}
+
+
+def run_evaluation(
+    engine: Engine, contract_id: str, period: str, *, as_of: datetime, store: bool = True
+) -> EvaluationOutcome:
+    """Evaluate the month as of `as_of` (SPEC section 5).
+
+    At or after the month's settlement instant: its FINAL result, as of the settlement
+    instant whatever `as_of` says, computed only when no final is stored or its inputs
+    changed (then a restatement). Before: a PROVISIONAL result as of `as_of`, stored apart
+    (unless `store` is False), never the month's result. Raises EvaluationError (bad
+    period, naive as_of, as_of before the month) and ContractNotFound.
     """
     if as_of.tzinfo is None:
         raise EvaluationError(f"as_of {as_of.isoformat()} has no UTC offset")
     _first_day(period)
     stored = contract_for_period(engine, contract_id, period)
+    run = _Run(engine, datetime.now(UTC), store=store)
+    settles = settlement_instant(stored.contract, period)
+    if as_of >= settles:
+        return _final(run, stored, period, settles, store=store)
+    return _provisional(run, stored, period, as_of, settles, store=store)
+
+
+def evaluate_period(
+    engine: Engine, contract_id: str, period: str, *, as_of: datetime, store: bool = True
+) -> Evaluation:
+    """`run_evaluation(...).evaluation`: the final or provisional result of the month."""
+    return run_evaluation(engine, contract_id, period, as_of=as_of, store=store).evaluation
+
+
+def final_evaluation(engine: Engine, contract_id: str, period: str, *, now: datetime) -> Evaluation:
+    """The month's final result: the stored one, or computed and stored when none is stored
+    or its inputs changed since (a restatement).
+
+    Raises MonthNotSettled when `now` is before the month's settlement instant, and
+    EvaluationError / ContractNotFound as `run_evaluation`.
+    """
+    if now.tzinfo is None:
+        raise EvaluationError(f"now {now.isoformat()} has no UTC offset")
+    _first_day(period)
+    stored = contract_for_period(engine, contract_id, period)
+    settles = settlement_instant(stored.contract, period)
+    if now < settles:
+        zone = stored.contract.zone
+        raise MonthNotSettled(
+            f"{contract_id} {period} is not settled before"
+            f" {settles.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key}): some contacts of the"
+            " month still have a deadline to run, so its final result cannot be computed yet"
+            " (evaluate it without --as-of for a provisional view)",
+            settles,
+        )
+    return _final(_Run(engine, now), stored, period, settles, store=True).evaluation
+
+
+def settles_at(engine: Engine, contract_id: str, period: str) -> datetime:
+    """The settlement instant of the month, for the contract version in force."""
+    _first_day(period)
+    return settlement_instant(contract_for_period(engine, contract_id, period).contract, period)
+
+
+def _final(
+    run: _Run, stored: Any, period: str, settles: datetime, *, store: bool
+) -> EvaluationOutcome:
+    contract: Contract = stored.contract
+    key = (contract.id, period)
+    known = run.finals.get(key)
+    if known is not None:
+        return known
+    from slaengine.adapters.storage.evaluation_repo import standing_final, store_final
+
+    history = _history(run, contract, period, settles)
+    inputs = _inputs_key(run.engine, stored, period, history)
+    fingerprint = _digest(inputs)
+    standing = standing_final(run.engine, contract.id, period)
+    if standing is not None and standing.fingerprint == fingerprint:
+        outcome = EvaluationOutcome(standing.evaluation, stored=False)
+    else:
+        evaluation = _compute(run.engine, stored, period, settles, due_cutoff(settles), history)
+        evaluation = replace(evaluation, lifecycle="final", settles_at=settles)
+        replaced = standing.evaluation if standing is not None else None
+        if store:
+            evaluation, written = store_final(
+                run.engine, evaluation, fingerprint, inputs, now=run.now
+            )
+        else:
+            written = False
+            if replaced is not None:
+                evaluation = replace(evaluation, lifecycle="restated", restated=True)
+        outcome = EvaluationOutcome(evaluation, written, replaced)
+    run.finals[key] = outcome
+    return outcome
+
+
+def _provisional(
+    run: _Run, stored: Any, period: str, as_of: datetime, settles: datetime, *, store: bool
+) -> EvaluationOutcome:
+    contract: Contract = stored.contract
+    history = _history(run, contract, period, as_of)
+    evaluation = _compute(run.engine, stored, period, as_of, as_of, history)
+    evaluation = replace(evaluation, lifecycle="provisional", settles_at=settles)
+    if not store:
+        return EvaluationOutcome(evaluation, stored=False)
+    from slaengine.adapters.storage.evaluation_repo import store_provisional
+
+    fingerprint = _digest(_inputs_key(run.engine, stored, period, history))
+    evaluation, written = store_provisional(run.engine, evaluation, fingerprint, now=run.now)
+    return EvaluationOutcome(evaluation, written)
+
+
+def _compute(
+    engine: Engine,
+    stored: Any,
+    period: str,
+    as_of: datetime,
+    tally_as_of: datetime,
+    history: list[Evaluation],
+) -> Evaluation:
+    """The domain evaluation; `tally_as_of` decides which deadlines have passed."""
     contract: Contract = stored.contract
     month = Period.of(period, contract)
-    inputs = _gather(engine, contract, month, as_of)
-    history = _history(engine, contract, period)
+    inputs = _gather(engine, contract, month, as_of, tally_as_of)
     version_note = (
         f"contract {contract.id} version {contract.version} (in force from"
         f" {contract.effective.start.isoformat()}, file sha256 {stored.file_hash[:12]})"
     )
-    evaluation = evaluate(
+    return evaluate(
         contract,
         period,
         inputs.daily,
@@ -102,33 +231,65 @@ def evaluate_period(
         input_hashes=inputs.hashes,
         notes=(version_note, *inputs.notes),
     )
-    if not store:
-        return evaluation
-    from slaengine.adapters.storage.evaluation_repo import store_evaluation
-
-    fingerprint = _fingerprint(stored.file_hash, contract, period, inputs.hashes)
-    return store_evaluation(engine, evaluation, fingerprint, now=datetime.now(UTC))
 
 
-def _fingerprint(file_hash: str, contract: Contract, period: str, hashes: tuple[str, ...]) -> str:
-    text = json.dumps([file_hash, contract.id, contract.version, period, sorted(hashes)])
+def _inputs_key(
+    engine: Engine, stored: Any, period: str, history: list[Evaluation]
+) -> dict[str, Any]:
+    """What a result depends on besides the code: contract file, feed files, earlier months."""
+    from slaengine.adapters.storage.evaluation_repo import result_digest
+
+    contract: Contract = stored.contract
+    return {
+        "contract": {"id": contract.id, "version": contract.version, "sha256": stored.file_hash},
+        "period": period,
+        "feeds": list(_feed_hashes(engine, contract, Period.of(period, contract))),
+        "engine": __version__,
+        "history": {item.period: result_digest(item) for item in history},
+    }
+
+
+def _digest(inputs: dict[str, Any]) -> str:
+    text = json.dumps(inputs, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _history(engine: Engine, contract: Contract, period: str) -> list[Evaluation]:
-    from slaengine.adapters.storage.evaluation_repo import evaluation_history
+def _feed_hashes(engine: Engine, contract: Contract, month: Period) -> tuple[str, ...]:
+    from slaengine.adapters.storage import feed_repo
 
+    local_start, local_stop = month.start.astimezone(month.zone), month.stop.astimezone(month.zone)
+    files = feed_repo.feed_files_for_period(engine, contract.id, local_start, local_stop)
+    return tuple(sorted({record.sha256 for record in files}))
+
+
+def _history(run: _Run, contract: Contract, period: str, at: datetime) -> list[Evaluation]:
+    """Earlier months for earn-back and chronic failure, as they stand at `at`: the final
+    result of each month settled by then, else its provisional result as of `at` (not stored).
+    """
     months = max(
         contract.credits.earn_back.months if contract.credits and contract.credits.earn_back else 0,
         contract.chronic_failure.within_months if contract.chronic_failure else 0,
         ci.after_months if (ci := contract.continuous_improvement) else 0,
     )
-    if months == 0:
-        return []
-    return evaluation_history(engine, contract.id, shift_period(period, -1), months)
+    found: list[Evaluation] = []
+    for step in range(months, 0, -1):
+        earlier = shift_period(period, -step)
+        try:
+            stored = contract_for_period(run.engine, contract.id, earlier)
+        except ContractNotFound:
+            continue
+        settles = settlement_instant(stored.contract, earlier)
+        if at >= settles:
+            found.append(_final(run, stored, earlier, settles, store=run.store).evaluation)
+        else:
+            outcome = _provisional(run, stored, earlier, at, settles, store=False)
+            found.append(outcome.evaluation)
+    return found
 
 
-def _gather(engine: Engine, contract: Contract, month: Period, as_of: datetime) -> _Inputs:
+def _gather(
+    engine: Engine, contract: Contract, month: Period, as_of: datetime, tally_as_of: datetime
+) -> _Inputs:
     from slaengine.adapters.storage import feed_repo
 
     # month to date: only what had arrived at as_of (stored data may run past it)
@@ -144,7 +305,7 @@ def _gather(engine: Engine, contract: Contract, month: Period, as_of: datetime) 
         _contacts_per_day(contacts, intervals, contract),
         {(item.day, item.channel): int(item.contacts) for item in forecasts},
     )
-    _tally(contract, contacts, intervals, as_of, inputs)
+    _tally(contract, contacts, intervals, tally_as_of, inputs)
     _costs(contract, feed_repo.costs(engine, contract.id, month.name), inputs)
     return inputs
 
@@ -345,6 +506,8 @@ def evaluation_to_json(evaluation: Evaluation) -> dict[str, Any]:
         "incentives": _incentives_json(evaluation),
         "provider": evaluation.provider_id,
         "as_of": evaluation.as_of.isoformat(),
+        "lifecycle": evaluation.lifecycle,
+        "settles_at": None if evaluation.settles_at is None else evaluation.settles_at.isoformat(),
         "month_to_date": evaluation.month_to_date,
         "restated": evaluation.restated,
         "at_risk": [result.objective_id for result in evaluation.objectives if result.at_risk],

@@ -1,6 +1,8 @@
 """Use cases on provider KPI feeds: ingest a file, inspect its quarantined rows.
 
-Every row of a file ends stored or quarantined with its reasons (rows = stored + quarantined).
+Every row of a file ends stored, quarantined with its reasons, or dropped on purpose by the
+mapping with its `mapping_drop:<rule>` code (rows = stored + quarantined + dropped; dropped rows
+are not bad rows: counted in the report and the file's reasons, not kept in the quarantine).
 A file refused as a whole (format, encoding, columns) or rejected by --strict stores nothing;
 the same bytes ingested again for the same contract and kind change nothing.
 """
@@ -19,6 +21,7 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from slaengine.adapters.feeds.mapping_model import DROP_PREFIX
 from slaengine.adapters.feeds.readers import LINE, read_feed_file
 from slaengine.adapters.feeds.schemas import KINDS, REASONS, check_columns, validate_frame
 from slaengine.adapters.storage.feed_repo import FeedFileRecord
@@ -52,6 +55,8 @@ class IngestReport:
     unchanged: bool
     restated: int
     file_name: str = ""
+    dropped: int = 0  # rows the mapping dropped on purpose (not bad rows)
+    dropped_reasons: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """SPEC's {"rows", "stored", "quarantined", "reasons"} plus file_id, sha256, kind..."""
@@ -67,6 +72,15 @@ class IngestReport:
             "source": self.source,
             "unchanged": self.unchanged,
             "restated": self.restated,
+        } | self._drops()
+
+    def _drops(self) -> dict[str, Any]:
+        """Rows a mapping dropped on purpose, when there are any (not bad rows)."""
+        if not self.dropped:
+            return {}
+        return {
+            "dropped": self.dropped,
+            "dropped_reasons": dict(sorted(self.dropped_reasons.items())),
         }
 
 
@@ -119,11 +133,11 @@ def ingest_feed(
     known = find_feed_file(engine, contract_id, kind, sha256)
     if known is not None:
         return _unchanged(known)
-    frame, dropped = _read(path, kind, mapping)
+    frame, dropped, drops = _read(path, kind, mapping)
     validated = validate_frame(frame, kind)
     del frame  # the text columns are no longer needed: free them before storing
     bad = pl.concat([_quarantine_frame(validated.invalid), dropped], how="vertical").sort(LINE)
-    rows = validated.rows + dropped.height
+    rows = validated.rows + dropped.height + sum(drops.values())
     reasons = _count_reasons(bad)
     if strict and bad.height:
         raise FeedRejected(_rejection(path, rows, bad, reasons))
@@ -136,12 +150,12 @@ def ingest_feed(
         file_name=path.name,
         received_at=received_at or datetime.now(UTC),
         rows=rows,
-        reasons=reasons,
+        reasons=reasons | drops,
     )
     file_id, restated = store_feed(engine, new, validated.valid, bad)
     return IngestReport(
         file_id, sha256, kind, source, rows, validated.valid.height, bad.height, reasons, False,
-        restated, path.name,
+        restated, path.name, sum(drops.values()), drops,
     )  # fmt: skip
 
 
@@ -165,32 +179,40 @@ def _sha256(path: Path) -> str:
 
 
 def _unchanged(known: FeedFileRecord) -> IngestReport:
+    drops = {k: n for k, n in known.reasons.items() if k.startswith(DROP_PREFIX)}
+    reasons = {k: n for k, n in known.reasons.items() if k not in drops}
     return IngestReport(
         known.id, known.sha256, known.kind, known.source, known.rows, known.stored,
-        known.quarantined, dict(known.reasons), True, 0, known.file_name,
+        known.quarantined, reasons, True, 0, known.file_name, sum(drops.values()), drops,
     )  # fmt: skip
 
 
 _BAD_SCHEMA = {LINE: pl.Int64, "_raw": pl.String, "_reasons": pl.String}
 
 
-def _read(path: Path, kind: str, mapping: FeedMapping | None) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The annex text frame and the rows a mapping dropped (as quarantine rows)."""
+def _read(
+    path: Path, kind: str, mapping: FeedMapping | None
+) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]]:
+    """The annex text frame, the rows a mapping could not map (as quarantine rows) and the
+    counts of rows it dropped on purpose by `mapping_drop:<rule>` code."""
     frame = read_feed_file(path)
     dropped = pl.DataFrame(schema=_BAD_SCHEMA)
+    drops: Counter[str] = Counter()
     if mapping is not None:
         from slaengine.adapters.feeds.mapping import apply_mapping
 
         result = apply_mapping(frame, mapping)
         frame = result.frame
+        drops.update(row.drop_code for row in result.dropped if row.drop_code)
         records = [
             {LINE: row.line, "_raw": json.dumps(row.raw), "_reasons": json.dumps(list(row.reasons))}
             for row in result.dropped
+            if not row.drop_code
         ]
         if records:
             dropped = pl.DataFrame(records, schema=_BAD_SCHEMA)
     check_columns(frame, kind, path)
-    return frame, dropped
+    return frame, dropped, dict(sorted(drops.items()))
 
 
 def _quarantine_frame(invalid: pl.DataFrame) -> pl.DataFrame:

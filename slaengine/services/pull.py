@@ -1,12 +1,20 @@
-"""Use case: pull a contract's configured feeds over HTTP, then ingest them like files."""
+"""Use case: pull a contract's configured feeds over HTTP, then ingest them like files.
+
+Downloads go to a temporary `slaengine-pull-*` folder, removed when the pull ends, also when
+it is stopped by SIGTERM or SIGHUP (turned into FeedPullError while a pull runs in the main
+thread) or Ctrl-C.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import re
+import signal
 import tempfile
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -15,7 +23,7 @@ from urllib.parse import urlsplit
 import httpx
 from sqlalchemy.engine import Engine
 
-from slaengine.adapters.feeds.pull import DownloadResult, download, safe_url
+from slaengine.adapters.feeds.pull import DownloadResult, check_token, download, safe_url
 from slaengine.config import FeedSource, Settings
 from slaengine.errors import ConfigError, FeedPullError
 
@@ -85,11 +93,35 @@ def pull_feeds(
         raise FeedPullError(f"period must be a month as YYYY-MM (e.g. 2026-10), found {period!r}")
     feeds = _feeds_of(settings, contract_id)
     env = os.environ if environ is None else environ
-    with tempfile.TemporaryDirectory(prefix="slaengine-pull-") as folder:
+    with _stopped_by_signals(), tempfile.TemporaryDirectory(prefix="slaengine-pull-") as folder:
         return [
             _pull_one(engine, settings, feed, period, Path(folder) / str(index), client, env)
             for index, feed in enumerate(feeds, start=1)
         ]
+
+
+_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+@contextlib.contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP into an exception, so that temporary files are removed."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals are delivered to the main thread only: its handlers stay
+        return
+
+    def stop(number: int, _frame: object) -> None:
+        raise FeedPullError(
+            f"stopped by {signal.Signals(number).name}: the download in progress was removed; "
+            "feeds already ingested stay stored"
+        )
+
+    previous = {number: signal.signal(number, stop) for number in _SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _feeds_of(settings: Settings, contract_id: str) -> list[FeedSource]:
@@ -119,7 +151,14 @@ def _pull_one(
     url = feed.url.replace("{period}", period)
     token = _token(feed, env)
     mapping = _mapping(feed, settings)
-    fetched = download(url, folder / "download.part", token=token, client=client)
+    fetched = download(
+        url,
+        folder / "download.part",
+        token=token,
+        client=client,
+        max_bytes=_positive(feed, "max_bytes", int),
+        deadline_seconds=_positive(feed, "deadline_seconds", float),
+    )
     path = fetched.path.rename(folder / _file_name(feed, url, period, fetched.content_type))
     fetched = dataclasses.replace(fetched, path=path)
     shown = safe_url(url)
@@ -136,7 +175,25 @@ def _token(feed: FeedSource, env: Mapping[str, str]) -> str | None:
             f"feed {feed.kind} of contract {feed.contract}: the token variable "
             f"{feed.token_env} (token_env in config.toml) is not set; export it and retry"
         )
+    check_token(
+        token, f"feed {feed.kind} of contract {feed.contract}: the variable {feed.token_env}"
+    )
     return token
+
+
+def _positive(feed: FeedSource, name: str, kind: type[int] | type[float]) -> Any:
+    value = getattr(feed, name)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ConfigError(
+            f"feed {feed.kind} of contract {feed.contract}: {name} in [[feeds]] must be a "
+            f"positive number, found {value!r}"
+        )
+    if kind is int and not isinstance(value, int):
+        raise ConfigError(
+            f"feed {feed.kind} of contract {feed.contract}: {name} in [[feeds]] must be a "
+            f"whole number of bytes, found {value!r}"
+        )
+    return kind(value)
 
 
 def _mapping(feed: FeedSource, settings: Settings) -> FeedMapping | None:

@@ -1,4 +1,10 @@
-"""Write reports: read what is stored (evaluating when nothing is), build, render to reports/.
+"""Write reports: the month's result as it stands at `as_of`, built, rendered to reports/.
+
+`as_of` (default now in the CLI) only decides which result a report shows (SPEC section 5): a
+month settled by then is reported with its FINAL result (computed and stored first when none
+is stored or its inputs changed since: a restatement); an unsettled month with a PROVISIONAL
+result as of `as_of`. Every page says which (`lifecycle_line`); a restated month's reports
+list what changed (`restatement_notes`).
 
 File names: `scorecard-<contract>-<YYYY-MM>.pdf` (and `.csv`), `portfolio-<YYYY-MM>.pdf`,
 `audit-<contract>-<YYYY-MM>.pdf`, `benchmark-<activity>-<YYYY-MM>.pdf`.
@@ -8,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -17,19 +24,17 @@ from slaengine import __version__
 from slaengine.adapters.pdf import render_audit, render_benchmark, render_portfolio
 from slaengine.adapters.pdf import render_scorecard as render_scorecard_pdf
 from slaengine.adapters.report_csv import write_objectives_csv
-from slaengine.adapters.storage.evaluation_repo import (
-    evaluation_history,
-    latest_evaluation,
-    restatement_history,
-)
+from slaengine.adapters.storage.evaluation_repo import evaluation_history, final_runs
 from slaengine.adapters.storage.feed_repo import (
     FeedFileRecord,
+    feed_files,
     feed_files_for_period,
     restatements,
 )
 from slaengine.domain.benchmark import BenchmarkResult
 from slaengine.domain.calendars import BusinessCalendar
 from slaengine.domain.contract import Contract
+from slaengine.domain.lifecycle import FeedFileSeen, describe_restatements, lifecycle_line
 from slaengine.domain.report_text import period_days, shift_period
 from slaengine.domain.reports import (
     FeedFileInfo,
@@ -42,7 +47,7 @@ from slaengine.domain.results import Evaluation
 from slaengine.errors import ContractNotFound, EvaluationError, SlaEngineError
 from slaengine.services.benchmark import load_benchmark_spec, run_benchmark
 from slaengine.services.contracts import StoredContract, contract_in_force, list_contracts
-from slaengine.services.evaluation import evaluate_period
+from slaengine.services.evaluation import run_evaluation
 
 HISTORY_MONTHS = 11
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -64,11 +69,8 @@ def _stored_contract(engine: Engine, contract_id: str, period: str) -> StoredCon
 
 
 def _evaluation(engine: Engine, contract_id: str, period: str, as_of: datetime) -> Evaluation:
-    """The stored evaluation of the period, or a fresh one (stored) when there is none."""
-    stored = latest_evaluation(engine, contract_id, period)
-    if stored is not None:
-        return stored
-    return evaluate_period(engine, contract_id, period, as_of=as_of, store=True)
+    """The month's result at `as_of`: final when settled by then, else provisional."""
+    return run_evaluation(engine, contract_id, period, as_of=as_of, store=True).evaluation
 
 
 def _history(engine: Engine, contract_id: str, period: str) -> list[Evaluation]:
@@ -105,26 +107,31 @@ def _feed_info(record: FeedFileRecord) -> FeedFileInfo:
 
 
 def restatement_notes(engine: Engine, contract: Contract, period: str) -> list[str]:
-    """Earlier runs of the period's evaluation, then the feeds' restated contacts."""
-    return [*_run_lines(engine, contract.id, period), *_feed_restatements(engine, contract, period)]
+    """What each restatement of the month's final result changed, then corrected contacts."""
+    return [
+        *_final_restatements(engine, contract, period),
+        *_feed_restatements(engine, contract, period),
+    ]
 
 
-def _run_lines(engine: Engine, contract_id: str, period: str) -> list[str]:
-    """One line per stored run when the period was evaluated more than once."""
-    runs = restatement_history(engine, contract_id, period)
-    if len(runs) < 2:
+def _final_restatements(engine: Engine, contract: Contract, period: str) -> list[str]:
+    """For each final result that replaced another: the inputs that changed, what moved."""
+    finals = final_runs(engine, contract.id, period)
+    if len(finals) < 2:
         return []
-    return [_run_line(run) for run in runs]
+    files = {
+        record.sha256: FeedFileSeen(
+            record.sha256, record.file_name, record.kind, record.received_at
+        )
+        for record in feed_files(engine, contract.id)
+    }
+    pairs = [(item.evaluation, item.inputs) for item in finals]
+    return describe_restatements(pairs, files, contract.zone)
 
 
-def _run_line(run: Evaluation) -> str:
-    statuses = [result.status for result in run.objectives]
-    credits = run.credits
-    restated = " (restated)" if run.restated else ""
-    return (
-        f"run as of {run.as_of.isoformat()}{restated}: {statuses.count('met')} met,"
-        f" {statuses.count('breached')} breached, credits owed {credits.total} {credits.currency}"
-    )
+def lifecycle_of(contract: Contract, evaluation: Evaluation) -> str:
+    """The provisional / final / restated line every page of the month's reports carries."""
+    return lifecycle_line(evaluation, contract.zone)
 
 
 def _feed_restatements(engine: Engine, contract: Contract, period: str) -> list[str]:
@@ -189,7 +196,7 @@ def scorecard_for(
     evaluation = _evaluation(engine, contract_id, period, as_of)
     if benchmark is None:
         benchmark = benchmark_or_none(engine, contract.activity, period, as_of, contracts_dir)
-    return build_scorecard(
+    card = build_scorecard(
         contract,
         evaluation,
         history=_history(engine, contract_id, period),
@@ -198,6 +205,7 @@ def scorecard_for(
         restatements=restatement_notes(engine, contract, period),
         closed_days=closed_days_of(contract, period),
     )
+    return replace(card, lifecycle=lifecycle_of(contract, evaluation))
 
 
 def write_scorecard(
@@ -255,8 +263,18 @@ def write_portfolio(
         for c in contracts
     ]
     results: Sequence[BenchmarkResult] = [b for b in benchmarks.values() if b is not None]
-    portfolio = build_portfolio(period, cards, results)
+    portfolio = replace(build_portfolio(period, cards, results), lifecycle=_portfolio_line(cards))
     return render_portfolio(portfolio, reports_dir / f"portfolio-{period}.pdf")
+
+
+def _portfolio_line(cards: Sequence[Scorecard]) -> str:
+    """The contracts' lifecycle line when they share one, else each line with its contracts."""
+    groups: dict[str, list[str]] = {}
+    for card in cards:
+        groups.setdefault(card.lifecycle, []).append(card.contract_id)
+    if len(groups) == 1:
+        return next(iter(groups))
+    return " | ".join(f"{', '.join(ids)}: {line}" for line, ids in groups.items())
 
 
 def write_audit(
@@ -277,6 +295,7 @@ def write_audit(
         restatements=restatement_notes(engine, contract, period),
         contract_source=str(stored.source_path) if stored.source_path else None,
     )
+    audit = replace(audit, lifecycle=lifecycle_of(contract, evaluation))
     return render_audit(audit, reports_dir / f"audit-{contract_id}-{period}.pdf")
 
 

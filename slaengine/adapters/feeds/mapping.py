@@ -29,6 +29,7 @@ from pydantic import BaseModel, ValidationError
 from slaengine.adapters.feeds.mapping_exprs import (
     annex_frame,
     build_timestamps,
+    drop_code,
     dropped_rows,
     reasons,
     status_expr,
@@ -203,7 +204,8 @@ def apply_mapping(frame: pl.DataFrame, mapping: FeedMapping) -> MappingResult:
     is_dropped = pl.any_horizontal([pl.col(name).is_not_null() for name in names])
     kept = work.filter(~is_dropped)
     dropped = work.filter(is_dropped).with_columns(
-        pl.concat_list(names).list.drop_nulls().alias("__reasons")
+        pl.concat_list(names).list.drop_nulls().alias("__reasons"),
+        drop_code(mapping).alias("__drop_code"),
     )
     return MappingResult(annex_frame(kept, mapping), dropped_rows(dropped, frame.columns))
 

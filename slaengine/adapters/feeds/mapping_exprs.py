@@ -14,11 +14,13 @@ from slaengine.adapters.feeds.mapping_model import (
     ANNEX_COLUMNS,
     ISO_FORMAT,
     LINE,
+    NONEXISTENT_DROP,
     TIMESTAMP_ORDER,
     DroppedRow,
     DropRule,
     FeedMapping,
     TimestampRule,
+    outcome_drop_code,
     template_fields,
 )
 
@@ -158,12 +160,47 @@ def reasons(mapping: FeedMapping) -> list[pl.Expr]:
     return reasons
 
 
-def _drop_rule_reason(rule: DropRule) -> pl.Expr:
+def _drop_rule_condition(rule: DropRule) -> pl.Expr:
     condition = pl.lit(True)
     for column, wanted in rule.where.items():
         values = [wanted] if isinstance(wanted, str) else list(wanted)
         condition = condition & pl.col(column).str.strip_chars().is_in(values).fill_null(False)
-    return pl.when(condition).then(pl.lit(rule.reason)).otherwise(None)
+    return condition
+
+
+def _drop_rule_reason(rule: DropRule) -> pl.Expr:
+    return pl.when(_drop_rule_condition(rule)).then(pl.lit(rule.reason)).otherwise(None)
+
+
+def drop_code(mapping: FeedMapping) -> pl.Expr:
+    """`mapping_drop:<rule>` of the first drop rule removing the row on purpose, else null.
+
+    In the order reasons are reported: [[drop]] rules, outcome.drop codes, then a local time
+    that does not exist when `nonexistent = "drop"`.
+    """
+    code = pl.lit(None, dtype=pl.String)
+    cases: list[tuple[pl.Expr, str]] = [
+        (_drop_rule_condition(r), r.drop_code) for r in mapping.drop
+    ]
+    if mapping.outcome is not None:
+        value = pl.col(mapping.outcome.column)
+        cases += [(value == name, outcome_drop_code(name)) for name in mapping.outcome.drop]
+    if mapping.nonexistent == "drop":
+        cases += [(_in_gap(name), NONEXISTENT_DROP) for name in _clock_stamps(mapping)]
+    for condition, name in reversed(cases):
+        code = pl.when(condition.fill_null(False)).then(pl.lit(name)).otherwise(code)
+    return code
+
+
+def _clock_stamps(mapping: FeedMapping) -> list[str]:
+    return [name for name, rule in mapping.timestamps.items() if rule.time is not None]
+
+
+def _in_gap(name: str) -> pl.Expr:
+    """A clock time read but missing as an instant: it falls in a daylight saving gap."""
+    return (
+        _applies(name) & pl.col(f"__at_{name}").is_null() & pl.col(f"__naive_{name}").is_not_null()
+    )
 
 
 def _outcome_reasons(mapping: FeedMapping) -> list[pl.Expr]:
@@ -260,8 +297,12 @@ def dropped_rows(dropped: pl.DataFrame, source_columns: list[str]) -> list[Dropp
     raw_columns = [name for name in source_columns if name != LINE]
     raw = dropped.select([pl.col(name).cast(pl.String).fill_null("") for name in raw_columns])
     return [
-        DroppedRow(line=line, raw=values, reasons=list(reasons))
-        for line, values, reasons in zip(
-            dropped[LINE].to_list(), raw.to_dicts(), dropped["__reasons"].to_list(), strict=True
+        DroppedRow(line=line, raw=values, reasons=list(reasons), drop_code=code)
+        for line, values, reasons, code in zip(
+            dropped[LINE].to_list(),
+            raw.to_dicts(),
+            dropped["__reasons"].to_list(),
+            dropped["__drop_code"].to_list(),
+            strict=True,
         )
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass
 from typing import Literal
@@ -24,6 +25,8 @@ ANNEX_COLUMNS: tuple[str, ...] = (
 TIMESTAMP_ORDER: tuple[str, ...] = ("arrived_at", "answered_at", "abandoned_at")
 ISO_FORMAT = "%Y-%m-%dT%H:%M:%S%.f%:z"
 LINE = "_line"
+DROP_PREFIX = "mapping_drop:"
+NONEXISTENT_DROP = f"{DROP_PREFIX}nonexistent_local_time"
 
 AnnexColumn = Literal[
     "contact_id", "channel", "queue", "arrived_at", "answered_at", "abandoned_at",
@@ -48,10 +51,20 @@ class OutcomeCodes(_Strict):
 
 
 class DropRule(_Strict):
-    """Drop the rows where every column in `where` equals its value (or one of its values)."""
+    """Drop the rows where every column in `where` equals its value (or one of its values).
+
+    `code` names the rule in reports (`mapping_drop:<code>`); by default the reason in
+    lower case with every run of other characters as `_` ("not queued (left in the IVR)" ->
+    `not_queued_left_in_the_ivr`).
+    """
 
     where: dict[str, str | tuple[str, ...]]
     reason: str
+    code: str | None = Field(default=None, pattern=r"^[a-z0-9_]+$", max_length=64)
+
+    @property
+    def drop_code(self) -> str:
+        return f"{DROP_PREFIX}{self.code or slug(self.reason)}"
 
 
 class TimestampRule(_Strict):
@@ -91,11 +104,17 @@ class FeedMapping(_Strict):
 
 @dataclass(frozen=True)
 class DroppedRow:
-    """A source row the mapping left out: physical line, raw values and every reason."""
+    """A source row the mapping left out: physical line, raw values and every reason.
+
+    `drop_code` (`mapping_drop:<rule>`) when a drop rule of the mapping removed it on purpose
+    (outcome.drop, [[drop]], nonexistent = "drop"): not a bad row, counted apart from the
+    quarantine. None when the row could not be mapped (a bad row, quarantined).
+    """
 
     line: int
     raw: dict[str, str]
     reasons: list[str]
+    drop_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +123,16 @@ class MappingResult:
 
     frame: pl.DataFrame
     dropped: list[DroppedRow]
+
+
+def slug(text: str) -> str:
+    """A stable code from a text: lower case, each run of other characters one `_`."""
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "unnamed"
+
+
+def outcome_drop_code(code: str) -> str:
+    """`mapping_drop:outcome_<code>` for a dropped outcome code (PHANTOM -> outcome_phantom)."""
+    return f"{DROP_PREFIX}outcome_{slug(code)}"
 
 
 def template_fields(template: str) -> list[str]:

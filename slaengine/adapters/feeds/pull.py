@@ -1,10 +1,14 @@
 """Download one feed over HTTP: Bearer token, timeouts, retries with backoff, atomic file.
 
-Retried: connection errors, timeouts, dropped or truncated bodies, 429 and 5xx (honouring
-Retry-After, in seconds or as an HTTP date, capped). Not retried: 401/403 (authentication
-refused) and every other 4xx. The body streams into a temporary file next to `dest` and is
-renamed onto `dest` only when complete, so a partial download is never at `dest`. Messages and
-logs show the URL without userinfo or secret-looking query values, and never the token.
+Retried (tenacity): connection errors, timeouts, dropped or truncated bodies, 429 and 5xx
+(honouring Retry-After, in seconds or as an HTTP date, capped at 300 s). Not retried: 401/403
+(authentication refused), every other 4xx, a redirect loop, a body over `max_bytes`, a token
+that cannot be sent in a header. Every attempt and wait fits in one overall deadline
+(`deadline_seconds`): a wait that would pass it is not begun, and a server that drips its body
+is cut off when the deadline passes. The body streams into a temporary file next to `dest` and
+is renamed onto `dest` only when complete, so a partial download is never at `dest`. Messages
+and logs show the URL without userinfo and with every query value replaced by ***, and never
+the token.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
+import tenacity
 
 from slaengine.errors import FeedPullError
 
@@ -31,8 +36,10 @@ logger = logging.getLogger(__name__)
 BACKOFF_FIRST_SECONDS = 1.0
 BACKOFF_MAX_SECONDS = 60.0
 RETRY_AFTER_MAX_SECONDS = 300.0
-CHUNK_BYTES = 1 << 16
-_SECRET_QUERY_WORDS = ("token", "key", "secret", "password", "passwd", "sig", "auth", "credential")
+DEFAULT_MAX_BYTES = 512 * 1024 * 1024
+"""Largest body downloaded for one feed (512 MiB): `max_bytes` in [[feeds]] changes it."""
+DEFAULT_DEADLINE_SECONDS = 300.0
+"""Longest time one feed may take, every attempt and wait included: `deadline_seconds`."""
 
 
 @dataclass(frozen=True)
@@ -46,32 +53,47 @@ class DownloadResult:
     content_type: str | None
 
 
+@dataclass(frozen=True)
+class PullLimits:
+    """How long and how much one feed download may take."""
+
+    attempts: int = 5
+    timeout_seconds: float = 30.0  # waiting for any one read or connection
+    max_bytes: int = DEFAULT_MAX_BYTES
+    deadline_seconds: float = DEFAULT_DEADLINE_SECONDS
+
+
 class _Retryable(Exception):
     """One attempt failed in a way worth trying again (after `retry_after` when the server said)."""
 
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self, reason: str, retry_after: float | None = None, asked: str | None = None
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
+        self.asked = asked  # the Retry-After header as sent
 
 
 def safe_url(url: str) -> str:
-    """`url` without user:password and with secret-looking query values replaced by ***."""
+    """`url` without user:password and fragment, every query value replaced by ***.
+
+    Every value, not only those named like secrets: a provider may call its key `k` or `s`.
+    """
     parts = urlsplit(url)
     netloc = parts.netloc.rpartition("@")[2]
-    query = urlencode(
-        [
-            (name, "***" if _looks_secret(name) else value)
-            for name, value in parse_qsl(parts.query, keep_blank_values=True)
-        ],
-        safe="*{}",
-    )
+    names = [name for name, _ in parse_qsl(parts.query, keep_blank_values=True)]
+    query = urlencode([(name, "***") for name in names], safe="*{}")
     return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
-def _looks_secret(name: str) -> bool:
-    lowered = name.lower()
-    return any(word in lowered for word in _SECRET_QUERY_WORDS)
+def check_token(token: str, name: str = "the feed's token") -> None:
+    """Refuse a token that cannot be sent in an HTTP header (never shows it); FeedPullError."""
+    if not all("!" <= char <= "~" for char in token):
+        raise FeedPullError(
+            f"{name} holds a character that cannot be sent in an HTTP header (a space, a "
+            "newline or a non-ASCII character): set it to the token alone; nothing was sent"
+        )
 
 
 class _RedactUrls(logging.Filter):
@@ -121,76 +143,141 @@ def download(
     client: httpx.Client | None = None,
     timeout_seconds: float = 30.0,
     attempts: int = 5,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    deadline_seconds: float = DEFAULT_DEADLINE_SECONDS,
     sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
 ) -> DownloadResult:
     """GET `url` into `dest` (created or replaced only when the body is complete).
 
-    Raises FeedPullError when authentication is refused, on any other 4xx, or once `attempts`
-    tries have failed; the message names the URL without secrets and never the token.
+    Raises FeedPullError when authentication is refused, on any other 4xx, a redirect loop,
+    a body over `max_bytes`, or once `attempts` tries have failed or `deadline_seconds` has
+    passed; the message names the URL without secrets and never the token.
     """
-    shown = safe_url(url)
+    limits = PullLimits(attempts, timeout_seconds, max_bytes, deadline_seconds)
+    if token is not None:
+        check_token(token)
     _redact_httpx_logs()
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     owned = client is None
     http = client or httpx.Client(follow_redirects=True)
+    attempt = _Attempt(http, url, safe_url(url), dest, headers, limits, clock)
     try:
-        return _download_with_retries(
-            http, url, shown, dest, headers, timeout_seconds, attempts, sleep
-        )
+        return _with_retries(attempt, sleep)
     finally:
         if owned:
             http.close()
 
 
-def _download_with_retries(
-    http: httpx.Client,
-    url: str,
-    shown: str,
-    dest: Path,
-    headers: dict[str, str],
-    timeout_seconds: float,
-    attempts: int,
-    sleep: Callable[[float], None],
-) -> DownloadResult:
-    reason = "no attempt made"
-    for attempt in range(1, max(attempts, 1) + 1):
-        try:
-            size, digest, content_type = _attempt(http, url, shown, dest, headers, timeout_seconds)
-            return DownloadResult(dest, size, digest, attempt, content_type)
-        except _Retryable as failure:
-            reason = failure.reason
-            if attempt >= attempts:
-                break
-            delay = (
-                failure.retry_after if failure.retry_after is not None else backoff_seconds(attempt)
-            )
-            logger.warning(
-                "feed download %s failed (attempt %d of %d): %s; retrying in %.1f s",
-                shown, attempt, attempts, reason, delay,
-            )  # fmt: skip
-            sleep(delay)
-    raise FeedPullError(f"{shown}: download failed after {attempts} attempt(s); last: {reason}")
+@dataclass
+class _Attempt:
+    """One feed's download: each call is one attempt, all within the same deadline."""
+
+    http: httpx.Client
+    url: str
+    shown: str
+    dest: Path
+    headers: dict[str, str]
+    limits: PullLimits
+    clock: Callable[[], float]
+    started: float = 0.0
+    count: int = 0
+
+    def __post_init__(self) -> None:
+        self.started = self.clock()
+
+    def remaining(self) -> float:
+        return self.limits.deadline_seconds - (self.clock() - self.started)
+
+    def __call__(self) -> DownloadResult:
+        self.count += 1
+        size, digest, content_type = _fetch(self)
+        return DownloadResult(self.dest, size, digest, self.count, content_type)
 
 
-def _attempt(
-    http: httpx.Client,
-    url: str,
-    shown: str,
-    dest: Path,
-    headers: dict[str, str],
-    timeout_seconds: float,
-) -> tuple[int, str, str | None]:
+def _with_retries(attempt: _Attempt, sleep: Callable[[float], None]) -> DownloadResult:
+    limits = attempt.limits
+    retrying = tenacity.Retrying(
+        sleep=sleep,
+        retry=tenacity.retry_if_exception_type(_Retryable),
+        wait=_wait_seconds,
+        stop=lambda state: _should_stop(attempt, state),
+        before_sleep=lambda state: _log_retry(attempt, state),
+        reraise=True,
+    )
     try:
-        with http.stream("GET", url, headers=headers, timeout=timeout_seconds) as response:
-            _check_status(response, shown)
-            size, digest = _stream_to(response, dest)
+        return retrying(attempt)
+    except _Retryable as failure:
+        if attempt.count >= max(limits.attempts, 1):
+            raise FeedPullError(
+                f"{attempt.shown}: download failed after {attempt.count} attempt(s); "
+                f"last: {failure.reason}"
+            ) from None
+        raise FeedPullError(
+            f"{attempt.shown}: gave up after {attempt.count} attempt(s): another try would "
+            f"pass the feed's deadline of {limits.deadline_seconds:g} s (deadline_seconds in "
+            f"[[feeds]]); last: {failure.reason}{_asked(failure)}"
+        ) from None
+
+
+def _wait_seconds(state: tenacity.RetryCallState) -> float:
+    """The server's Retry-After when it gave one, else exponential backoff."""
+    failure = state.outcome.exception() if state.outcome else None
+    if isinstance(failure, _Retryable) and failure.retry_after is not None:
+        return failure.retry_after
+    return backoff_seconds(state.attempt_number)
+
+
+def _should_stop(attempt: _Attempt, state: tenacity.RetryCallState) -> bool:
+    """Out of attempts, or the next wait and a try would not fit before the deadline."""
+    if state.attempt_number >= attempt.limits.attempts:
+        return True
+    return (state.upcoming_sleep or 0.0) >= attempt.remaining()
+
+
+def _asked(failure: _Retryable) -> str:
+    if failure.asked is None or not failure.asked.strip():
+        return ""
+    return f" (Retry-After: {failure.asked[:40]})"
+
+
+def _log_retry(attempt: _Attempt, state: tenacity.RetryCallState) -> None:
+    failure = state.outcome.exception() if state.outcome else None
+    reason = failure.reason if isinstance(failure, _Retryable) else str(failure)
+    logger.warning(
+        "feed download %s failed (attempt %d of %d): %s; retrying in %.1f s",
+        attempt.shown, state.attempt_number, attempt.limits.attempts, reason,
+        state.upcoming_sleep,
+    )  # fmt: skip
+
+
+def _fetch(attempt: _Attempt) -> tuple[int, str, str | None]:
+    timeout = max(min(attempt.limits.timeout_seconds, attempt.remaining()), 0.001)
+    try:
+        with attempt.http.stream(
+            "GET", attempt.url, headers=attempt.headers, timeout=timeout
+        ) as response:
+            _check_status(response, attempt.shown)
+            _check_declared_size(response, attempt)
+            size, digest = _stream_to(response, attempt)
             return size, digest, response.headers.get("content-type")
     except httpx.TimeoutException:
-        raise _Retryable(f"timed out (no data for {timeout_seconds:g} s)") from None
+        raise _Retryable(f"timed out (no data for {timeout:g} s)") from None
+    except httpx.TooManyRedirects:
+        raise FeedPullError(
+            f"{attempt.shown}: redirected more than {attempt.http.max_redirects} times "
+            "(a redirect loop?); not retried: check the feed's url"
+        ) from None
+    except (httpx.UnsupportedProtocol, httpx.InvalidURL) as error:
+        raise FeedPullError(f"{attempt.shown}: not a usable http(s) URL: {error}") from None
     except httpx.TransportError as error:
         raise _Retryable(f"connection failed ({type(error).__name__})") from None
+    except httpx.HTTPError as error:  # e.g. a body that cannot be decompressed
+        raise _Retryable(f"download failed ({type(error).__name__})") from None
     except OSError as error:
-        raise FeedPullError(f"{shown}: cannot write {dest}: {error.strerror}") from None
+        raise FeedPullError(
+            f"{attempt.shown}: cannot write {attempt.dest}: {error.strerror}"
+        ) from None
 
 
 def _check_status(response: httpx.Response, shown: str) -> None:
@@ -203,22 +290,39 @@ def _check_status(response: httpx.Response, shown: str) -> None:
             "(token_env in config.toml) and that it grants access to this URL"
         )
     if status == 429 or status >= 500:
-        raise _Retryable(f"HTTP {status}", parse_retry_after(response.headers.get("retry-after")))
+        asked = response.headers.get("retry-after")
+        raise _Retryable(f"HTTP {status}", parse_retry_after(asked), asked)
     raise FeedPullError(f"{shown}: HTTP {status} {response.reason_phrase}; not retried")
 
 
-def _stream_to(response: httpx.Response, dest: Path) -> tuple[int, str]:
+def _check_declared_size(response: httpx.Response, attempt: _Attempt) -> None:
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > attempt.limits.max_bytes:
+        raise FeedPullError(_too_big(attempt, f"announces {int(declared):,} bytes"))
+
+
+def _too_big(attempt: _Attempt, what: str) -> str:
+    limit = attempt.limits.max_bytes
+    return (
+        f"{attempt.shown}: the feed {what}, more than its limit of {limit:,} bytes "
+        "(max_bytes in [[feeds]]); nothing was kept: raise max_bytes if the file is right"
+    )
+
+
+def _stream_to(response: httpx.Response, attempt: _Attempt) -> tuple[int, str]:
     """Write the body to a temporary file beside `dest`, check its length, then rename it."""
+    dest = attempt.dest
     dest.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
     try:
         digest = hashlib.sha256()
         size = 0
         with os.fdopen(handle, "wb") as out:
-            for chunk in response.iter_bytes(CHUNK_BYTES):
+            for chunk in response.iter_bytes():  # as it arrives: the deadline is checked often
+                size += len(chunk)
+                _check_progress(attempt, size)
                 out.write(chunk)
                 digest.update(chunk)
-                size += len(chunk)
         _check_length(response, size)
         os.replace(temporary, dest)
     except BaseException:
@@ -226,6 +330,17 @@ def _stream_to(response: httpx.Response, dest: Path) -> tuple[int, str]:
             os.unlink(temporary)
         raise
     return size, digest.hexdigest()
+
+
+def _check_progress(attempt: _Attempt, size: int) -> None:
+    if size > attempt.limits.max_bytes:
+        raise FeedPullError(_too_big(attempt, "sent more than that"))
+    if attempt.remaining() <= 0:
+        raise FeedPullError(
+            f"{attempt.shown}: the download did not finish within the feed's deadline of "
+            f"{attempt.limits.deadline_seconds:g} s (deadline_seconds in [[feeds]]); "
+            f"{size:,} bytes had arrived; nothing was kept"
+        )
 
 
 def _check_length(response: httpx.Response, size: int) -> None:

@@ -7,6 +7,11 @@ spanning several lines moves the following rows down. JSON Lines: the line of th
 Parquet has no lines: `_line` is the row index + 2, as if the file were a CSV with a header.
 Blank lines and rows whose every field is empty are skipped. Anything that cannot be a feed
 at all raises FeedRefused: nothing is stored.
+
+Line endings: \n, \r\n and a lone \r (old Mac exports) all end a line; a lone \r is read as
+\n (inside a quoted value too, where any line break is a control character the schema
+quarantines). Fields of any length are read: an over-long value fails its column's rule
+(contact_id_too_long, queue_too_long, bad_channel, bad_number...) as a bad row.
 """
 
 from __future__ import annotations
@@ -15,6 +20,9 @@ import codecs
 import csv
 import io
 import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
@@ -22,6 +30,7 @@ import polars as pl
 from slaengine.errors import FeedRefused
 
 LINE = "_line"
+FIELD_SIZE_LIMIT = 2**31 - 1  # the csv module's own default (131,072) refuses long fields
 FORMATS = ("csv", "jsonl", "parquet")
 _EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 
@@ -81,7 +90,27 @@ def _utf8(path: Path, data: bytes) -> bytes:
     return data[3:] if data.startswith(codecs.BOM_UTF8) else data
 
 
+@contextmanager
+def _long_fields() -> Iterator[None]:
+    """Let the csv module read fields of any length (restoring the process-wide limit)."""
+    previous = csv.field_size_limit(FIELD_SIZE_LIMIT)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
+
+
+def _unix_lines(data: bytes) -> bytes:
+    """Lone carriage returns (CR-only line endings) as \n; \r\n stays as it is."""
+    return re.sub(rb"\r(?!\n)", b"\n", data) if b"\r" in data else data
+
+
 def _read_csv(path: Path, data: bytes) -> pl.DataFrame:
+    with _long_fields():
+        return _read_csv_text(path, _unix_lines(data))
+
+
+def _read_csv_text(path: Path, data: bytes) -> pl.DataFrame:
     end = data.find(b"\n")
     first_line = (data if end < 0 else data[:end]).decode()
     quoted = b'"' in data
@@ -139,7 +168,7 @@ def _check_header(path: Path, names: list[str]) -> None:
 def _csv_record_lines(text: str) -> list[int]:
     """The physical line where each non-blank record after the header starts."""
     if '"' not in text:
-        physical = text.splitlines()
+        physical = _physical_lines(text)
         return [n for n, line in enumerate(physical[1:], 2) if line.replace(",", "")]
     reader = csv.reader(io.StringIO(text))
     next(reader, None)
@@ -176,8 +205,17 @@ def _drop_blank_rows(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.filter(~mask) if mask.any() else frame
 
 
+def _physical_lines(text: str) -> list[str]:
+    """Lines ended by \n, \r\n or \r only (str.splitlines also splits at \x1c, U+2028...)."""
+    lines = _LINE_BREAK.split(text)
+    return lines[:-1] if lines and lines[-1] == "" else lines
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
 def _read_jsonl(path: Path, text: str) -> pl.DataFrame:
-    physical = text.splitlines()
+    physical = _physical_lines(text)
     lines = [n for n, line in enumerate(physical, 1) if line.strip()]
     if not lines:
         raise FeedRefused(f"{path}: the file has no data rows")
@@ -185,8 +223,9 @@ def _read_jsonl(path: Path, text: str) -> pl.DataFrame:
     try:
         frame = pl.read_ndjson(io.BytesIO(body.encode()), infer_schema_length=None)
     except (pl.exceptions.PolarsError, ValueError) as error:
-        where = _jsonl_problem(physical, lines)
-        raise FeedRefused(f"{path}{where}: not readable JSON Lines: {_first_line(error)}") from None
+        where, problem = _jsonl_problem(physical, lines)
+        detail = problem or _first_line(error)
+        raise FeedRefused(f"{path}{where}: not readable JSON Lines: {detail}") from None
     if frame.height != len(lines):
         raise FeedRefused(f"{path}: not readable JSON Lines (one JSON object per line expected)")
     _check_header(path, [name.strip() for name in frame.columns])
@@ -194,16 +233,30 @@ def _read_jsonl(path: Path, text: str) -> pl.DataFrame:
     return frame.with_columns(pl.Series(LINE, lines, dtype=pl.Int64))
 
 
-def _jsonl_problem(physical: list[str], lines: list[int]) -> str:
-    """`:LINE` of the first line that is not one JSON object, or nothing."""
+_JSON_TYPES = {list: "an array", str: "a string", bool: "true or false", type(None): "null"}
+
+
+def _jsonl_problem(physical: list[str], lines: list[int]) -> tuple[str, str]:
+    """`:LINE` and what is wrong with the first line that is not one JSON object, or nothing."""
     for number in lines:
         try:
             value = json.loads(physical[number - 1])
-        except ValueError:
-            return f":{number}"
+        except json.JSONDecodeError as error:
+            return (
+                f":{number}",
+                f"line {number} is not valid JSON"
+                f" ({error.msg.removesuffix(' at')} at column {error.colno})",
+            )
+        except RecursionError:
+            return f":{number}", f"line {number} nests JSON too deeply"
         if not isinstance(value, dict):
-            return f":{number}"
-    return ""
+            shown = _JSON_TYPES.get(type(value), "a number")
+            return (
+                f":{number}",
+                f"line {number} is {shown}, not a JSON object (one object per line expected,"
+                ' e.g. {"contact_id": "c1", ...})',
+            )
+    return "", ""
 
 
 def _read_parquet(path: Path, data: bytes) -> pl.DataFrame:

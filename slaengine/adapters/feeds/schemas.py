@@ -64,6 +64,17 @@ REASONS: dict[str, str] = {
     "duplicate_cost_in_file": "the cost (month, channel, kind) appears twice in the file",
     "bad_date": "date is not a valid YYYY-MM-DD date",
     "duplicate_forecast_in_file": "the forecast (date, channel) appears twice in the file",
+    "control_character": (
+        "a value holds a control character (NUL or another C0 character other than tab)"
+    ),
+    "contact_id_too_long": "contact_id is longer than 200 characters",
+    "queue_too_long": "queue is longer than 200 characters",
+    "amount_too_long": "amount is longer than 40 characters",
+    "number_out_of_range": "a whole number is beyond 2,147,483,647 (what every backend stores)",
+    "timestamp_out_of_range": (
+        "a timestamp, date or month lies outside the years 0002 to 9998 (what can be stored"
+        " and shown in any time zone)"
+    ),
 }
 
 _TS_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M%z")
@@ -397,13 +408,63 @@ def _forecasts_typed() -> list[pl.Expr]:
 def _forecasts_rules() -> list[Rule]:
     c = pl.col
     return [
-        Rule("bad_date", c("date").is_not_null()),
+        Rule("bad_date", c("date").is_not_null() | c("_out_of_range")),
         Rule("missing_channel", c("channel").is_not_null()),
         Rule("bad_channel", c("channel").is_null() | c("channel").is_in(CHANNELS)),
         Rule("bad_number", c("contacts").is_not_null()),
         Rule("negative_count", (c("contacts") >= 0).fill_null(True)),
         Rule("duplicate_forecast_in_file", ~_duplicated("date", "channel")),
     ]
+
+
+# --- what every backend can store (the same rows on SQLite and PostgreSQL) ---------------
+
+CONTROL_CHARACTERS = r"[\x00-\x08\x0A-\x1F]"  # C0 except tab: PostgreSQL refuses NUL in text
+MAX_CHARACTERS: dict[str, dict[str, int]] = {
+    "contacts": {"contact_id": 200, "queue": 200},
+    "intervals": {"queue": 200},
+    "costs": {"amount": 40},
+    "forecasts": {},
+}
+MAX_WHOLE = 2**31 - 1  # whole-number columns are 32-bit INTEGER on PostgreSQL
+FIRST_YEAR, LAST_YEAR = 2, 9998  # a day's margin either side: shown in any zone, months closed
+
+
+def _control(names: Sequence[str]) -> pl.Expr:
+    """True when a text value (as written, before trimming) holds a C0 control character."""
+    found = [pl.col(n).str.contains(CONTROL_CHARACTERS).fill_null(False) for n in names]
+    return pl.any_horizontal(found).alias("_control")
+
+
+def _in_years(year: pl.Expr) -> pl.Expr:
+    return year.is_between(FIRST_YEAR, LAST_YEAR).fill_null(True)
+
+
+def _storable_rules(kind: str) -> list[Rule]:
+    """Control characters, over-long text, 32-bit whole numbers, instants in years 2..9998."""
+    c = pl.col
+    spec = SPECS[kind]
+    rules = [Rule("control_character", ~c("_control"))]
+    for name, limit in MAX_CHARACTERS[kind].items():
+        rules.append(Rule(f"{name}_too_long", (c(name).str.len_chars() <= limit).fill_null(True)))
+    whole = [n for n, dtype in spec.stored.items() if dtype == pl.Int64()]
+    if whole:
+        fits = [(c(n).abs() <= MAX_WHOLE).fill_null(True) for n in whole]
+        rules.append(Rule("number_out_of_range", pl.all_horizontal(fits)))
+    rules.append(Rule("timestamp_out_of_range", ~c("_out_of_range")))
+    return rules
+
+
+def _within_years(out: pl.DataFrame, kind: str) -> pl.DataFrame:
+    """Flag `_out_of_range` and null the instants outside the years (never seen by Python)."""
+    dated = [n for n, dtype in SPECS[kind].stored.items() if dtype in (_UTC, pl.Date())]
+    inside = {n: _in_years(pl.col(n).dt.year()) for n in dated}
+    if kind == "costs":
+        inside["month"] = _in_years(pl.col("month").str.slice(0, 4).cast(pl.Int64, strict=False))
+    flag = pl.any_horizontal([~ok for ok in inside.values()]) if inside else pl.lit(False)
+    out = out.with_columns(flag.alias("_out_of_range"))
+    nulled = [pl.when(inside[n]).then(pl.col(n)).otherwise(None).alias(n) for n in dated]
+    return out.with_columns(nulled) if nulled else out
 
 
 _NUMBERS: dict[str, tuple[str, ...]] = {
@@ -448,7 +509,7 @@ def feed_schema(kind: str) -> pa.DataFrameSchema:
     spec = SPECS[kind]
     _typed, rules, _stamps = _TYPED[kind]
     columns = {name: pa.Column(dtype, nullable=True) for name, dtype in spec.stored.items()}
-    checks = [_check(rule) for rule in rules()]
+    checks = [_check(rule) for rule in (*rules(), *_storable_rules(kind))]
     return pa.DataFrameSchema(columns, checks=checks, name=f"{kind} feed", strict=False)
 
 
@@ -467,13 +528,14 @@ def typed_frame(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
         pl.when(_text(n) == "").then(None).otherwise(pl.col(n)).alias(n) for n in spec.columns
     ]
     text = text.with_columns(empty_as_null)
-    out = text.with_columns(typed())
+    out = text.with_columns(*typed(), _control(spec.columns))
     if stamps:
         out = pl.concat([out, _parse_timestamps(text, stamps)], how="horizontal")
         out = out.with_columns([pl.col(f"_ts_{n}").alias(n) for n in stamps])
+        out = out.drop([f"_ts_{n}" for n in stamps])
     if _NUMBERS[kind]:
         out = out.with_columns(_number_bad(_NUMBERS[kind]))
-    return out.with_row_index(ROW)
+    return _within_years(out, kind).with_row_index(ROW)
 
 
 def validate_frame(frame: pl.DataFrame, kind: str) -> Validated:
@@ -499,6 +561,8 @@ def _failures(typed: pl.DataFrame, kind: str) -> pl.DataFrame:
         unexpected = cases.filter(pl.col("schema_context") != "DataFrameSchema")
         if unexpected.height:  # a dtype problem is a bug in typed_frame, never the provider's
             raise RuntimeError(f"feed schema mismatch: {unexpected.head(5)}") from None
+        if cases.get_column("index").null_count():  # a failing row Pandera could not name
+            raise RuntimeError(f"feed check without a row: {cases.head(5)}") from None
         order = {code: n for n, code in enumerate(REASONS)}
         failures: pl.DataFrame = (
             cases.select(

@@ -171,5 +171,6 @@ def render_audit(audit: AuditReport, path: Path) -> Path:
         f"{audit.contract_id} v{audit.contract_version}",
         audit.period,
         note=f"inputs sha256 {audit.inputs_sha256}",
+        lifecycle=audit.lifecycle,
     )
     return build_pdf(path, audit_story(audit), frame)

@@ -26,6 +26,7 @@ class PageFrame:
     subject: str
     period: str
     note: str = ""
+    lifecycle: str = ""  # provisional / final line, printed above the header of every page
 
 
 def _numbered_canvas(frame: PageFrame) -> type[Canvas]:
@@ -64,6 +65,10 @@ def _decorate(canvas: Canvas, frame: PageFrame, total: int) -> None:
     canvas.setFont(f.regular, 8)
     right = f"{frame.subject} · {frame.period}" if frame.subject else frame.period
     canvas.drawRightString(width - MARGIN, height - MARGIN + 8, printable(right))
+    if frame.lifecycle:
+        canvas.setFont(f.bold, 8)
+        canvas.drawString(MARGIN, height - MARGIN + 19, printable(frame.lifecycle))
+        canvas.setFont(f.regular, 8)
     canvas.drawString(MARGIN, MARGIN - 15, printable(frame.note or f"slaengine {__version__}"))
     canvas.drawRightString(width - MARGIN, MARGIN - 15, f"page {canvas.getPageNumber()} of {total}")
     canvas.restoreState()

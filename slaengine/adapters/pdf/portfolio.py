@@ -95,5 +95,7 @@ def portfolio_story(portfolio: Portfolio) -> list[Flowable]:
 
 def render_portfolio(portfolio: Portfolio, path: Path) -> Path:
     """Write the portfolio PDF to `path` and return it."""
-    frame = PageFrame("Director portfolio", "all providers", portfolio.period)
+    frame = PageFrame(
+        "Director portfolio", "all providers", portfolio.period, lifecycle=portfolio.lifecycle
+    )
     return build_pdf(path, portfolio_story(portfolio), frame)

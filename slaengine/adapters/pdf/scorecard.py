@@ -297,5 +297,6 @@ def render_scorecard(card: Scorecard, path: Path) -> Path:
         "Monthly provider scorecard",
         f"{card.provider_name} ({card.contract_id} v{card.contract_version})",
         card.period,
+        lifecycle=card.lifecycle,
     )
     return build_pdf(path, scorecard_story(card), frame)

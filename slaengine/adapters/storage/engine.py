@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
-from sqlmodel import SQLModel, create_engine
+from sqlmodel import create_engine
 
 from slaengine.errors import StorageError
 
@@ -46,17 +46,17 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
     return engine
 
 
-def create_schema(engine: Engine) -> None:
-    """Create missing tables and run pending migrations (idempotent); raises StorageError.
+def create_schema(engine: Engine) -> list[str]:
+    """Bring the database to this code's schema (idempotent); returns the revisions that ran.
 
-    See `slaengine.adapters.storage.migrations` for how the schema evolves.
+    A fresh database gets the whole schema at once. Raises StorageError when the database is
+    unreachable or its schema is newer than this code. See
+    `slaengine.adapters.storage.migrations` for how the schema evolves.
     """
     from slaengine.adapters.storage import tables  # noqa: F401  (registers the tables)
-    from slaengine.adapters.storage.migrations import check_schema, migrate
+    from slaengine.adapters.storage.migrations import migrate
 
     try:
-        fresh = check_schema(engine)  # refuses a schema newer than this code first
-        SQLModel.metadata.create_all(engine)
-        migrate(engine, fresh=fresh)
+        return migrate(engine)
     except OperationalError as error:
         raise StorageError(f"cannot reach the database: {error.orig}") from None

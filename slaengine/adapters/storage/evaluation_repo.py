@@ -1,37 +1,46 @@
 """Storing and reading evaluations (the whole Evaluation is kept as JSON, exact numbers as text).
 
-- `store_evaluation` writes nothing when the latest run of the period has the same input
-  fingerprint and the same result; otherwise it writes a new run and marks the previous one
-  superseded. When the previous run was of the CLOSED period (as_of at or after its end),
-  the new run is a restatement (`restated`): both stay readable.
-- Readers return `Evaluation` objects equal to the ones stored.
+Two kinds of runs share the `evaluation_run` table, told apart by `lifecycle`:
+
+- provisional runs (month to date, what-ifs): `store_provisional` writes one unless a run of
+  the period with the same as_of, inputs and result exists. They never stand as a month's
+  result and never supersede anything.
+- final runs: `store_final` writes one unless the standing final of the month has the same
+  input fingerprint (then nothing is written: re-evaluating unchanged inputs is not a
+  restatement). A new final of a month that already has one is `restated`; the earlier final
+  is kept and points to it through `superseded_by`.
+
+Readers return `Evaluation` objects equal to the ones stored.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import Connection, inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from slaengine.adapters.storage.evaluation_tables import EvaluationObjectiveRow, EvaluationRun
 from slaengine.domain.credits import shift_period
 from slaengine.domain.results import (
+    LIFECYCLES,
     ChronicFailureFlag,
     CreditSummary,
     Evaluation,
     ExcludedDay,
     IncentiveSummary,
+    Lifecycle,
     ObjectiveResult,
     WindowResult,
 )
 
-_VOLATILE = ("as_of", "restated", "month_to_date", "notes")
+_VOLATILE = ("as_of", "restated", "month_to_date", "notes", "lifecycle", "settles_at")
 
 
 def _number(value: int | Decimal | None) -> int | str | None:
@@ -98,6 +107,8 @@ def evaluation_from_document(document: dict[str, Any]) -> Evaluation:
         restated=bool(document["restated"]),
         notes=tuple(document["notes"]),
         incentives=_incentives(document.get("incentives")),
+        lifecycle=_lifecycle(document.get("lifecycle")),
+        settles_at=_instant(document.get("settles_at")),
     )
 
 
@@ -113,6 +124,17 @@ def _incentives(item: dict[str, Any] | None) -> IncentiveSummary | None:
         offset_credits=bool(item["offset_credits"]),
         credits_offset=Decimal(item["credits_offset"]),
     )
+
+
+def _lifecycle(value: Any) -> Lifecycle:
+    for lifecycle in LIFECYCLES:
+        if value == lifecycle:
+            return lifecycle
+    return "provisional"  # runs stored before the lifecycle existed
+
+
+def _instant(value: Any) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
 
 
 def _window(item: dict[str, Any]) -> WindowResult:
@@ -161,47 +183,124 @@ def result_digest(evaluation: Evaluation) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _latest_run(session: Session, contract_id: str, period: str) -> EvaluationRun | None:
-    statement = (
+@dataclass(frozen=True)
+class StoredFinal:
+    """A final run as stored: its result, the fingerprint and inputs it was keyed by."""
+
+    run_id: int
+    evaluation: Evaluation
+    fingerprint: str
+    inputs: dict[str, Any]
+    superseded_by: int | None
+
+
+_FINAL = ("final", "restated")
+
+
+def _runs(session: Session, contract_id: str, period: str) -> Any:
+    return (
         select(EvaluationRun)
         .where(EvaluationRun.contract_id == contract_id, EvaluationRun.period == period)
+        .order_by(col(EvaluationRun.id))
+    )
+
+
+def _standing_run(session: Session, contract_id: str, period: str) -> EvaluationRun | None:
+    statement = (
+        _runs(session, contract_id, period)
+        .where(col(EvaluationRun.lifecycle).in_(_FINAL))
         .where(col(EvaluationRun.superseded_by).is_(None))
         .order_by(col(EvaluationRun.id).desc())
     )
-    return session.exec(statement).first()
+    run: EvaluationRun | None = session.exec(statement).first()
+    return run
 
 
-def store_evaluation(
-    engine: Engine, evaluation: Evaluation, fingerprint: str, *, now: datetime
-) -> Evaluation:
-    """Store a run unless the latest one has the same inputs and result; returns what is stored.
+def _stored_final(run: EvaluationRun) -> StoredFinal:
+    assert run.id is not None
+    inputs = json.loads(run.inputs_json) if run.inputs_json else {}
+    return StoredFinal(run.id, _from_run(run), run.fingerprint, inputs, run.superseded_by)
 
-    The returned Evaluation carries `restated=True` when it restates a closed period.
-    """
-    digest = result_digest(evaluation)
+
+def standing_final(engine: Engine, contract_id: str, period: str) -> StoredFinal | None:
+    """The final result that stands as the month's result (the latest final), or None."""
     with Session(engine) as session:
-        latest = _latest_run(session, evaluation.contract_id, evaluation.period)
-        if (
-            latest is not None
-            and latest.fingerprint == fingerprint
-            and latest.result_digest == digest
-        ):
-            return _from_run(latest)
-        restated = latest is not None and not latest.month_to_date and not evaluation.month_to_date
-        stored = replace(evaluation, restated=restated or evaluation.restated)
-        run = _run_of(stored, fingerprint, digest, now)
-        session.add(run)
-        session.flush()
-        assert run.id is not None
-        session.add_all(_objective_rows(run.id, stored))
-        if latest is not None:
-            latest.superseded_by = run.id
-            session.add(latest)
+        run = _standing_run(session, contract_id, period)
+        return None if run is None else _stored_final(run)
+
+
+def final_runs(engine: Engine, contract_id: str, period: str) -> list[StoredFinal]:
+    """Every final result of the month, oldest first (the last one stands)."""
+    with Session(engine) as session:
+        statement = _runs(session, contract_id, period).where(
+            col(EvaluationRun.lifecycle).in_(_FINAL)
+        )
+        return [_stored_final(run) for run in session.exec(statement).all()]
+
+
+def store_final(
+    engine: Engine,
+    evaluation: Evaluation,
+    fingerprint: str,
+    inputs: dict[str, Any],
+    *,
+    now: datetime,
+) -> tuple[Evaluation, bool]:
+    """Store a final result unless the standing one has the same fingerprint.
+
+    Returns (the month's result, whether a run was written). A new final of a month that
+    already has one is stored as `restated`; the earlier one is kept and marked superseded.
+    """
+    with Session(engine) as session:
+        standing = _standing_run(session, evaluation.contract_id, evaluation.period)
+        if standing is not None and standing.fingerprint == fingerprint:
+            return _from_run(standing), False
+        lifecycle: Lifecycle = "final" if standing is None else "restated"
+        stored = replace(evaluation, lifecycle=lifecycle, restated=standing is not None)
+        run = _run_of(stored, fingerprint, result_digest(stored), now)
+        run.inputs_json = json.dumps(inputs, sort_keys=True)
+        _add_run(session, run, stored)
+        if standing is not None:
+            standing.superseded_by = run.id
+            session.add(standing)
         session.commit()
-        return stored
+        return stored, True
+
+
+def store_provisional(
+    engine: Engine, evaluation: Evaluation, fingerprint: str, *, now: datetime
+) -> tuple[Evaluation, bool]:
+    """Store a provisional result unless one with the same as_of, inputs and result exists."""
+    digest = result_digest(evaluation)
+    stored = replace(evaluation, lifecycle="provisional", restated=False)
+    with Session(engine) as session:
+        statement = (
+            _runs(session, evaluation.contract_id, evaluation.period)
+            .where(EvaluationRun.lifecycle == "provisional")
+            .where(EvaluationRun.fingerprint == fingerprint, EvaluationRun.result_digest == digest)
+        )
+        for run in session.exec(statement).all():
+            if _aware(run.as_of) == evaluation.as_of:
+                return stored, False
+        _add_run(session, _run_of(stored, fingerprint, digest, now), stored)
+        session.commit()
+        return stored, True
+
+
+def _aware(instant: datetime) -> datetime:
+    """SQLite gives naive UTC back; PostgreSQL gives aware instants."""
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
+
+
+def _add_run(session: Session, run: EvaluationRun, evaluation: Evaluation) -> None:
+    session.add(run)
+    session.flush()
+    assert run.id is not None
+    session.add_all(_objective_rows(run.id, evaluation))
 
 
 def _run_of(evaluation: Evaluation, fingerprint: str, digest: str, now: datetime) -> EvaluationRun:
+    settles = evaluation.settles_at
     return EvaluationRun(
         contract_id=evaluation.contract_id,
         contract_version=evaluation.contract_version,
@@ -214,6 +313,8 @@ def _run_of(evaluation: Evaluation, fingerprint: str, digest: str, now: datetime
         result_json=json.dumps(evaluation_document(evaluation), sort_keys=True),
         created_at=now.astimezone(UTC),
         restated=evaluation.restated,
+        lifecycle=evaluation.lifecycle,
+        settles_at=None if settles is None else settles.astimezone(UTC),
     )
 
 
@@ -239,20 +340,35 @@ def _objective_rows(run_id: int, evaluation: Evaluation) -> list[EvaluationObjec
 
 def _from_run(run: EvaluationRun) -> Evaluation:
     evaluation = evaluation_from_document(json.loads(run.result_json))
-    return replace(evaluation, restated=bool(run.restated))
+    lifecycle = _lifecycle(run.lifecycle)
+    return replace(evaluation, restated=bool(run.restated), lifecycle=lifecycle)
+
+
+def latest_provisional(engine: Engine, contract_id: str, period: str) -> Evaluation | None:
+    """The provisional run of the period with the latest as_of (ties: the last stored)."""
+    with Session(engine) as session:
+        statement = (
+            _runs(session, contract_id, period)
+            .where(EvaluationRun.lifecycle == "provisional")
+            .order_by(None)
+            .order_by(col(EvaluationRun.as_of).desc(), col(EvaluationRun.id).desc())
+        )
+        run = session.exec(statement).first()
+        return None if run is None else _from_run(run)
 
 
 def latest_evaluation(engine: Engine, contract_id: str, period: str) -> Evaluation | None:
-    """The current (not superseded) evaluation of the period, or None."""
-    with Session(engine) as session:
-        run = _latest_run(session, contract_id, period)
-        return None if run is None else _from_run(run)
+    """The month's result: its standing final, else its latest provisional run, else None."""
+    final = standing_final(engine, contract_id, period)
+    if final is not None:
+        return final.evaluation
+    return latest_provisional(engine, contract_id, period)
 
 
 def evaluation_history(
     engine: Engine, contract_id: str, last_period: str, months: int
 ) -> list[Evaluation]:
-    """The current evaluation of each of the `months` periods ending at `last_period`, oldest first.
+    """`latest_evaluation` of each of the `months` periods ending at `last_period`, oldest first.
 
     Periods never evaluated are absent.
     """
@@ -262,11 +378,29 @@ def evaluation_history(
 
 
 def restatement_history(engine: Engine, contract_id: str, period: str) -> list[Evaluation]:
-    """Every stored run of the period, oldest first (restated ones have `restated=True`)."""
-    with Session(engine) as session:
-        statement = (
-            select(EvaluationRun)
-            .where(EvaluationRun.contract_id == contract_id, EvaluationRun.period == period)
-            .order_by(col(EvaluationRun.id))
-        )
-        return [_from_run(run) for run in session.exec(statement).all()]
+    """Every final result of the period, oldest first (restated ones have `restated=True`)."""
+    return [item.evaluation for item in final_runs(engine, contract_id, period)]
+
+
+def upgrade_evaluation_lifecycle(connection: Connection) -> None:
+    """Add `lifecycle`, `settles_at` and `inputs_json` to an `evaluation_run` lacking them.
+
+    For the lead's Alembic revision. Idempotent. Runs stored before have no lifecycle: they
+    were computed as of whatever instant they ran, not as of the settlement instant, so they
+    become `provisional` (kept, never the month's result); the next report or `evaluate` of a
+    settled month computes its final result.
+    """
+    present = {column["name"] for column in inspect(connection).get_columns("evaluation_run")}
+    postgres = connection.dialect.name == "postgresql"
+    timestamp = "TIMESTAMP WITH TIME ZONE" if postgres else "DATETIME"
+    wanted = {
+        "lifecycle": "VARCHAR(12) NOT NULL DEFAULT 'provisional'",
+        "settles_at": f"{timestamp} NULL",
+        "inputs_json": "TEXT NULL",
+    }
+    for name, definition in wanted.items():
+        if name not in present:
+            connection.execute(text(f"ALTER TABLE evaluation_run ADD COLUMN {name} {definition}"))
+    connection.execute(
+        text("UPDATE evaluation_run SET lifecycle = 'provisional' WHERE lifecycle IS NULL")
+    )

@@ -2,8 +2,11 @@
 
 A run keeps everything an audit needs: contract id and version, period, as_of, the feed
 files that went in (sha256), a fingerprint of those inputs, and the whole Evaluation as JSON.
-Later runs never overwrite earlier ones: a changed result for a closed period is a new run
-marked `restated`, and the earlier run points to it through `superseded_by`.
+`lifecycle` (SPEC section 5) keeps provisional runs apart from the month's result: only
+`final` and `restated` runs stand as a month's result; a new final whose inputs differ is
+marked `restated` and the final it replaces points to it through `superseded_by`.
+`settles_at` is the month's settlement instant, `inputs_json` the inputs a final was keyed by.
+Rows written before these columns existed read as `provisional` (upgrade_evaluation_lifecycle).
 """
 
 from __future__ import annotations
@@ -30,6 +33,11 @@ class EvaluationRun(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     restated: bool = False
     superseded_by: int | None = Field(default=None)
+    lifecycle: str = Field(default="provisional", max_length=12)
+    settles_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    inputs_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class EvaluationObjectiveRow(SQLModel, table=True):

@@ -1,84 +1,141 @@
-"""Schema migrations: a numbered list of steps, recorded in the `schema_migration` table.
+"""Schema migrations with Alembic: revisions shipped in the package, applied on first use.
 
-How it works (our documented equivalent of Alembic, small enough to read in one go):
-- `create_schema` first checks the `schema_migration` table: a database stamped with a step
-  this code does not know was written by a newer slaengine and is refused (StorageError)
-  rather than silently misread;
-- it then creates any missing table from the SQLModel metadata. A fresh database (no
-  `schema_migration` table yet) thereby gets the current schema at once, and every step is
-  recorded as applied without running;
-- on an existing database, every step of `STEPS` not yet recorded runs, in order, inside one
-  transaction, and is recorded.
-To change the schema: change the table models, then append a step that brings an existing
-database from the previous shape to the new one (ALTER TABLE ... with SQLAlchemy `text()`,
-written for both SQLite and PostgreSQL), and test it on a database made by the old code.
-Steps are never edited or removed once released.
+How it works:
+- the revisions live in `slaengine/adapters/storage/revisions/versions/`, one file each,
+  chained by `down_revision`; `slaengine db upgrade` applies them, and so does every command
+  on first use of a database (`create_schema`);
+- a database whose `alembic_version` names a revision this code does not know was written by
+  a newer slaengine: it is refused (StorageError) rather than silently misread;
+- a fresh database gets the current schema from the SQLModel metadata at once and is stamped
+  with the head revision, without running any revision;
+- on an existing database, tables that are new in this code are created from the metadata
+  first (a new table never needs a revision), then every revision not yet applied runs, in
+  order, inside the same transaction (PostgreSQL rolls the lot back on failure);
+- a database made before Alembic (the former numbered `schema_migration` scheme, step 1) is
+  stamped with `0001_baseline` and carries on from there; the old table is dropped.
+To change the schema: change the table models, then add a revision (copy the newest file in
+`versions/`, set `down_revision` to its id) that brings an existing database from the previous
+shape to the new one with `alembic.op` (batch mode is on, for SQLite), checking what exists
+before acting, and test it on a database made by the old code. Revisions go forward only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
+from pathlib import Path
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, inspect, select
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Column, Integer, MetaData, Table, inspect, select
 from sqlalchemy.engine import Connection, Engine
+from sqlmodel import SQLModel
 
 from slaengine.errors import StorageError
 
-Step = tuple[int, str, Callable[[Connection], None]]
+REVISIONS = Path(__file__).resolve().parent / "revisions"
+BASELINE = "0001_baseline"
+_LEGACY_STEPS = {1: BASELINE}  # former numbered steps and the revision each corresponds to
 
-
-def _baseline(connection: Connection) -> None:
-    """Version 1: the tables created from the models; nothing to alter."""
-
-
-STEPS: tuple[Step, ...] = ((1, "baseline schema", _baseline),)
-
-_metadata = MetaData()
-schema_migration = Table(
-    "schema_migration",
-    _metadata,
-    Column("step", Integer, primary_key=True),
-    Column("description", String(200), nullable=False),
-    Column("applied_at", DateTime(timezone=True), nullable=False),
+_legacy = MetaData()
+legacy_schema_migration = Table(
+    "schema_migration", _legacy, Column("step", Integer, primary_key=True)
 )
 
 
-def check_schema(engine: Engine) -> bool:
-    """True for a fresh database; raises StorageError if its schema is newer than this code."""
-    if not inspect(engine).has_table(schema_migration.name):
-        return True
-    known = {number for number, _, _ in STEPS}
-    with engine.connect() as connection:
-        done = set(connection.execute(select(schema_migration.c.step)).scalars())
-    unknown = sorted(done - known)
+def _config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(REVISIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _script() -> ScriptDirectory:
+    return ScriptDirectory.from_config(_config())
+
+
+def head_revision() -> str:
+    """The newest revision this code knows."""
+    head = _script().get_current_head()
+    assert head is not None, "the package ships at least the baseline revision"
+    return head
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The revision a database is stamped with (None: not stamped by Alembic)."""
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def _known(revision: str) -> bool:
+    return any(script.revision == revision for script in _script().walk_revisions())
+
+
+def _legacy_revision(connection: Connection) -> str | None:
+    """The revision matching a pre-Alembic database's numbered steps; refuses unknown steps."""
+    if not inspect(connection).has_table(legacy_schema_migration.name):
+        return None
+    steps = set(connection.execute(select(legacy_schema_migration.c.step)).scalars())
+    unknown = sorted(steps - set(_LEGACY_STEPS))
     if unknown:
         raise StorageError(
-            f"the database schema is at step {max(unknown)}, newer than this slaengine"
-            f" knows (up to {max(known)}): upgrade slaengine before using this database"
+            f"the database schema is at step {max(unknown)}, newer than this slaengine knows:"
+            " upgrade slaengine before using this database"
         )
-    return False
+    return _LEGACY_STEPS[max(steps)] if steps else BASELINE
 
 
-def migrate(engine: Engine, *, fresh: bool = False) -> list[int]:
-    """Record the steps not yet applied, running them unless the database is `fresh`.
+def _is_empty(connection: Connection) -> bool:
+    existing = set(inspect(connection).get_table_names())
+    return not existing & set(SQLModel.metadata.tables)
 
-    Returns the numbers of the steps recorded. Raises StorageError if the schema is newer.
+
+def check_schema(connection: Connection) -> str | None:
+    """The database's revision (None when fresh); raises StorageError if newer than this code."""
+    revision = current_revision(connection)
+    if revision is not None and not _known(revision):
+        raise StorageError(
+            f"the database schema is at revision {revision}, newer than this slaengine knows"
+            f" (up to {head_revision()}): upgrade slaengine before using this database"
+        )
+    return revision
+
+
+def pending_revisions(connection: Connection) -> list[str]:
+    """Revisions not yet applied to a stamped database, oldest first."""
+    revision = check_schema(connection)
+    if revision is None:
+        return []
+    steps = _script().iterate_revisions(head_revision(), revision)
+    return [script.revision for script in reversed(list(steps))]
+
+
+def migrate(engine: Engine) -> list[str]:
+    """Bring the database to the head revision; returns the revisions that ran, oldest first.
+
+    A fresh database is created from the models and stamped without running any revision.
+    Raises StorageError if the database's schema is newer than this code.
     """
-    fresh = check_schema(engine) or fresh
-    _metadata.create_all(engine)
-    applied: list[int] = []
     with engine.begin() as connection:
-        done = set(connection.execute(select(schema_migration.c.step)).scalars())
-        for number, description, run in STEPS:
-            if number in done:
-                continue
-            if not fresh:
-                run(connection)
-            connection.execute(
-                schema_migration.insert().values(
-                    step=number, description=description, applied_at=datetime.now(UTC)
-                )
-            )
-            applied.append(number)
-    return applied
+        revision = check_schema(connection)
+        if revision == head_revision():
+            SQLModel.metadata.create_all(connection)  # tables new in this code, if any
+            return []
+        return _upgrade(connection, revision)
+
+
+def _upgrade(connection: Connection, revision: str | None) -> list[str]:
+    config = _config(connection)
+    if revision is None:
+        legacy = _legacy_revision(connection)
+        if legacy is None and _is_empty(connection):
+            SQLModel.metadata.create_all(connection)
+            command.stamp(config, "head")
+            return []
+        revision = legacy or BASELINE  # tables without any stamp: the baseline made them
+        command.stamp(config, revision)
+        if legacy is not None:
+            legacy_schema_migration.drop(connection)
+    pending = pending_revisions(connection)
+    SQLModel.metadata.create_all(connection)
+    command.upgrade(config, "head")
+    return pending
