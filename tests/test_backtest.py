@@ -201,8 +201,10 @@ def row_counts(engine: Engine) -> dict[str, Any]:
         }
 
 
-def test_a_backtest_stores_nothing_at_all(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
+def test_a_backtest_stores_nothing_at_all(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = database_url
     build_demo_database(url, tmp_path / "feeds")
     # delete the stored result of one month: the backtest computes it, and must not store it
     engine = make_engine(url)
@@ -243,6 +245,20 @@ def test_the_pdf_holds_the_table_the_chart_and_the_terms(demo_env: Path) -> None
     assert "Monthly credits and incentives (EUR)" in pages
     assert "16,800.00" in pages and "9,000.00" in pages
     assert "chronic failure: breaches 3 → 2 (favours the client)" in pages
+
+
+def test_a_month_without_a_contract_in_force_has_only_the_draft(demo_env: Path) -> None:
+    result = run(str(DRAFT), "--from", "2025-12", "--to", "2026-01", "--as-of", AS_OF, "--json")
+    assert result.exit_code == 0, result.output
+    december, january = json.loads(result.stdout)["months"]
+    assert (december["in_force"], december["in_force_source"], december["flips"]) == (
+        None, None, []
+    )  # fmt: skip
+    # no feeds stored before June: every objective of the draft is not determined
+    assert {item["status"] for item in december["draft"]["objectives"]} == {"not_determined"}
+    # evaluating June stored the finals of the months its history needs, January among them
+    assert january["in_force_source"] == "stored"
+    assert january["in_force"]["contract_version"] == 2
 
 
 def test_the_human_table_marks_flips_and_prints_totals(demo_env: Path) -> None:

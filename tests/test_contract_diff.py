@@ -58,17 +58,21 @@ def test_objective_fields_change_one_by_one_with_their_side() -> None:
         ("threshold: 20s", "threshold: 30s"),
         ("window: day\n    allowed_misses: 2", "window: day\n    allowed_misses: 3"),
         ("min_volume: 100", "min_volume: 200"),
+        ("short_abandon: 5s\n    calendar", "short_abandon: 10s\n    calendar"),
+        ("satisfied_from: 4", "satisfied_from: 5"),
         ("denominator: offered\n", "denominator: answered\n"),
         (ASA + '"<= 30s"\n    window: month\n    level: key',
          ASA + '"<= 25s"\n    window: month\n    level: critical'),
     )  # fmt: skip
     assert lines(ACME.read_text(encoding="utf-8"), changed) == [
         "phone-sl: threshold 20s → 30s (easier for the provider)",
+        "phone-sl: short_abandon 5s → 10s (easier for the provider)",
         "phone-sl: min_volume 100 → 200 (easier for the provider)",
         "phone-abandon: allowed_misses 2 → 3 (easier for the provider)",
         "chat-sl: denominator offered → answered",
         "phone-asa: target ≤ 30 s → ≤ 25 s (harder for the provider)",
         "phone-asa: level key → critical (harder for the provider)",
+        "csat: satisfied_from 4 → 5 (harder for the provider)",
     ]
 
 

@@ -18,7 +18,7 @@ from slaengine.domain.contract import Contract
 
 @click.group()
 def contract() -> None:
-    """Check, load and list contract specifications (contracts/*.yaml)."""
+    """Check, load and list contract specifications (contracts/*.yaml); diff and backtest them."""
 
 
 @contract.command()
@@ -211,12 +211,21 @@ def backtest(
     Beside each month: the final results of the contract in force. Months where a status
     flips are marked; totals of credits and incentives over the range.
     """
+    from rich.progress import Progress
+
     from slaengine.adapters.contract_yaml import load_contract_file
     from slaengine.services.backtest import backtest as run_backtest
-    from slaengine.services.backtest import backtest_to_json
+    from slaengine.services.backtest import backtest_to_json, months_between
 
     draft = load_contract_file(draft_path)
-    result = run_backtest(app.engine, draft, first, last, as_of=as_of, against=against)
+    console = Console(stderr=True)
+    with Progress(console=console, transient=True, disable=not console.is_terminal) as bar:
+        months = len(months_between(first, last))
+        task = bar.add_task("evaluating the draft month by month", total=months)
+        result = run_backtest(
+            app.engine, draft, first, last, as_of=as_of, against=against,
+            on_month=lambda period: bar.advance(task),
+        )  # fmt: skip
     if pdf:
         from slaengine.adapters.pdf.backtest import write_backtest_pdf
 

@@ -145,11 +145,12 @@ def backtest(
     *,
     as_of: datetime,
     against: str | None = None,
+    on_month: Callable[[str], None] | None = None,
 ) -> Backtest:
     """Evaluate `draft` for every month first..last beside the contract in force; stores nothing.
 
     Raises EvaluationError (bad range, a month not started at as_of) and ContractNotFound
-    (no version of `against` is stored at all).
+    (no version of `against` is stored at all). `on_month` is told each month done.
     """
     feeds_of = against or draft.id
     periods = months_between(first, last)
@@ -166,6 +167,8 @@ def backtest(
         months.append(
             BacktestMonth(period, evaluation, in_force, source, tuple(_flips(in_force, evaluation)))
         )
+        if on_month is not None:
+            on_month(period)
     compared = _compared_with(engine, feeds_of, periods)
     changes = diff_contracts(compared, draft) if compared else ()
     return Backtest(draft, feeds_of, tuple(months), compared, changes)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Spacer, Table
+from reportlab.platypus import Flowable, KeepTogether, Spacer, Table
 
 from slaengine.adapters.pdf.charts import setups_chart
 from slaengine.adapters.pdf.document import PageFrame, build_pdf
@@ -151,7 +151,7 @@ def backtest_story(result: Backtest) -> list[Flowable]:
         Spacer(1, 4 * mm),
     ]
     for month in result.months:
-        story += [month_table(month), Spacer(1, 3 * mm)]
+        story += [KeepTogether([month_table(month)]), Spacer(1, 3 * mm)]  # a month on one page
     story.append(markup("What the draft changes", "h3"))
     if not result.changes:
         story.append(text("no differences in the terms", "small"))
