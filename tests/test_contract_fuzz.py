@@ -9,6 +9,7 @@ patterns, nested models), so a field added to a model is fuzzed without touching
 from __future__ import annotations
 
 import json
+import os
 import re
 import types
 import typing
@@ -33,10 +34,11 @@ from slaengine.errors import ContractConflict, ContractInvalid
 from slaengine.services.contracts import check_contracts, load_contracts
 from tests.conftest import CONTRACTS
 
+DEEP = int(os.environ.get("SLAENGINE_FUZZ_EXAMPLES", "0"))  # a longer, random run
 FUZZ = settings(
-    max_examples=60,
+    max_examples=DEEP or 60,
     deadline=None,
-    derandomize=True,  # the same cases on every run: a failure is reproducible
+    derandomize=not DEEP,  # in `make test`, the same cases every run: failures reproduce
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 PROBLEM = re.compile(r"^[^\n]+:\d+:\d+: [^\n]+$")  # one line each
@@ -282,7 +284,7 @@ def test_documents_drawn_from_the_model_are_stored_or_reported(
     assert_check_and_load_agree(store, path)
 
 
-@settings(FUZZ, max_examples=20)  # a database round trip each
+@settings(FUZZ, max_examples=DEEP or 20)  # a database round trip each
 @given(document=valid_variants())
 def test_valid_variants_are_stored_on_every_backend(
     engine: Engine, tmp_path: Path, document: dict[str, Any]
