@@ -77,7 +77,7 @@ def test_a_long_value_is_cut_to_80_characters_in_the_message(tmp_path: Path) -> 
     text = BASE.replace("currency: EUR", "currency: " + "E" * 5000)
     assert problems_of(text, tmp_path) == [
         "10:11: expected a three-letter currency code such as EUR, found '"
-        + "E" * 80
+        + "E" * 79
         + "…' (5,000 characters)"
     ]
 
@@ -85,21 +85,24 @@ def test_a_long_value_is_cut_to_80_characters_in_the_message(tmp_path: Path) -> 
 def test_a_long_unknown_key_is_cut_too(tmp_path: Path) -> None:
     text = BASE + "k" * 300 + ": 1\n"
     [problem] = problems_of(text, tmp_path)
-    assert problem.startswith("22:1: unknown key '" + "k" * 80 + "…' (300 characters) (expected")
+    assert problem.startswith("22:1: unknown key '" + "k" * 79 + "…' (300 characters) (expected")
 
 
 @pytest.mark.parametrize(
     ("message", "shown"),
     [
         ("found 'abc'", "found 'abc'"),
-        ("found '" + "x" * 81 + "'", "found '" + "x" * 80 + "…' (81 characters)"),
-        ('found "' + "it's " * 20 + '"', 'found "' + ("it's " * 20)[:80] + '…" (100 characters)'),
-        ("found " + "9" * 100, "found " + "9" * 80 + "… (100 characters)"),
+        ("found '" + "x" * 80 + "'", "found '" + "x" * 80 + "'"),
+        ("found '" + "x" * 81 + "'", "found '" + "x" * 79 + "…' (81 characters)"),
+        ('found "' + "it's " * 20 + '"', 'found "' + ("it's " * 20)[:79] + '…" (100 characters)'),
+        ("found " + "9" * 100, "found " + "9" * 79 + "… (100 characters)"),
         ("'a' then 'b'", "'a' then 'b'"),
+        ("found " + repr("'\"" + "y" * 100), "found '\\'\"" + "y" * 76 + "…' (103 characters)"),
     ],
 )
 def test_cut_quoted_shortens_only_the_long_values(message: str, shown: str) -> None:
     assert cut_quoted(message) == shown
+    assert cut_quoted(shown) == shown
 
 
 def test_an_integer_of_five_thousand_digits_is_refused_in_words(tmp_path: Path) -> None:
@@ -187,3 +190,10 @@ def problems_of_path(path: Path) -> list[str]:
     with pytest.raises(ContractInvalid) as caught:
         load_contract_file(path)
     return [problem.removeprefix(f"{path}:") for problem in caught.value.problems]
+
+
+def test_a_control_character_is_reported_at_its_line_and_column(tmp_path: Path) -> None:
+    text = BASE.replace("title: Demo", "title: De\x7fmo")
+    assert problems_of(text, tmp_path) == [
+        "5:10: invalid YAML: unacceptable character #x007f: special characters are not allowed"
+    ]

@@ -226,8 +226,12 @@ def _parse(path: Path, text: str) -> CommentedMap:
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = cut_quoted(str(error.problem or error.context or "syntax error"))
         raise ContractInvalid([f"{path}:{line}:{column}: invalid YAML: {problem}"]) from None
-    except YAMLError as error:
-        raise ContractInvalid([f"{path}:1:1: invalid YAML: {cut_quoted(str(error))}"]) from None
+    except YAMLError as error:  # e.g. a control character: the reader gives an offset
+        offset = getattr(error, "position", None)
+        before = text[:offset] if isinstance(offset, int) else ""
+        line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+        problem = cut_quoted(str(error).splitlines()[0] if str(error) else "syntax error")
+        raise ContractInvalid([f"{path}:{line}:{column}: invalid YAML: {problem}"]) from None
     except ValueError as error:  # Python refuses to read an integer of over 4,300 digits
         problem = "a number of more than 4300 digits" if "digits" in str(error) else str(error)
         raise ContractInvalid([f"{path}:1:1: invalid YAML: {cut_quoted(problem)}"]) from None
@@ -393,11 +397,17 @@ def _format_error(
 
 _MISSING = "missing required key"
 _OVER = "{" + str(MAX_SHOWN_CHARS + 1) + ",}"
-_LONG_QUOTED = re.compile(rf"""'[^'\n]{_OVER}'|"[^"\n]{_OVER}"|[^\s'"]{_OVER}""")
+_LONG_QUOTED = re.compile(
+    rf"""'(?:[^'\\\n]|\\.){_OVER}'|"(?:[^"\\\n]|\\.){_OVER}"|[^\s'"]{_OVER}"""
+)
 
 
 def cut_quoted(message: str) -> str:
-    """`message` with every quoted value (or unbroken run) over MAX_SHOWN_CHARS cut short."""
+    """`message` with every quoted value (or unbroken run) over MAX_SHOWN_CHARS cut short.
+
+    Quoted values are Python reprs (escaped quotes inside are skipped); a cut value keeps
+    MAX_SHOWN_CHARS characters, the last an ellipsis, so cutting twice changes nothing.
+    """
     return _LONG_QUOTED.sub(_cut_match, message)
 
 
@@ -405,7 +415,7 @@ def _cut_match(match: re.Match[str]) -> str:
     text = match.group(0)
     quote = text[0] if text[0] in "'\"" else ""
     inner = text[1:-1] if quote else text
-    return f"{quote}{inner[:MAX_SHOWN_CHARS]}…{quote} ({len(inner):,} characters)"
+    return f"{quote}{inner[: MAX_SHOWN_CHARS - 1]}…{quote} ({len(inner):,} characters)"
 
 
 def _is_key_error(error: ErrorDetails) -> bool:

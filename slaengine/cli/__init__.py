@@ -20,6 +20,14 @@ class _Cli(click.Group):
         except SlaEngineError as error:
             click.echo(f"error: {error}", err=True)
             ctx.exit(1)
+        except Exception as error:  # a database error no service turned into a message
+            from slaengine.adapters.storage.engine import database_failure
+
+            message = database_failure(error)
+            if message is None:
+                raise
+            click.echo(f"error: {message}", err=True)
+            ctx.exit(1)
 
 
 @click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})

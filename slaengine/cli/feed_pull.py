@@ -40,7 +40,9 @@ def pull(app: AppContext, contract: str, period: str | None, as_json: bool) -> N
     """Fetch the feeds configured for CONTRACT in config.toml over HTTP, then ingest them.
 
     Tokens are read from the variable each feed names in token_env and sent as a Bearer
-    token; they are never printed or stored.
+    token; they are never printed or stored, and URL query values are shown as ***. Each
+    feed's download stops past max_bytes (default 512 MiB) and gives up when retries would
+    pass deadline_seconds (default 300 s), both set in its [[feeds]] table.
     """
     from slaengine.services.pull import pull_feeds
 

@@ -18,6 +18,7 @@ import hashlib
 import logging
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -162,9 +163,17 @@ def download(
     owned = client is None
     http = client or httpx.Client(follow_redirects=True)
     attempt = _Attempt(http, url, safe_url(url), dest, headers, limits, clock)
+    # httpx has no overall timeout: a server dripping its headers is cut off by closing our
+    # own client from a timer thread (the read in progress then fails at once).
+    watchdog = threading.Timer(deadline_seconds, http.close) if owned else None
+    if watchdog is not None:
+        watchdog.daemon = True
+        watchdog.start()
     try:
         return _with_retries(attempt, sleep)
     finally:
+        if watchdog is not None:
+            watchdog.cancel()
         if owned:
             http.close()
 
@@ -262,6 +271,7 @@ def _fetch(attempt: _Attempt) -> tuple[int, str, str | None]:
             size, digest = _stream_to(response, attempt)
             return size, digest, response.headers.get("content-type")
     except httpx.TimeoutException:
+        _stop_past_deadline(attempt, "")
         raise _Retryable(f"timed out (no data for {timeout:g} s)") from None
     except httpx.TooManyRedirects:
         raise FeedPullError(
@@ -271,6 +281,7 @@ def _fetch(attempt: _Attempt) -> tuple[int, str, str | None]:
     except (httpx.UnsupportedProtocol, httpx.InvalidURL) as error:
         raise FeedPullError(f"{attempt.shown}: not a usable http(s) URL: {error}") from None
     except httpx.TransportError as error:
+        _stop_past_deadline(attempt, "")
         raise _Retryable(f"connection failed ({type(error).__name__})") from None
     except httpx.HTTPError as error:  # e.g. a body that cannot be decompressed
         raise _Retryable(f"download failed ({type(error).__name__})") from None
@@ -335,11 +346,15 @@ def _stream_to(response: httpx.Response, attempt: _Attempt) -> tuple[int, str]:
 def _check_progress(attempt: _Attempt, size: int) -> None:
     if size > attempt.limits.max_bytes:
         raise FeedPullError(_too_big(attempt, "sent more than that"))
+    _stop_past_deadline(attempt, f"{size:,} bytes had arrived; ")
+
+
+def _stop_past_deadline(attempt: _Attempt, arrived: str) -> None:
     if attempt.remaining() <= 0:
         raise FeedPullError(
             f"{attempt.shown}: the download did not finish within the feed's deadline of "
             f"{attempt.limits.deadline_seconds:g} s (deadline_seconds in [[feeds]]); "
-            f"{size:,} bytes had arrived; nothing was kept"
+            f"{arrived}nothing was kept"
         )
 
 

@@ -7,14 +7,22 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlmodel import create_engine
 
 from slaengine.errors import StorageError
 
+SQLITE_BUSY_TIMEOUT_SECONDS = 600.0
+"""How long a SQLite write waits for another process's write to finish (`?timeout=` in the URL
+overrides it): a 10M-row ingest holds the write lock for about three minutes."""
+
 
 def make_engine(url: str) -> Engine:
-    """Create an engine for `url` (SQLite file folders are created); raises StorageError."""
+    """Create an engine for `url` (SQLite file folders are created); raises StorageError.
+
+    Statement parameters are never put in error messages (`hide_parameters`): a failed bulk
+    insert would otherwise print kilobytes of provider data.
+    """
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -23,27 +31,60 @@ def make_engine(url: str) -> Engine:
             " (expected sqlite:///path.db or postgresql+psycopg://user@host/db)"
         ) from None
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(url, parsed.database)
+        return _sqlite_engine(url, parsed.database, "timeout" in parsed.query)
     try:
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
     except Exception as error:  # driver import problems, bad options
         raise StorageError(f"cannot use database {parsed.render_as_string()}: {error}") from None
 
 
-def _sqlite_engine(url: str, database: str | None) -> Engine:
+def _sqlite_engine(url: str, database: str | None, timeout_in_url: bool) -> Engine:
+    """SQLite in WAL mode, where each transaction waits for the write lock when it begins.
+
+    Python's sqlite3 begins transactions DEFERRED: a transaction that read, then writes while
+    another process writes fails at once with "database is locked" (the busy timeout cannot
+    help an upgrade from reading to writing). BEGIN IMMEDIATE takes the write lock first,
+    waiting up to the busy timeout, so concurrent ingests and evaluations run one after the
+    other and give the sequential result. Readers outside transactions are not blocked (WAL).
+    """
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False})
+    connect_args: dict[str, Any] = {"check_same_thread": False}
+    if not timeout_in_url:
+        connect_args["timeout"] = SQLITE_BUSY_TIMEOUT_SECONDS
+    engine = create_engine(url, connect_args=connect_args, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # the "begin" listener below starts transactions
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
     return engine
+
+
+def database_failure(error: BaseException) -> str | None:
+    """A one-line message for a database error escaping a command (no SQL, no parameters).
+
+    None when `error` is not a database error.
+    """
+    if not isinstance(error, DBAPIError):
+        return None
+    original = str(error.orig).strip().splitlines()[0][:200] if error.orig else type(error).__name__
+    if "database is locked" in original:
+        return (
+            "the database stayed locked by another slaengine process for longer than the wait "
+            "allowed (timeout in the SQLite URL); nothing was changed: run the command again"
+        )
+    kind = type(error.orig).__name__ if error.orig else type(error).__name__
+    return f"the database refused the operation ({kind}: {original}); nothing was changed"
 
 
 def create_schema(engine: Engine) -> list[str]:
