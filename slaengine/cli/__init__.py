@@ -32,7 +32,7 @@ def main(ctx: click.Context) -> None:
 
 
 def _register() -> None:
-    from slaengine.cli import benchmark, contract, demo, evaluate, feed, report
+    from slaengine.cli import benchmark, contract, demo, evaluate, feed, report, run, scheduler
 
     main.add_command(contract.contract)
     main.add_command(feed.feed)
@@ -40,6 +40,8 @@ def _register() -> None:
     main.add_command(report.report)
     main.add_command(benchmark.benchmark)
     main.add_command(demo.demo)
+    main.add_command(run.run)
+    main.add_command(scheduler.scheduler)
 
 
 _register()

@@ -1,0 +1,410 @@
+"""The monthly close: pull, evaluate every contract in force (final), write reports, deliver.
+
+Steps are recorded in the run ledger per contract (pulled, evaluated, reported) and for the
+month (reported portfolio, delivered director), so a close that was killed or failed is
+completed by the next call without doing any step twice. One contract failing never stops the
+others; the portfolio and the director's e-mail wait until every contract is closed, and a
+delivery that fails leaves the reports in place and is retried by the next run.
+
+Final evaluation goes through `_evaluate_final` and `settles_at` ONLY: they approximate the
+settlement instant as the start of the following month plus the longest threshold of the
+contract's objectives, until `evaluation.final_evaluation` / `settlement.settlement_instant`
+replace them (one place each).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from slaengine.adapters.delivery.smtp import Attachment, Mail, send_mail
+from slaengine.adapters.storage import run_repo
+from slaengine.adapters.storage.run_repo import RunRecord
+from slaengine.config import Settings
+from slaengine.domain.contract import Contract
+from slaengine.domain.periods import Period
+from slaengine.domain.results import Evaluation
+from slaengine.errors import DeliveryError, EvaluationError, SlaEngineError
+from slaengine.services.runs import (
+    JOB_MONTHLY,
+    ContractOutcome,
+    Mode,
+    NoProgress,
+    Progress,
+    RunInterrupted,
+    RunReport,
+    claim,
+    contracts_in_force,
+    describe,
+)
+
+
+def settles_at(contract: Contract, period: str) -> datetime:
+    """APPROXIMATION of the settlement instant: month end plus the longest threshold."""
+    longest = max((o.threshold.seconds for o in contract.objectives if o.threshold), default=0)
+    return Period.of(period, contract).stop + timedelta(seconds=longest)
+
+
+def _evaluate_final(engine: Engine, contract_id: str, period: str, now: datetime) -> Evaluation:
+    """The contract's FINAL evaluation of `period` (stored). Swap for final_evaluation here."""
+    from slaengine.services.evaluation import contract_for_period, evaluate_period
+
+    contract: Contract = contract_for_period(engine, contract_id, period).contract
+    as_of = settles_at(contract, period)
+    if as_of > now:
+        raise EvaluationError(f"{contract_id} {period} is not settled until {as_of.isoformat()}")
+    return evaluate_period(engine, contract_id, period, as_of=as_of, store=True)
+
+
+@dataclass
+class _Close:
+    """One close in progress: where things go, what is done, how to stop."""
+
+    engine: Engine
+    settings: Settings
+    period: str
+    run: RunRecord
+    now: datetime
+    progress: Progress
+    environ: Mapping[str, str]
+    should_stop: Callable[[], bool]
+    mail_options: dict[str, Any]
+    steps: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+
+    def step(self, name: str, subject: str, action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """Do `action` unless the ledger says it is done; record it; return its detail."""
+        if (name, subject) in self.steps:
+            return self.steps[(name, subject)]
+        if self.should_stop():
+            raise RunInterrupted(f"stopped before {name} {subject}")
+        detail = action()
+        run_repo.record_step(self.engine, self.run.id, name, subject, detail, self.now)
+        self.steps[(name, subject)] = detail
+        return detail
+
+
+def close_month(
+    engine: Engine,
+    settings: Settings,
+    period: str,
+    *,
+    now: datetime,
+    force: bool = False,
+    progress: Progress | None = None,
+    environ: Mapping[str, str] | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+    mail_options: dict[str, Any] | None = None,
+) -> RunReport:
+    """Close `period` (YYYY-MM) once; see the module docstring. The caller holds the run lock.
+
+    Raises EvaluationError when the period is not settled yet or no contract is in force.
+    """
+    contracts = _settled_contracts(engine, period, now)
+    mode: Mode = "force" if force else "once"
+    run = claim(engine, JOB_MONTHLY, period, mode=mode, now=now)
+    if run is None:
+        return _already_done(engine, period)
+    close = _Close(
+        engine,
+        settings,
+        period,
+        run,
+        now,
+        progress or NoProgress(),
+        os.environ if environ is None else environ,
+        should_stop,
+        mail_options or {},
+        steps=run_repo.done_steps(engine, run.id),
+    )
+    report = RunReport(
+        JOB_MONTHLY,
+        period,
+        "running",
+        run.generation,
+        run.forced,
+        resumed=bool(close.steps) or run.outcome != "running",
+    )
+    try:
+        _close_all(close, contracts, report)
+    except RunInterrupted as stop:
+        report.outcome, report.error = "interrupted", f"interrupted ({stop}): the next run resumes"
+    else:
+        report.outcome = "done" if not report.failures else "failed"
+    run_repo.finish_run(
+        engine,
+        run.id,
+        outcome=report.outcome,
+        counts=report.counts(),
+        error="; ".join(report.failures) or None,
+        now=now,
+    )
+    return report
+
+
+def _settled_contracts(engine: Engine, period: str, now: datetime) -> list[Contract]:
+    contracts = contracts_in_force(engine, period)
+    if not contracts:
+        raise EvaluationError(f"no contract is in force in {period}: load contracts first")
+    latest = max(settles_at(contract, period) for contract in contracts)
+    if latest > now:
+        raise EvaluationError(
+            f"{period} is not settled before {latest.isoformat()} (month end plus the longest"
+            " threshold): the monthly close runs after that"
+        )
+    return contracts
+
+
+def _already_done(engine: Engine, period: str) -> RunReport:
+    last = run_repo.runs_of(engine, JOB_MONTHLY, period)[-1]
+    finished = last.finished_at.isoformat() if last.finished_at else "?"
+    return RunReport(
+        JOB_MONTHLY,
+        period,
+        "skipped",
+        last.generation,
+        last.forced,
+        note=f"{period} was closed at {finished}: nothing done (use --force to close it again)",
+    )
+
+
+def _close_all(close: _Close, contracts: list[Contract], report: RunReport) -> None:
+    close.progress.phase("contracts", len(contracts))
+    for contract in contracts:
+        report.contracts.append(_close_contract(close, contract.id))
+        close.progress.advance("contracts", contract.id)
+    cards = [
+        close.steps[("reported", c.contract_id)].get("scorecard")
+        for c in report.contracts
+        if ("reported", c.contract_id) in close.steps
+    ]
+    report.reports = [
+        str(p)
+        for c in report.contracts
+        for p in close.steps.get(("reported", c.contract_id), {}).values()
+    ]
+    if any(not item.ok for item in report.contracts):
+        report.delivery = "waiting: every contract must close before the portfolio and e-mail"
+        return
+    portfolio = close.step("reported", "portfolio", lambda: _portfolio(close))["portfolio"]
+    report.reports.append(portfolio)
+    _deliver(close, report, [Path(portfolio), *(Path(str(card)) for card in cards)])
+
+
+def _close_contract(close: _Close, contract_id: str) -> ContractOutcome:
+    outcome = ContractOutcome(contract_id)
+    try:
+        for name, action in (
+            ("pulled", lambda: _pull(close, contract_id)),
+            (
+                "evaluated",
+                lambda: _summary(
+                    _evaluate_final(close.engine, contract_id, close.period, close.now)
+                ),
+            ),
+            ("reported", lambda: _reports(close, contract_id)),
+        ):
+            current = name
+            detail = close.step(name, contract_id, action)
+            outcome.steps.append(name)
+            if name == "evaluated":
+                _take_summary(outcome, detail)
+    except RunInterrupted:
+        raise
+    except Exception as error:  # one contract never stops the others
+        outcome.error = f"{current}: {describe(error)}"
+    return outcome
+
+
+def _pull(close: _Close, contract_id: str) -> dict[str, Any]:
+    if not any(feed.contract == contract_id for feed in close.settings.feeds):
+        return {"feeds": 0}
+    from slaengine.services.pull import pull_feeds
+
+    pulled = pull_feeds(
+        close.engine, close.settings, contract_id, close.period, environ=close.environ
+    )
+    return {"feeds": len(pulled), "stored": sum(item.ingest.stored for item in pulled)}
+
+
+def _summary(evaluation: Evaluation) -> dict[str, Any]:
+    statuses = [result.status for result in evaluation.objectives]
+    return {
+        "as_of": evaluation.as_of.isoformat(),
+        "breaches": statuses.count("breached"),
+        "at_risk": sum(1 for result in evaluation.objectives if result.at_risk),
+        "credits": str(evaluation.credits.total),
+        "currency": evaluation.credits.currency,
+    }
+
+
+def _take_summary(outcome: ContractOutcome, detail: dict[str, Any]) -> None:
+    outcome.breaches, outcome.at_risk = int(detail["breaches"]), int(detail["at_risk"])
+    outcome.credits, outcome.currency = str(detail["credits"]), str(detail["currency"])
+
+
+def _reports(close: _Close, contract_id: str) -> dict[str, Any]:
+    from slaengine.services.reports import write_audit, write_scorecard
+
+    as_of = datetime.fromisoformat(close.steps[("evaluated", contract_id)]["as_of"])
+    folder = close.settings.reports_dir
+    scorecard = write_scorecard(
+        close.engine,
+        contract_id,
+        close.period,
+        folder,
+        as_of=as_of,
+        csv=True,
+        contracts_dir=close.settings.contracts_dir,
+    )
+    audit = write_audit(close.engine, contract_id, close.period, folder, as_of=as_of)
+    return {"scorecard": str(scorecard), "audit": str(audit)}
+
+
+def _portfolio(close: _Close) -> dict[str, Any]:
+    from slaengine.services.reports import write_portfolio
+
+    as_of = max(
+        datetime.fromisoformat(detail["as_of"])
+        for (name, _), detail in close.steps.items()
+        if name == "evaluated"
+    )
+    path = write_portfolio(
+        close.engine,
+        close.period,
+        close.settings.reports_dir,
+        as_of=as_of,
+        contracts_dir=close.settings.contracts_dir,
+    )
+    return {"portfolio": str(path)}
+
+
+def _deliver(close: _Close, report: RunReport, attachments: list[Path]) -> None:
+    """One e-mail to the director list; a failure is recorded, never raised."""
+    if not close.settings.delivery.director:
+        close.step("delivered", "director", lambda: {"skipped": "no [delivery] director"})
+        report.delivery = "not sent: [delivery] director is empty"
+        return
+    key = f"email:{JOB_MONTHLY}:{close.period}:g{close.run.generation}"
+    mail = close_mail(close.settings, report, attachments, close.run.generation)
+    try:
+        close.step("delivered", "director", lambda: _send(close, key, mail))
+    except DeliveryError as error:
+        run_repo.record_delivery(
+            close.engine,
+            key,
+            channel="email",
+            payload=_mail_json(mail),
+            error=str(error),
+            attempts=1,
+            now=close.now,
+        )
+        report.error = f"delivery: {error}"
+        report.delivery = "failed (retried by the next run)"
+        return
+    report.delivery = f"sent to {', '.join(mail.recipients)}"
+
+
+def _send(close: _Close, key: str, mail: Mail) -> dict[str, Any]:
+    close.progress.phase("delivery", 1)
+    attempts = send_mail(close.settings.delivery, mail, environ=close.environ, **close.mail_options)
+    run_repo.record_delivery(
+        close.engine,
+        key,
+        channel="email",
+        payload=_mail_json(mail),
+        error=None,
+        attempts=attempts,
+        now=close.now,
+    )
+    close.progress.advance("delivery", "director")
+    return {"to": list(mail.recipients), "subject": mail.subject, "attempts": attempts}
+
+
+def _mail_json(mail: Mail) -> dict[str, Any]:
+    return {
+        "to": list(mail.recipients),
+        "subject": mail.subject,
+        "attachments": [item.filename for item in mail.attachments],
+    }
+
+
+def close_mail(
+    settings: Settings, report: RunReport, attachments: list[Path], generation: int
+) -> Mail:
+    """The director's e-mail: subject with period, breaches and credits; PDFs attached."""
+    counts = report.counts()
+    breaches = counts["breaches"]
+    credits = _money_text(counts["credits"])
+    subject = (
+        f"SLA monthly close {report.period}: {breaches} breach"
+        f"{'' if breaches == 1 else 'es'}, credits owed {credits}"
+    )
+    domain = settings.delivery.sender.rpartition("@")[2] or "slaengine"
+    return Mail(
+        sender=settings.delivery.sender,
+        recipients=tuple(settings.delivery.director),
+        subject=subject,
+        body=close_body(report, [path.name for path in attachments]),
+        attachments=tuple(Attachment(path.name, path.read_bytes()) for path in attachments),
+        message_id=f"<slaengine-close-{report.period}-g{generation}@{domain}>",
+    )
+
+
+def _money_text(credits: dict[str, str]) -> str:
+    if not credits:
+        return "0.00"
+    return " + ".join(f"{Decimal(amount):,.2f} {currency}" for currency, amount in credits.items())
+
+
+def close_body(report: RunReport, files: list[str]) -> str:
+    """The e-mail's short plain-text summary: one line per contract, then the attachments."""
+    lines = [f"Monthly SLA close for {report.period}.", ""]
+    for item in report.contracts:
+        lines.append(
+            f"- {item.contract_id}: {item.breaches} objective(s) breached,"
+            f" credits owed {Decimal(item.credits):,.2f} {item.currency}"
+        )
+    lines += [
+        "",
+        "Attached: " + ", ".join(files) + ".",
+        "",
+        "Sent by slaengine; the audit reports are kept with the other reports.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def complete_unfinished(
+    engine: Engine,
+    settings: Settings,
+    *,
+    now: datetime,
+    progress: Progress | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> list[RunReport]:
+    """Resume every monthly close the ledger shows unfinished (interrupted or failed)."""
+    done: list[RunReport] = []
+    periods = sorted({run.period for run in run_repo.unfinished_runs(engine, JOB_MONTHLY)})
+    for period in periods:
+        if run_repo.runs_of(engine, JOB_MONTHLY, period)[-1].outcome == "done":
+            continue  # an older generation failed, a later one closed the month
+        try:
+            done.append(
+                close_month(
+                    engine,
+                    settings,
+                    period,
+                    now=now,
+                    progress=progress,
+                    should_stop=should_stop,
+                )
+            )
+        except SlaEngineError as error:
+            done.append(RunReport(JOB_MONTHLY, period, "failed", error=describe(error)))
+    return done
