@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import threading
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email import message_from_bytes
 from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -153,3 +155,42 @@ def attachments(message: Message) -> dict[str, bytes]:
             assert isinstance(payload, bytes)
             found[name] = payload
     return found
+
+
+class Hook:
+    """A loopback HTTP server recording JSON POSTs; answers the statuses queued, then 204."""
+
+    def __init__(self) -> None:
+        self.bodies: list[Any] = []
+        self.statuses: list[int] = []
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers["Content-Length"])
+                body = json.loads(self.rfile.read(length))
+                status = hook.statuses.pop(0) if hook.statuses else 204
+                if status < 400:
+                    hook.bodies.append(body)
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/alerts?token=abc"
+
+
+@contextmanager
+def webhook_server() -> Iterator[Hook]:
+    """A loopback HTTP server that records alerts (see Hook)."""
+    server = Hook()
+    thread = threading.Thread(target=server.server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.server.shutdown()
+        server.server.server_close()

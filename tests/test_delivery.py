@@ -3,13 +3,10 @@ both on loopback."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import ssl
 import subprocess
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +17,7 @@ from slaengine.adapters.delivery.smtp import Attachment, Mail, send_mail
 from slaengine.adapters.delivery.webhook import post_json
 from slaengine.config import Delivery
 from slaengine.errors import DeliveryError
-from tests.close_builders import Mailbox, attachments, smtp_server
+from tests.close_builders import Hook, Mailbox, attachments, smtp_server, webhook_server
 
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
 MAIL = Mail(
@@ -142,40 +139,10 @@ def test_starttls_and_login_use_the_password_from_the_environment(
     assert len(box.received) == 1
 
 
-class Hook:
-    """A loopback HTTP server recording JSON POSTs; answers the statuses queued, then 204."""
-
-    def __init__(self) -> None:
-        self.bodies: list[Any] = []
-        self.statuses: list[int] = []
-        hook = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers["Content-Length"])
-                body = json.loads(self.rfile.read(length))
-                status = hook.statuses.pop(0) if hook.statuses else 204
-                if status < 400:
-                    hook.bodies.append(body)
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/alerts?token=abc"
-
-
 @pytest.fixture
 def hook() -> Iterator[Hook]:
-    server = Hook()
-    thread = threading.Thread(target=server.server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.server.shutdown()
-    server.server.server_close()
+    with webhook_server() as server:
+        yield server
 
 
 def test_a_webhook_is_posted_as_json(hook: Hook) -> None:
