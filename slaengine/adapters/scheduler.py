@@ -9,6 +9,9 @@ Cron expressions are standard five-field crontab. APScheduler 3 numbers weekdays
 (0 = Monday) where crontab uses 0 or 7 for Sunday: `cron_trigger` translates numeric weekdays
 to names first. Like APScheduler (and unlike Vixie cron), a day-of-month and a day-of-week
 both given must BOTH match: `0 8 1-7 * sun` is the first Sunday of each month.
+
+Time arithmetic is done in UTC: `aware + timedelta` keeps the wall time and drops `fold`, so
+one microsecond after 02:30 CET on the autumn night would be 02:30 CEST, an hour earlier.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -97,11 +100,12 @@ def fire_times(trigger: CronTrigger, start: datetime, end: datetime) -> list[dat
         if fire is None or fire >= end:
             return found
         found.append(fire)
-        previous, moment = fire, fire + timedelta(microseconds=1)
+        previous, moment = fire, fire.astimezone(UTC) + timedelta(microseconds=1)
 
 
 def last_fire_at_or_before(trigger: CronTrigger, now: datetime) -> datetime | None:
     """The latest fire time not after `now` within about a year (None if none)."""
+    now = now.astimezone(UTC)
     limit = now + timedelta(microseconds=1)
     for lookback in _LOOKBACK:
         fires = fire_times(trigger, now - lookback, limit)
