@@ -120,7 +120,7 @@ class Job:
 
     name: str
     cron: str
-    trigger: CronTrigger
+    trigger: CronTrigger | None  # None: a one-off job (catch-up)
     action: Callable[[], None]
 
 
@@ -150,7 +150,8 @@ def run_schedule(
     for job in catch_up:
         scheduler.add_job(_guarded(job), "date", id=f"{job.name}-missed", name=job.name)
     for job in jobs:
-        scheduler.add_job(_guarded(job), job.trigger, id=job.name, name=job.name)
+        if job.trigger is not None:
+            scheduler.add_job(_guarded(job), job.trigger, id=job.name, name=job.name)
     scheduler.start()
     try:
         while not stop.wait(0.5):

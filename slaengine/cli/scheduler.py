@@ -91,14 +91,35 @@ def _serve(app: AppContext, specs: list[JobSpec], stop: threading.Event, holder:
 
     missed = missed_runs(app.engine, specs, _now())
     click.echo(f"scheduler started ({holder}), time zone {specs[0].zone.key}", err=True)
+    catch_up = [_resume(app, stop)] if _unfinished(app) else []
     for spec, due in missed:
         click.echo(f"missed: {spec.name} due {due.isoformat()}: running it now", err=True)
+        catch_up.append(_job(app, spec, stop))
     run_schedule(
-        [_job(app, spec, stop) for spec in specs],
-        specs[0].zone,
-        catch_up=[_job(app, spec, stop) for spec, _ in missed],
-        stop=stop,
+        [_job(app, spec, stop) for spec in specs], specs[0].zone, catch_up=catch_up, stop=stop
     )
+
+
+def _unfinished(app: AppContext) -> bool:
+    from slaengine.adapters.storage.run_repo import unfinished_runs
+    from slaengine.services.runs import JOB_MONTHLY
+
+    runs = unfinished_runs(app.engine, JOB_MONTHLY)
+    for run in runs:
+        click.echo(f"unfinished: {run.job} {run.period} ({run.outcome}): completing it", err=True)
+    return bool(runs)
+
+
+def _resume(app: AppContext, stop: threading.Event) -> Job:
+    from slaengine.adapters.scheduler import Job
+    from slaengine.services.schedule import resume_unfinished
+
+    engine, settings = app.engine, app.settings
+
+    def action() -> None:
+        resume_unfinished(engine, settings, clock=_now, should_stop=stop.is_set)
+
+    return Job("resume", "", None, action)
 
 
 def _job(app: AppContext, spec: JobSpec, stop: threading.Event) -> Job:

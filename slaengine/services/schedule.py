@@ -104,6 +104,21 @@ def fire(
     return reports
 
 
+def resume_unfinished(
+    engine: Engine,
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime],
+    should_stop: Callable[[], bool],
+) -> list[RunReport]:
+    """Complete the monthly closes the ledger shows unfinished (a scheduler killed mid-run)."""
+    with run_lock(engine, wait_seconds=RUN_LOCK_WAIT_SECONDS, should_stop=should_stop):
+        reports = complete_unfinished(engine, settings, now=clock(), should_stop=should_stop)
+    for report in reports:
+        logger.info("%s", summary_line(report))
+    return reports
+
+
 def _run(
     engine: Engine,
     settings: Settings,
