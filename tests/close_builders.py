@@ -118,7 +118,8 @@ class Mailbox:
     """What the loopback SMTP server received: (envelope recipients, parsed message)."""
 
     received: list[tuple[list[str], Message]] = field(default_factory=list)
-    refuse_next: int = 0  # answer 451 (try later) to this many messages first
+    refuse_next: int = 0  # answer `refusal` to this many messages first
+    refusal: str = "451 try again later"
     hold: threading.Event | None = None  # block the next message until set, then refuse it
     holding: threading.Event = field(default_factory=threading.Event)
 
@@ -129,7 +130,7 @@ class Mailbox:
             return "451 the test held this message"
         if self.refuse_next:
             self.refuse_next -= 1
-            return "451 try again later"
+            return self.refusal
         self.received.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content)))
         return "250 OK"
 

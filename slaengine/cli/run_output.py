@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 from rich.console import Console
@@ -80,9 +81,9 @@ def _table(report: RunReport) -> None:
         console.print(title)
     for line in (report.note, report.delivery and f"delivery: {report.delivery}"):
         if line:
-            console.print(line, highlight=False)
+            click.echo(line)
     if report.reports:
-        console.print(f"reports: {len(report.reports)} files", highlight=False)
+        click.echo(f"reports: {len(report.reports)} files in {Path(report.reports[0]).parent}")
 
 
 def show_history(runs: list[RunRecord], as_json: bool) -> None:
@@ -93,7 +94,7 @@ def show_history(runs: list[RunRecord], as_json: bool) -> None:
     for heading in ("job", "period", "started", "finished", "outcome", "counts", "error", "forced"):
         table.add_column(heading)
     for run in runs:
-        counts = ", ".join(f"{key} {value}" for key, value in run.counts.items() if value)
+        counts = _counts_text(run.counts)
         table.add_row(
             run.job,
             run.period,
@@ -105,3 +106,20 @@ def show_history(runs: list[RunRecord], as_json: bool) -> None:
             "forced" if run.forced else "",
         )
     Console().print(table)
+
+
+def _counts_text(counts: dict[str, object]) -> str:
+    shown = [
+        f"{counts[key]} {key}"
+        for key in ("contracts", "failed", "breaches", "alerts")
+        if counts.get(key)
+    ]
+    credits = counts.get("credits")
+    if isinstance(credits, dict) and credits:
+        shown.append("credits " + " + ".join(f"{v} {c}" for c, v in credits.items()))
+    return ", ".join(shown)
+
+
+def _short(text: str, limit: int = 90) -> str:
+    """Long errors are cut in the table (`run history --json` has them whole)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

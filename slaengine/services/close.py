@@ -163,7 +163,7 @@ def _settled_contracts(engine: Engine, period: str, now: datetime) -> list[Contr
 
 def _already_done(engine: Engine, period: str) -> RunReport:
     last = run_repo.runs_of(engine, JOB_MONTHLY, period)[-1]
-    finished = last.finished_at.isoformat() if last.finished_at else "?"
+    finished = last.finished_at.isoformat(timespec="seconds") if last.finished_at else "?"
     return RunReport(
         JOB_MONTHLY,
         period,
