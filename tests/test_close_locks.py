@@ -108,3 +108,30 @@ def test_a_lease_of_a_dead_local_process_is_taken_over_at_once(sqlite_engine: En
     assert not holder_is_dead(f"other-host:{finished.stdout.strip()}:x")
     LeaseLock(sqlite_engine, "lease", holder=dead, clock=lambda: NOW).acquire()
     assert LeaseLock(sqlite_engine, "lease", clock=lambda: NOW).acquire()
+
+
+HOLDER_SCRIPT = """
+import sys, time
+from slaengine.adapters.storage.engine import make_engine
+from slaengine.adapters.storage.lease import database_lock
+lock = database_lock(make_engine(sys.argv[1]), "test-lock")
+print("held" if lock.acquire() else "refused", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_lock_of_a_killed_process_is_free_again(engine: Engine, database_url: str) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER_SCRIPT, database_url], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        assert not database_lock(engine, "test-lock").acquire()
+    finally:
+        holder.kill()  # SIGKILL: no chance to release anything
+        holder.wait(timeout=10)
+        if holder.stdout is not None:
+            holder.stdout.close()
+    taken = database_lock(engine, "test-lock")
+    assert taken.acquire()
+    taken.release()

@@ -7,16 +7,17 @@ import shutil
 import ssl
 import subprocess
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from slaengine.adapters.delivery.smtp import Attachment, Mail, send_mail
+from slaengine.adapters.delivery.smtp import Attachment, Mail, check_delivery, send_mail
 from slaengine.adapters.delivery.webhook import post_json
 from slaengine.config import Delivery
-from slaengine.errors import DeliveryError
+from slaengine.errors import ConfigError, DeliveryError
 from tests.close_builders import Hook, Mailbox, attachments, smtp_server, webhook_server
 
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
@@ -164,3 +165,18 @@ def test_a_refused_alert_is_not_retried_and_the_message_hides_the_token(hook: Ho
         f"webhook {hook.url.replace('token=abc', 'token=***')} failed after 1 attempt(s):"
         " the receiver answered HTTP 400"
     )
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"smtp_port": "25"}, "smtp_port must be a port number, found '25'"),
+        ({"starttls": "yes"}, "starttls must be true or false, found 'yes'"),
+        ({"director": ("boss",)}, "director must be a list of e-mail addresses"),
+    ],
+)
+def test_wrongly_typed_delivery_settings_name_their_key(
+    change: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        check_delivery(replace(delivery(25), **change))

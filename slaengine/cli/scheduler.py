@@ -53,10 +53,12 @@ def start(app: AppContext, wait: bool) -> None:
     A run that fell due while no scheduler was running is run once at start. Only one
     scheduler acts on a database: a second one exits (or waits, with --wait).
     """
+    from slaengine.adapters.delivery.smtp import check_delivery
     from slaengine.adapters.storage.lease import database_lock, kept
     from slaengine.services.schedule import job_specs
 
     specs = job_specs(app.settings)  # configuration errors before touching the database
+    check_delivery(app.settings.delivery)
     stop = threading.Event()
     _on_signals(stop)
     lock = database_lock(app.engine, SCHEDULER_LOCK)

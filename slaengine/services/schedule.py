@@ -26,6 +26,7 @@ from slaengine.adapters.scheduler import (
 from slaengine.adapters.storage import run_repo
 from slaengine.config import Settings
 from slaengine.domain.report_text import shift_period
+from slaengine.errors import SlaEngineError
 from slaengine.services.close import close_month, complete_unfinished
 from slaengine.services.month_to_date import month_to_date, pull_all, schedule_zone
 from slaengine.services.runs import (
@@ -93,12 +94,16 @@ def fire(
     now = clock()
     due = last_fire_at_or_before(spec.trigger, now) or now
     period = spec.period_of(due)
-    with run_lock(engine, wait_seconds=RUN_LOCK_WAIT_SECONDS, should_stop=should_stop):
-        reports = complete_unfinished(engine, settings, now=now, should_stop=should_stop)
-        if run_repo.runs_of(engine, spec.name, period):
-            logger.info("%s %s: already in the ledger, nothing to do", spec.name, period)
-            return reports
-        reports.append(_run(engine, settings, spec.name, period, now, should_stop))
+    try:
+        with run_lock(engine, wait_seconds=RUN_LOCK_WAIT_SECONDS, should_stop=should_stop):
+            reports = complete_unfinished(engine, settings, now=now, should_stop=should_stop)
+            if run_repo.runs_of(engine, spec.name, period):
+                logger.info("%s %s: already in the ledger, nothing to do", spec.name, period)
+                return reports
+            reports.append(_run(engine, settings, spec.name, period, now, should_stop))
+    except SlaEngineError as error:  # e.g. not settled yet, no contract: one line, no traceback
+        logger.error("%s %s: %s", spec.name, period, error)
+        return []
     for report in reports:
         logger.info("%s", summary_line(report))
     return reports

@@ -18,7 +18,7 @@ from email.utils import formatdate
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from slaengine.config import Delivery
-from slaengine.errors import DeliveryError
+from slaengine.errors import ConfigError, DeliveryError
 
 TIMEOUT_SECONDS = 30.0
 
@@ -67,6 +67,25 @@ def is_transient(error: BaseException) -> bool:
     return isinstance(error, OSError)  # SMTPServerDisconnected, ConnectionRefused, timeouts
 
 
+def check_delivery(delivery: Delivery) -> None:
+    """ConfigError naming the `[delivery]` key whose value has the wrong type."""
+    port = delivery.smtp_port
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        raise ConfigError(f"config: [delivery] smtp_port must be a port number, found {port!r}")
+    if not isinstance(delivery.starttls, bool):
+        raise ConfigError(
+            f"config: [delivery] starttls must be true or false, found {delivery.starttls!r}"
+        )
+    for key in ("smtp_host", "sender", "smtp_user", "smtp_password_env", "webhook_url"):
+        if not isinstance(getattr(delivery, key), str):
+            raise ConfigError(f"config: [delivery] {key} must be a string")
+    if not all(isinstance(address, str) and "@" in address for address in delivery.director):
+        raise ConfigError(
+            "config: [delivery] director must be a list of e-mail addresses,"
+            f" found {list(delivery.director)!r}"
+        )
+
+
 def password_of(delivery: Delivery, environ: Mapping[str, str]) -> str | None:
     """The SMTP password from the variable named by smtp_password_env (DeliveryError if unset)."""
     if not delivery.smtp_user:
@@ -95,6 +114,7 @@ def send_mail(
     Raises DeliveryError naming the server and the last reason once retries are exhausted or
     the failure is permanent.
     """
+    check_delivery(delivery)
     if not mail.recipients:
         raise DeliveryError("[delivery] director is empty: no one to send the monthly close to")
     password = password_of(delivery, environ)
