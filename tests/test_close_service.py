@@ -123,13 +123,16 @@ def test_force_closes_again_and_is_recorded_as_forced(
 def test_an_interrupted_close_is_completed_without_doing_a_step_twice(
     engine: Engine, settings: Settings, mailbox: Mailbox, evaluated: list[str]
 ) -> None:
-    checks = iter([False, False, True])  # stop before the third step: reported breaching
+    # phases: pull both, evaluate both, reports: stop before the fifth step (reports of breaching)
+    checks = iter([False, False, False, False, True])
     stopped = close(engine, settings, should_stop=lambda: next(checks, False))
     assert stopped.outcome == "interrupted"
     run = run_repo.runs_of(engine, "monthly_close", "2026-10")[0]
     assert set(run_repo.done_steps(engine, run.id)) == {
         ("pulled", "breaching"),
+        ("pulled", "meeting"),
         ("evaluated", "breaching"),
+        ("evaluated", "meeting"),
     }
     finished = close(engine, settings)
     assert (finished.outcome, finished.resumed) == ("done", True)

@@ -18,13 +18,12 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from slaengine.adapters.delivery.smtp import Attachment, Mail, send_mail
+from slaengine.adapters.delivery.smtp import Mail, send_mail
 from slaengine.adapters.storage import run_repo
 from slaengine.adapters.storage.run_repo import RunRecord
 from slaengine.config import Settings
@@ -32,6 +31,7 @@ from slaengine.domain.contract import Contract
 from slaengine.domain.periods import Period
 from slaengine.domain.results import Evaluation
 from slaengine.errors import DeliveryError, EvaluationError, SlaEngineError
+from slaengine.services.close_mail import close_mail
 from slaengine.services.runs import (
     JOB_MONTHLY,
     ContractOutcome,
@@ -174,52 +174,52 @@ def _already_done(engine: Engine, period: str) -> RunReport:
     )
 
 
+_PHASES = (("pulled", "pull feeds"), ("evaluated", "evaluate"), ("reported", "write reports"))
+
+
 def _close_all(close: _Close, contracts: list[Contract], report: RunReport) -> None:
-    close.progress.phase("contracts", len(contracts))
-    for contract in contracts:
-        report.contracts.append(_close_contract(close, contract.id))
-        close.progress.advance("contracts", contract.id)
-    cards = [
-        close.steps[("reported", c.contract_id)].get("scorecard")
-        for c in report.contracts
-        if ("reported", c.contract_id) in close.steps
-    ]
+    """Phase by phase (pull all, evaluate all, reports), then the portfolio and the e-mail."""
+    report.contracts = [ContractOutcome(contract.id) for contract in contracts]
+    for step, label in _PHASES:
+        close.progress.phase(label, len(contracts))
+        for outcome in report.contracts:
+            if outcome.ok:
+                _contract_step(close, outcome, step)
+            close.progress.advance(label, outcome.contract_id)
     report.reports = [
-        str(p)
-        for c in report.contracts
-        for p in close.steps.get(("reported", c.contract_id), {}).values()
+        str(path)
+        for item in report.contracts
+        for path in close.steps.get(("reported", item.contract_id), {}).values()
     ]
     if any(not item.ok for item in report.contracts):
         report.delivery = "waiting: every contract must close before the portfolio and e-mail"
         return
+    cards = [close.steps[("reported", item.contract_id)]["scorecard"] for item in report.contracts]
     portfolio = close.step("reported", "portfolio", lambda: _portfolio(close))["portfolio"]
     report.reports.append(portfolio)
     _deliver(close, report, [Path(portfolio), *(Path(str(card)) for card in cards)])
 
 
-def _close_contract(close: _Close, contract_id: str) -> ContractOutcome:
-    outcome = ContractOutcome(contract_id)
+def _contract_step(close: _Close, outcome: ContractOutcome, step: str) -> None:
+    """One step for one contract; a failure is the contract's, never the run's."""
+    contract_id = outcome.contract_id
+    actions: dict[str, Callable[[], dict[str, Any]]] = {
+        "pulled": lambda: _pull(close, contract_id),
+        "evaluated": lambda: _summary(
+            _evaluate_final(close.engine, contract_id, close.period, close.now)
+        ),
+        "reported": lambda: _reports(close, contract_id),
+    }
     try:
-        for name, action in (
-            ("pulled", lambda: _pull(close, contract_id)),
-            (
-                "evaluated",
-                lambda: _summary(
-                    _evaluate_final(close.engine, contract_id, close.period, close.now)
-                ),
-            ),
-            ("reported", lambda: _reports(close, contract_id)),
-        ):
-            current = name
-            detail = close.step(name, contract_id, action)
-            outcome.steps.append(name)
-            if name == "evaluated":
-                _take_summary(outcome, detail)
+        detail = close.step(step, contract_id, actions[step])
     except RunInterrupted:
         raise
     except Exception as error:  # one contract never stops the others
-        outcome.error = f"{current}: {describe(error)}"
-    return outcome
+        outcome.error = f"{step}: {describe(error)}"
+        return
+    outcome.steps.append(step)
+    if step == "evaluated":
+        _take_summary(outcome, detail)
 
 
 def _pull(close: _Close, contract_id: str) -> dict[str, Any]:
@@ -333,51 +333,6 @@ def _mail_json(mail: Mail) -> dict[str, Any]:
         "subject": mail.subject,
         "attachments": [item.filename for item in mail.attachments],
     }
-
-
-def close_mail(
-    settings: Settings, report: RunReport, attachments: list[Path], generation: int
-) -> Mail:
-    """The director's e-mail: subject with period, breaches and credits; PDFs attached."""
-    counts = report.counts()
-    breaches = counts["breaches"]
-    credits = _money_text(counts["credits"])
-    subject = (
-        f"SLA monthly close {report.period}: {breaches} breach"
-        f"{'' if breaches == 1 else 'es'}, credits owed {credits}"
-    )
-    domain = settings.delivery.sender.rpartition("@")[2] or "slaengine"
-    return Mail(
-        sender=settings.delivery.sender,
-        recipients=tuple(settings.delivery.director),
-        subject=subject,
-        body=close_body(report, [path.name for path in attachments]),
-        attachments=tuple(Attachment(path.name, path.read_bytes()) for path in attachments),
-        message_id=f"<slaengine-close-{report.period}-g{generation}@{domain}>",
-    )
-
-
-def _money_text(credits: dict[str, str]) -> str:
-    if not credits:
-        return "0.00"
-    return " + ".join(f"{Decimal(amount):,.2f} {currency}" for currency, amount in credits.items())
-
-
-def close_body(report: RunReport, files: list[str]) -> str:
-    """The e-mail's short plain-text summary: one line per contract, then the attachments."""
-    lines = [f"Monthly SLA close for {report.period}.", ""]
-    for item in report.contracts:
-        lines.append(
-            f"- {item.contract_id}: {item.breaches} objective(s) breached,"
-            f" credits owed {Decimal(item.credits):,.2f} {item.currency}"
-        )
-    lines += [
-        "",
-        "Attached: " + ", ".join(files) + ".",
-        "",
-        "Sent by slaengine; the audit reports are kept with the other reports.",
-    ]
-    return "\n".join(lines) + "\n"
 
 
 def complete_unfinished(
