@@ -42,6 +42,9 @@ class Delivery:
     sender: str = "slaengine@localhost"
     director: tuple[str, ...] = ()
     webhook_url: str = ""
+    smtp_user: str = ""  # login when set; the password is read from smtp_password_env
+    smtp_password_env: str = ""
+    starttls: bool = False
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,18 @@ def main(ctx: click.Context) -> None:
 
 
 def _register() -> None:
-    from slaengine.cli import benchmark, contract, db, demo, evaluate, feed, report
+    from slaengine.cli import (
+        benchmark,
+        contract,
+        db,
+        demo,
+        evaluate,
+        feed,
+        report,
+        run,
+        scheduler,
+        storage,
+    )
 
     main.add_command(contract.contract)
     main.add_command(feed.feed)
@@ -48,9 +59,9 @@ def _register() -> None:
     main.add_command(report.report)
     main.add_command(benchmark.benchmark)
     main.add_command(demo.demo)
+    main.add_command(run.run)
+    main.add_command(scheduler.scheduler)
     main.add_command(db.db)
-    from slaengine.cli import storage
-
     main.add_command(storage.storage)
 
 

@@ -6,4 +6,5 @@ from slaengine.adapters.storage import (
     contract_tables,  # noqa: F401
     evaluation_tables,  # noqa: F401
     feed_tables,  # noqa: F401
+    run_tables,  # noqa: F401
 )

@@ -1,0 +1,164 @@
+"""E-mail over SMTP: build a message with PDF attachments, send it with retries (tenacity).
+
+STARTTLS and login when configured; the password comes from the environment variable that
+`[delivery] smtp_password_env` names, never from the file. Retried with exponential backoff:
+connection failures, timeouts, dropped connections and 4xx replies (the server's "try again
+later"). Not retried: 5xx replies (recipient or sender refused, authentication refused).
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate
+
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
+
+from slaengine.config import Delivery
+from slaengine.errors import ConfigError, DeliveryError
+
+TIMEOUT_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mime_type: str = "application/pdf"
+
+
+@dataclass(frozen=True)
+class Mail:
+    """One e-mail: who from and to, subject, plain-text body, attachments, a stable Message-ID."""
+
+    sender: str
+    recipients: tuple[str, ...]
+    subject: str
+    body: str
+    attachments: tuple[Attachment, ...] = ()
+    message_id: str | None = None
+
+
+def build_message(mail: Mail) -> EmailMessage:
+    """The MIME message: text body, then each attachment as a file part."""
+    message = EmailMessage()
+    message["From"] = mail.sender
+    message["To"] = ", ".join(mail.recipients)
+    message["Subject"] = mail.subject
+    message["Date"] = formatdate(localtime=False, usegmt=True)
+    if mail.message_id:
+        message["Message-ID"] = mail.message_id
+    message.set_content(mail.body)
+    for item in mail.attachments:
+        main, _, sub = item.mime_type.partition("/")
+        message.add_attachment(item.content, maintype=main, subtype=sub, filename=item.filename)
+    return message
+
+
+def is_transient(error: BaseException) -> bool:
+    """Worth another attempt: 4xx replies, dropped or refused connections, timeouts."""
+    if isinstance(error, smtplib.SMTPResponseException):
+        return 400 <= error.smtp_code < 500
+    if isinstance(error, smtplib.SMTPRecipientsRefused | smtplib.SMTPNotSupportedError):
+        return False
+    return isinstance(error, OSError)  # SMTPServerDisconnected, ConnectionRefused, timeouts
+
+
+def check_delivery(delivery: Delivery) -> None:
+    """ConfigError naming the `[delivery]` key whose value has the wrong type."""
+    port = delivery.smtp_port
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        raise ConfigError(f"config: [delivery] smtp_port must be a port number, found {port!r}")
+    if not isinstance(delivery.starttls, bool):
+        raise ConfigError(
+            f"config: [delivery] starttls must be true or false, found {delivery.starttls!r}"
+        )
+    for key in ("smtp_host", "sender", "smtp_user", "smtp_password_env", "webhook_url"):
+        if not isinstance(getattr(delivery, key), str):
+            raise ConfigError(f"config: [delivery] {key} must be a string")
+    if not all(isinstance(address, str) and "@" in address for address in delivery.director):
+        raise ConfigError(
+            "config: [delivery] director must be a list of e-mail addresses,"
+            f" found {list(delivery.director)!r}"
+        )
+
+
+def password_of(delivery: Delivery, environ: Mapping[str, str]) -> str | None:
+    """The SMTP password from the variable named by smtp_password_env (DeliveryError if unset)."""
+    if not delivery.smtp_user:
+        return None
+    name = delivery.smtp_password_env
+    if not name or not environ.get(name):
+        shown = name or "(smtp_password_env is empty)"
+        raise DeliveryError(
+            f"[delivery] smtp_user is {delivery.smtp_user!r} but the password variable {shown}"
+            " is not set: export it (the password is never written in config.toml)"
+        )
+    return environ[name]
+
+
+def send_mail(
+    delivery: Delivery,
+    mail: Mail,
+    *,
+    environ: Mapping[str, str],
+    attempts: int = 4,
+    wait_seconds: float = 2.0,
+    tls_context: ssl.SSLContext | None = None,
+) -> int:
+    """Send `mail` through `[delivery]`'s server; returns the attempts it took.
+
+    Raises DeliveryError naming the server and the last reason once retries are exhausted or
+    the failure is permanent.
+    """
+    check_delivery(delivery)
+    if not mail.recipients:
+        raise DeliveryError("[delivery] director is empty: no one to send the monthly close to")
+    password = password_of(delivery, environ)
+    message = build_message(mail)
+    retrying = Retrying(
+        stop=stop_after_attempt(attempts),
+        wait=wait_exponential(multiplier=wait_seconds, max=60),
+        retry=retry_if_exception(is_transient),
+        reraise=True,
+    )
+    try:
+        retrying(_send_once, delivery, message, password, tls_context)
+    except (smtplib.SMTPException, OSError) as error:
+        tries = retrying.statistics.get("attempt_number", 1)
+        raise DeliveryError(
+            f"e-mail {mail.subject!r} to {', '.join(mail.recipients)} via"
+            f" {delivery.smtp_host}:{delivery.smtp_port} failed after {tries} attempt(s):"
+            f" {_reason(error)}"
+        ) from None
+    return int(retrying.statistics.get("attempt_number", 1))
+
+
+def _send_once(
+    delivery: Delivery,
+    message: EmailMessage,
+    password: str | None,
+    tls_context: ssl.SSLContext | None,
+) -> None:
+    with smtplib.SMTP(delivery.smtp_host, delivery.smtp_port, timeout=TIMEOUT_SECONDS) as smtp:
+        if delivery.starttls:
+            smtp.starttls(context=tls_context or ssl.create_default_context())
+        if delivery.smtp_user and password is not None:
+            smtp.login(delivery.smtp_user, password)
+        smtp.send_message(message)
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, smtplib.SMTPResponseException):
+        text = (
+            error.smtp_error.decode(errors="replace")
+            if isinstance(error.smtp_error, bytes)
+            else str(error.smtp_error)
+        )
+        return f"server replied {error.smtp_code} {text}"
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return "recipients refused: " + ", ".join(sorted(error.recipients))
+    return str(error) or type(error).__name__

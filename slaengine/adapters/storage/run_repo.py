@@ -1,0 +1,236 @@
+"""Reading and writing the run ledger and the delivery log (see run_tables for the shape).
+
+Exactly-once rests on the unique keys: two processes claiming the same (job, period,
+generation) or recording the same step cannot both succeed; the loser sees the winner's row.
+Times are stored in UTC; SQLite gives them back naive, so readers put UTC back.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from slaengine.adapters.storage.run_tables import DeliveryRow, RunRow, RunStepRow
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One row of the run ledger."""
+
+    id: int
+    job: str
+    period: str
+    generation: int
+    forced: bool
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: str
+    counts: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "job": self.job,
+            "period": self.period,
+            "generation": self.generation,
+            "forced": self.forced,
+            "started": self.started_at.isoformat(),
+            "finished": self.finished_at.isoformat() if self.finished_at else None,
+            "outcome": self.outcome,
+            "counts": self.counts,
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class DeliveryRecord:
+    key: str
+    channel: str
+    status: str
+    attempts: int
+    last_error: str | None
+    payload: dict[str, Any]
+
+
+def utc(moment: datetime) -> datetime:
+    """An aware UTC datetime from what the database returned (SQLite drops the zone)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _record(row: RunRow) -> RunRecord:
+    assert row.id is not None
+    return RunRecord(
+        id=row.id,
+        job=row.job,
+        period=row.period,
+        generation=row.generation,
+        forced=row.forced,
+        started_at=utc(row.started_at),
+        finished_at=utc(row.finished_at) if row.finished_at else None,
+        outcome=row.outcome,
+        counts=json.loads(row.counts),
+        error=row.error,
+    )
+
+
+def runs_of(engine: Engine, job: str, period: str) -> list[RunRecord]:
+    """Every run of `job` for `period`, oldest generation first."""
+    with Session(engine) as session:
+        rows = session.exec(
+            select(RunRow)
+            .where(RunRow.job == job, RunRow.period == period)
+            .order_by(col(RunRow.generation))
+        ).all()
+        return [_record(row) for row in rows]
+
+
+def start_run(
+    engine: Engine, job: str, period: str, *, generation: int, forced: bool, now: datetime
+) -> RunRecord | None:
+    """Insert the run (job, period, generation); None when another process inserted it first."""
+    row = RunRow(
+        job=job, period=period, generation=generation, forced=forced, started_at=now.astimezone(UTC)
+    )
+    with Session(engine) as session:
+        session.add(row)
+        try:
+            session.commit()
+        except IntegrityError:
+            return None
+        session.refresh(row)
+        return _record(row)
+
+
+def finish_run(
+    engine: Engine,
+    run_id: int,
+    *,
+    outcome: str,
+    counts: dict[str, Any],
+    error: str | None,
+    now: datetime,
+) -> None:
+    """Set a run's outcome (done or failed), counts and error."""
+    with Session(engine) as session:
+        row = session.get(RunRow, run_id)
+        assert row is not None, f"run {run_id} vanished from the ledger"
+        row.outcome, row.counts, row.error = outcome, json.dumps(counts, sort_keys=True), error
+        row.finished_at = now.astimezone(UTC)
+        session.add(row)
+        session.commit()
+
+
+def reopen_run(engine: Engine, run_id: int) -> None:
+    """Mark a failed or interrupted run as running again (it is being completed)."""
+    with Session(engine) as session:
+        row = session.get(RunRow, run_id)
+        assert row is not None, f"run {run_id} vanished from the ledger"
+        row.outcome, row.finished_at = "running", None
+        session.add(row)
+        session.commit()
+
+
+def run_history(engine: Engine, limit: int = 100) -> list[RunRecord]:
+    """The most recent runs first."""
+    with Session(engine) as session:
+        rows = session.exec(
+            select(RunRow)
+            .order_by(col(RunRow.started_at).desc(), col(RunRow.id).desc())
+            .limit(limit)
+        ).all()
+        return [_record(row) for row in rows]
+
+
+def unfinished_runs(engine: Engine, job: str) -> list[RunRecord]:
+    """Runs of `job` not done (interrupted or failed), oldest first."""
+    with Session(engine) as session:
+        rows = session.exec(
+            select(RunRow)
+            .where(RunRow.job == job, RunRow.outcome != "done")
+            .order_by(col(RunRow.id))
+        ).all()
+        return [_record(row) for row in rows]
+
+
+def done_steps(engine: Engine, run_id: int) -> dict[tuple[str, str], dict[str, Any]]:
+    """(step, subject) -> detail of every step the run has recorded."""
+    with Session(engine) as session:
+        rows = session.exec(select(RunStepRow).where(RunStepRow.run_id == run_id)).all()
+        return {(row.step, row.subject): json.loads(row.detail) for row in rows}
+
+
+def record_step(
+    engine: Engine, run_id: int, step: str, subject: str, detail: dict[str, Any], now: datetime
+) -> None:
+    """Record a step as done (recording it twice keeps the first)."""
+    row = RunStepRow(
+        run_id=run_id,
+        step=step,
+        subject=subject,
+        done_at=now.astimezone(UTC),
+        detail=json.dumps(detail, sort_keys=True),
+    )
+    with Session(engine) as session:
+        session.add(row)
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+
+
+def _delivery(row: DeliveryRow) -> DeliveryRecord:
+    return DeliveryRecord(
+        key=row.key,
+        channel=row.channel,
+        status=row.status,
+        attempts=row.attempts,
+        last_error=row.last_error,
+        payload=json.loads(row.payload),
+    )
+
+
+def delivery(engine: Engine, key: str) -> DeliveryRecord | None:
+    with Session(engine) as session:
+        row = session.exec(select(DeliveryRow).where(DeliveryRow.key == key)).first()
+        return _delivery(row) if row else None
+
+
+def record_delivery(
+    engine: Engine,
+    key: str,
+    *,
+    channel: str,
+    payload: dict[str, Any],
+    error: str | None,
+    attempts: int,
+    now: datetime,
+) -> None:
+    """Record an attempt to deliver `key`: sent when `error` is None, else failed."""
+    with Session(engine) as session:
+        row = session.exec(select(DeliveryRow).where(DeliveryRow.key == key)).first()
+        if row is None:
+            row = DeliveryRow(key=key, channel=channel, status="failed", created_at=now)
+        row.status = "sent" if error is None else "failed"
+        row.attempts += attempts
+        row.last_error = error
+        row.payload = json.dumps(payload, sort_keys=True)
+        row.sent_at = now.astimezone(UTC) if error is None else None
+        session.add(row)
+        session.commit()
+
+
+def failed_deliveries(engine: Engine, channel: str) -> list[DeliveryRecord]:
+    """Deliveries on `channel` whose last attempt failed, oldest first."""
+    with Session(engine) as session:
+        rows = session.exec(
+            select(DeliveryRow)
+            .where(DeliveryRow.channel == channel, DeliveryRow.status == "failed")
+            .order_by(col(DeliveryRow.id))
+        ).all()
+        return [_delivery(row) for row in rows]

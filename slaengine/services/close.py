@@ -1,0 +1,361 @@
+"""The monthly close: pull, evaluate every contract in force (final), write reports, deliver.
+
+Steps are recorded in the run ledger per contract (pulled, evaluated, reported) and for the
+month (reported portfolio, delivered director), so a close that was killed or failed is
+completed by the next call without doing any step twice. One contract failing never stops the
+others; the portfolio and the director's e-mail wait until every contract is closed, and a
+delivery that fails leaves the reports in place and is retried by the next run.
+
+A month is closed only once it is settled for every contract in force (SPEC section 5: its
+end plus the longest deadline of its objectives on their own clocks); each contract's result
+is its FINAL evaluation (`evaluation.final_evaluation`), the same bytes whenever it runs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from slaengine.adapters.delivery.smtp import Mail, send_mail
+from slaengine.adapters.storage import run_repo
+from slaengine.adapters.storage.run_repo import RunRecord
+from slaengine.config import Settings
+from slaengine.domain.contract import Contract
+from slaengine.domain.results import Evaluation
+from slaengine.errors import DeliveryError, EvaluationError, SlaEngineError
+from slaengine.services.close_mail import close_mail
+from slaengine.services.runs import (
+    JOB_MONTHLY,
+    ContractOutcome,
+    Mode,
+    NoProgress,
+    Progress,
+    RunInterrupted,
+    RunReport,
+    claim,
+    contracts_in_force,
+    describe,
+)
+
+
+def settles_at(contract: Contract, period: str) -> datetime:
+    """The settlement instant of the contract's month (domain.settlement)."""
+    from slaengine.domain.settlement import settlement_instant
+
+    return settlement_instant(contract, period)
+
+
+def _evaluate_final(engine: Engine, contract_id: str, period: str, now: datetime) -> Evaluation:
+    """The contract's FINAL evaluation of `period`: the stored one, or computed and stored."""
+    from slaengine.services.evaluation import final_evaluation
+
+    return final_evaluation(engine, contract_id, period, now=now)
+
+
+@dataclass
+class _Close:
+    """One close in progress: where things go, what is done, how to stop."""
+
+    engine: Engine
+    settings: Settings
+    period: str
+    run: RunRecord
+    now: datetime
+    progress: Progress
+    environ: Mapping[str, str]
+    should_stop: Callable[[], bool]
+    mail_options: dict[str, Any]
+    steps: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+
+    def step(self, name: str, subject: str, action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """Do `action` unless the ledger says it is done; record it; return its detail."""
+        if (name, subject) in self.steps:
+            return self.steps[(name, subject)]
+        if self.should_stop():
+            raise RunInterrupted(f"stopped before {name} {subject}")
+        detail = action()
+        run_repo.record_step(self.engine, self.run.id, name, subject, detail, self.now)
+        self.steps[(name, subject)] = detail
+        return detail
+
+
+def close_month(
+    engine: Engine,
+    settings: Settings,
+    period: str,
+    *,
+    now: datetime,
+    force: bool = False,
+    progress: Progress | None = None,
+    environ: Mapping[str, str] | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+    mail_options: dict[str, Any] | None = None,
+) -> RunReport:
+    """Close `period` (YYYY-MM) once; see the module docstring. The caller holds the run lock.
+
+    Raises EvaluationError when the period is not settled yet or no contract is in force.
+    """
+    contracts = _settled_contracts(engine, period, now)
+    mode: Mode = "force" if force else "once"
+    run = claim(engine, JOB_MONTHLY, period, mode=mode, now=now)
+    if run is None:
+        return _already_done(engine, period)
+    close = _Close(
+        engine,
+        settings,
+        period,
+        run,
+        now,
+        progress or NoProgress(),
+        os.environ if environ is None else environ,
+        should_stop,
+        mail_options or {},
+        steps=run_repo.done_steps(engine, run.id),
+    )
+    report = RunReport(
+        JOB_MONTHLY,
+        period,
+        "running",
+        run.generation,
+        run.forced,
+        resumed=bool(close.steps) or run.outcome != "running",
+    )
+    try:
+        _close_all(close, contracts, report)
+    except RunInterrupted as stop:
+        report.outcome, report.error = "interrupted", f"interrupted ({stop}): the next run resumes"
+    else:
+        report.outcome = "done" if not report.failures else "failed"
+    run_repo.finish_run(
+        engine,
+        run.id,
+        outcome=report.outcome,
+        counts=report.counts(),
+        error="; ".join(report.failures) or None,
+        now=now,
+    )
+    return report
+
+
+def _settled_contracts(engine: Engine, period: str, now: datetime) -> list[Contract]:
+    contracts = contracts_in_force(engine, period)
+    if not contracts:
+        raise EvaluationError(f"no contract is in force in {period}: load contracts first")
+    latest = max(settles_at(contract, period) for contract in contracts)
+    if latest > now:
+        raise EvaluationError(
+            f"{period} is not settled before {latest.isoformat()} (month end plus the longest"
+            " deadline of its objectives, on their own clocks): the monthly close runs after"
+            " that; a scheduler runs it at its first job after that instant"
+        )
+    return contracts
+
+
+def _already_done(engine: Engine, period: str) -> RunReport:
+    last = run_repo.runs_of(engine, JOB_MONTHLY, period)[-1]
+    finished = last.finished_at.isoformat(timespec="seconds") if last.finished_at else "?"
+    return RunReport(
+        JOB_MONTHLY,
+        period,
+        "skipped",
+        last.generation,
+        last.forced,
+        note=f"{period} was closed at {finished}: nothing done (use --force to close it again)",
+    )
+
+
+_PHASES = (("pulled", "pull feeds"), ("evaluated", "evaluate"), ("reported", "write reports"))
+
+
+def _close_all(close: _Close, contracts: list[Contract], report: RunReport) -> None:
+    """Phase by phase (pull all, evaluate all, reports), then the portfolio and the e-mail."""
+    report.contracts = [ContractOutcome(contract.id) for contract in contracts]
+    for step, label in _PHASES:
+        close.progress.phase(label, len(contracts))
+        for outcome in report.contracts:
+            if outcome.ok:
+                _contract_step(close, outcome, step)
+            close.progress.advance(label, outcome.contract_id)
+    report.reports = [
+        str(path)
+        for item in report.contracts
+        for path in close.steps.get(("reported", item.contract_id), {}).values()
+    ]
+    if any(not item.ok for item in report.contracts):
+        report.delivery = "waiting: every contract must close before the portfolio and e-mail"
+        return
+    cards = [close.steps[("reported", item.contract_id)]["scorecard"] for item in report.contracts]
+    portfolio = close.step("reported", "portfolio", lambda: _portfolio(close))["portfolio"]
+    report.reports.append(portfolio)
+    _deliver(close, report, [Path(portfolio), *(Path(str(card)) for card in cards)])
+
+
+def _contract_step(close: _Close, outcome: ContractOutcome, step: str) -> None:
+    """One step for one contract; a failure is the contract's, never the run's."""
+    contract_id = outcome.contract_id
+    actions: dict[str, Callable[[], dict[str, Any]]] = {
+        "pulled": lambda: _pull(close, contract_id),
+        "evaluated": lambda: _summary(
+            _evaluate_final(close.engine, contract_id, close.period, close.now)
+        ),
+        "reported": lambda: _reports(close, contract_id),
+    }
+    try:
+        detail = close.step(step, contract_id, actions[step])
+    except RunInterrupted:
+        raise
+    except Exception as error:  # one contract never stops the others
+        outcome.error = f"{step}: {describe(error)}"
+        return
+    outcome.steps.append(step)
+    if step == "evaluated":
+        _take_summary(outcome, detail)
+
+
+def _pull(close: _Close, contract_id: str) -> dict[str, Any]:
+    if not any(feed.contract == contract_id for feed in close.settings.feeds):
+        return {"feeds": 0}
+    from slaengine.services.pull import pull_feeds
+
+    pulled = pull_feeds(
+        close.engine, close.settings, contract_id, close.period, environ=close.environ
+    )
+    return {"feeds": len(pulled), "stored": sum(item.ingest.stored for item in pulled)}
+
+
+def _summary(evaluation: Evaluation) -> dict[str, Any]:
+    statuses = [result.status for result in evaluation.objectives]
+    return {
+        "as_of": evaluation.as_of.isoformat(),
+        "breaches": statuses.count("breached"),
+        "at_risk": sum(1 for result in evaluation.objectives if result.at_risk),
+        "credits": str(evaluation.credits.total),
+        "currency": evaluation.credits.currency,
+    }
+
+
+def _take_summary(outcome: ContractOutcome, detail: dict[str, Any]) -> None:
+    outcome.breaches, outcome.at_risk = int(detail["breaches"]), int(detail["at_risk"])
+    outcome.credits, outcome.currency = str(detail["credits"]), str(detail["currency"])
+
+
+def _reports(close: _Close, contract_id: str) -> dict[str, Any]:
+    from slaengine.services.reports import write_audit, write_scorecard
+
+    as_of = datetime.fromisoformat(close.steps[("evaluated", contract_id)]["as_of"])
+    folder = close.settings.reports_dir
+    scorecard = write_scorecard(
+        close.engine,
+        contract_id,
+        close.period,
+        folder,
+        as_of=as_of,
+        csv=True,
+        contracts_dir=close.settings.contracts_dir,
+    )
+    audit = write_audit(close.engine, contract_id, close.period, folder, as_of=as_of)
+    return {"scorecard": str(scorecard), "audit": str(audit)}
+
+
+def _portfolio(close: _Close) -> dict[str, Any]:
+    from slaengine.services.reports import write_portfolio
+
+    as_of = max(
+        datetime.fromisoformat(detail["as_of"])
+        for (name, _), detail in close.steps.items()
+        if name == "evaluated"
+    )
+    path = write_portfolio(
+        close.engine,
+        close.period,
+        close.settings.reports_dir,
+        as_of=as_of,
+        contracts_dir=close.settings.contracts_dir,
+    )
+    return {"portfolio": str(path)}
+
+
+def _deliver(close: _Close, report: RunReport, attachments: list[Path]) -> None:
+    """One e-mail to the director list; a failure is recorded, never raised."""
+    if not close.settings.delivery.director:
+        close.step("delivered", "director", lambda: {"skipped": "no [delivery] director"})
+        report.delivery = "not sent: [delivery] director is empty"
+        return
+    key = f"email:{JOB_MONTHLY}:{close.period}:g{close.run.generation}"
+    mail = close_mail(close.settings, report, attachments, close.run.generation)
+    try:
+        close.step("delivered", "director", lambda: _send(close, key, mail))
+    except DeliveryError as error:
+        run_repo.record_delivery(
+            close.engine,
+            key,
+            channel="email",
+            payload=_mail_json(mail),
+            error=str(error),
+            attempts=1,
+            now=close.now,
+        )
+        report.error = f"delivery: {error}"
+        report.delivery = "failed (retried by the next run)"
+        return
+    report.delivery = f"sent to {', '.join(mail.recipients)}"
+
+
+def _send(close: _Close, key: str, mail: Mail) -> dict[str, Any]:
+    close.progress.phase("delivery", 1)
+    attempts = send_mail(close.settings.delivery, mail, environ=close.environ, **close.mail_options)
+    run_repo.record_delivery(
+        close.engine,
+        key,
+        channel="email",
+        payload=_mail_json(mail),
+        error=None,
+        attempts=attempts,
+        now=close.now,
+    )
+    close.progress.advance("delivery", "director")
+    return {"to": list(mail.recipients), "subject": mail.subject, "attempts": attempts}
+
+
+def _mail_json(mail: Mail) -> dict[str, Any]:
+    return {
+        "to": list(mail.recipients),
+        "subject": mail.subject,
+        "attachments": [item.filename for item in mail.attachments],
+    }
+
+
+def complete_unfinished(
+    engine: Engine,
+    settings: Settings,
+    *,
+    now: datetime,
+    progress: Progress | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> list[RunReport]:
+    """Resume every monthly close the ledger shows unfinished (interrupted or failed)."""
+    done: list[RunReport] = []
+    periods = sorted({run.period for run in run_repo.unfinished_runs(engine, JOB_MONTHLY)})
+    for period in periods:
+        if run_repo.runs_of(engine, JOB_MONTHLY, period)[-1].outcome == "done":
+            continue  # an older generation failed, a later one closed the month
+        try:
+            done.append(
+                close_month(
+                    engine,
+                    settings,
+                    period,
+                    now=now,
+                    progress=progress,
+                    should_stop=should_stop,
+                )
+            )
+        except SlaEngineError as error:
+            done.append(RunReport(JOB_MONTHLY, period, "failed", error=describe(error)))
+    return done
