@@ -53,6 +53,7 @@ class Settings:
     schedule: Schedule = field(default_factory=Schedule)
     delivery: Delivery = field(default_factory=Delivery)
     source: Path | None = None
+    locale: str = "fr_FR"  # [reports] locale: language and formats of PDFs and CSV twins
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -112,7 +113,15 @@ def _settings_from(raw: dict[str, Any], base: Path, source: Path | None) -> Sett
         schedule=schedule,
         delivery=delivery,
         source=source,
+        locale=_report_locale(_section(raw, "reports")),
     )
+
+
+def _report_locale(reports: dict[str, Any]) -> str:
+    code = str(reports.get("locale", "fr_FR"))
+    if code not in ("fr_FR", "en_GB"):
+        raise ConfigError(f"config: [reports] locale {code!r} is not supported: use fr_FR or en_GB")
+    return code
 
 
 def _resolve_sqlite(url: str, base: Path) -> str:
@@ -134,4 +143,6 @@ def _apply_environment(settings: Settings, env: dict[str, str]) -> Settings:
         settings = replace(settings, contracts_dir=Path(contracts))
     if reports := env.get("SLAENGINE_REPORTS_DIR"):
         settings = replace(settings, reports_dir=Path(reports))
+    if locale := env.get("SLAENGINE_LOCALE"):
+        settings = replace(settings, locale=_report_locale({"locale": locale}))
     return settings

@@ -40,7 +40,14 @@ def test_ingest_json_prints_exactly_the_spec_object(runner: CliRunner, tmp_path:
         "stored": 1,
         "quarantined": 2,
         "reasons": {"bad_channel": 1, "csat_out_of_range": 1, "nps_out_of_range": 1},
+        "unchanged": False,
+        "file_id": 1,
     }
+    again = runner.invoke(
+        main, ["feed", "ingest", "acme-l1", "contacts", str(feed_file(tmp_path)), "--json"]
+    )
+    assert json.loads(again.stdout)["unchanged"] is True
+    assert json.loads(again.stdout)["file_id"] == 1
 
 
 def test_ingest_prints_a_table_and_where_to_see_bad_rows(runner: CliRunner, tmp_path: Path) -> None:
@@ -127,6 +134,8 @@ def test_ingest_with_a_mapping_quarantines_the_rows_it_drops(
         "stored": 2,
         "quarantined": 1,
         "reasons": {phantom: 1},
+        "unchanged": False,
+        "file_id": 1,
     }
     listing = json.loads(
         runner.invoke(main, ["feed", "quarantine", "anonymous-bank", "--json"]).stdout

@@ -105,7 +105,7 @@ def test_scorecard_evaluates_when_nothing_is_stored_and_writes_pdf_and_csv(
     path = reports.write_scorecard(None, "acme-l1", "2026-10", tmp_path, as_of=AS_OF, csv=True)  # type: ignore[arg-type]
     assert path == tmp_path / "scorecard-acme-l1-2026-10.pdf"
     assert world.evaluated == [("acme-l1", "2026-10")]
-    assert path.with_suffix(".csv").read_text(encoding="utf-8").count("\n") == 7
+    assert path.with_suffix(".csv").read_text(encoding="utf-8").count("\n") == 11  # + 4 totals
     text = text_of(path)
     assert "bad <row>: 1" in text
     assert "3 contacts of feed file 111111111111 replaced by feed file 222222222222" in text

@@ -4,26 +4,23 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from slaengine.cli.context import AppContext
-from slaengine.cli.options import check_period, parse_as_of
-from slaengine.domain.benchmark import BenchmarkResult, KpiFigure, benchmark_to_json
-from slaengine.domain.contract import FRACTION_KPIS, SECONDS_KPIS
+from slaengine.cli.options import as_of_option, period_option
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from slaengine.domain.benchmark import BenchmarkResult, KpiFigure
 
 
 @click.command()
 @click.argument("activity")
-@click.option("--period", required=True, callback=check_period, help="The month, YYYY-MM.")
-@click.option(
-    "--as-of",
-    "as_of",
-    callback=parse_as_of,
-    help="Evaluate as of this ISO 8601 instant with offset (default: now).",
-)
+@period_option()
+@as_of_option()
 @click.option("--json", "as_json", is_flag=True, help="Print SPEC section 3's JSON.")
 @click.pass_obj
 def benchmark(app: AppContext, activity: str, period: str, as_of: datetime, as_json: bool) -> None:
@@ -33,6 +30,9 @@ def benchmark(app: AppContext, activity: str, period: str, as_of: datetime, as_j
     default set, or contracts/benchmark.yaml for that activity); cost per contact is the
     month's costs feed divided by answered contacts; the channel mix is shown beside.
     """
+    from rich.console import Console
+
+    from slaengine.domain.benchmark import benchmark_to_json
     from slaengine.services.benchmark import load_benchmark_spec, run_benchmark
 
     spec = load_benchmark_spec(app.settings.contracts_dir, activity)
@@ -48,8 +48,10 @@ def benchmark(app: AppContext, activity: str, period: str, as_of: datetime, as_j
 
 def benchmark_table(result: BenchmarkResult) -> Table:
     """Setups as columns; volume and channel mix first, then every KPI, then unit cost."""
+    from rich.table import Table
+
     table = Table(title=f"Benchmark {result.activity} {result.period}", title_justify="left")
-    table.add_column("")
+    table.add_column("", no_wrap=True)
     for setup in result.setups:
         table.add_column(f"{setup.name}\n({setup.sourcing})", justify="right", overflow="fold")
     table.add_row("contacts", *(f"{setup.contacts:,}" for setup in result.setups))
@@ -85,6 +87,8 @@ def _mix(mix: dict[str, int], total: int, channel: str) -> str:
 
 
 def _figure(figure: KpiFigure | None, kpi: str) -> str:
+    from slaengine.domain.contract import FRACTION_KPIS, SECONDS_KPIS
+
     if figure is None or figure.value is None:
         return "n/a"
     if kpi in FRACTION_KPIS:

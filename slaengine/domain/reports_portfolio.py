@@ -11,6 +11,7 @@ from slaengine.domain.report_text import format_money
 from slaengine.domain.reports_benchmark import BenchmarkTable, build_benchmark_table
 from slaengine.domain.reports_scorecard import Scorecard, StatusCounts
 from slaengine.domain.results import Status
+from slaengine.i18n import _
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,9 @@ class CriticalStatus:
     status: Status
     symbol: str
     actual: str
+    target: str = ""
+    level: str = ""
+    trend: str = "–"
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,9 @@ class PortfolioRow:
     net_credits: str
     cost_per_contact: str
     chronic_failure: bool
+    breached: tuple[CriticalStatus, ...] = ()
+    critical_met: str = ""
+    has_credits: bool = True
 
 
 @dataclass(frozen=True)
@@ -56,7 +63,21 @@ def portfolio_row(card: Scorecard) -> PortfolioRow:
         for row in card.rows
         if row.level == "critical"
     )
+    breached = tuple(
+        CriticalStatus(
+            row.objective_id, row.status, row.symbol, row.actual, row.target,
+            row.level_text or row.level, row.trend_text,
+        )
+        for row in card.rows
+        if row.status == "breached"
+    )  # fmt: skip
+    met = sum(1 for item in critical if item.status == "met")
     return PortfolioRow(
+        breached=breached,
+        critical_met=_("{met} of {count} critical objectives met").format(
+            met=met, count=len(critical)
+        ),
+        has_credits=card.has_credits,
         contract_id=card.contract_id,
         contract_version=card.contract_version,
         provider_name=card.provider_name,
@@ -90,5 +111,8 @@ def build_portfolio(
         rows=tuple(portfolio_row(card) for card in cards),
         credit_totals=credit_totals(cards),
         sections=tuple(cards),
-        benchmarks=tuple(build_benchmark_table(result) for result in benchmarks),
+        benchmarks=tuple(
+            build_benchmark_table(result, names={c.contract_id: c.provider_name for c in cards})
+            for result in benchmarks
+        ),
     )

@@ -19,42 +19,65 @@ from slaengine.adapters.pdf.style import (
     safe,
     text,
 )
+from slaengine.domain.report_text import STATUS_SYMBOLS, format_period, sourcing_label
 from slaengine.domain.reports import Portfolio, PortfolioRow
+from slaengine.i18n import _
 
-OVERVIEW_WIDTHS = [40 * mm, 18 * mm, 50 * mm, 22 * mm, 26 * mm, 24 * mm]
+OVERVIEW_WIDTHS = [40 * mm, 18 * mm, 64 * mm, 20 * mm, 22 * mm, 16 * mm]
 
 
-def _critical_markup(row: PortfolioRow) -> str:
-    if not row.critical:
-        return "no critical objective"
-    lines = []
-    for item in row.critical:
-        ink = str(STATUS_INK[item.status].hexval()).replace("0x", "#")
-        lines.append(
-            f'<font color="{ink}"><b>{safe(item.symbol)}</b></font> '
-            f"{safe(item.objective_id)} {safe(item.actual)}"
-        )
+def _breached_markup(row: PortfolioRow) -> str:
+    """Every breached objective (any level) with its value, target and trend; then how many
+    critical objectives were met."""
+    ink = str(STATUS_INK["breached"].hexval()).replace("0x", "#")
+    lines = [
+        f'<font color="{ink}"><b>{safe(item.symbol)} {safe(item.objective_id)}</b></font>'
+        f" ({safe(item.level)}) {safe(item.actual)}, {safe(_('target'))} {safe(item.target)},"
+        f' <font color="#52606d">{safe(item.trend)}</font>'
+        for item in row.breached
+    ] or [safe(_("no objective breached"))]
+    if row.critical:
+        lines.append(f'<font color="#52606d">{safe(row.critical_met)}</font>')
     return "<br/>".join(lines)
+
+
+def _counts_markup(row: PortfolioRow) -> str:
+    counts = row.counts
+    pairs = (
+        ("met", counts.met),
+        ("breached", counts.breached),
+        ("not_determined", counts.not_determined),
+        ("excused", counts.excused),
+    )
+    return "<br/>".join(
+        f'<font color="{str(STATUS_INK[s].hexval()).replace("0x", "#")}">'
+        f"{safe(STATUS_SYMBOLS[s])}</font> {n} {safe(_(label))}"
+        for (s, n), label in zip(pairs, ("met", "breached", "not determined", "excused"),
+                                 strict=True)
+        if n
+    )  # fmt: skip
 
 
 def overview_table(portfolio: Portfolio) -> Table:
     rows: list[list[object]] = [
         header_cells(
-            "Provider / contract",
-            "Sourcing",
-            "Critical objectives",
-            "Met / breached / n.d. / exc.",
-            "Net credits owed",
-            "Cost per contact",
+            _("Provider / contract"),
+            _("Sourcing"),
+            _("Breached objectives, trend vs {month}").format(
+                month=format_period(_previous(portfolio.period), short=True)
+            ),
+            _("Objectives"),
+            _("Net credits owed"),
+            _("Cost per contact"),
         )
     ]
     for row in portfolio.rows:
         chronic = (
-            f'<br/><font color="#b71c1c"><b>{safe("✖")} chronic failure</b></font>'
+            f'<br/><font color="#b71c1c"><b>{safe("✖")} '
+            f"{safe(_('chronic failure: termination right'))}</b></font>"
             if row.chronic_failure
             else ""
         )
-        counts = row.counts
         rows.append(
             [
                 markup(
@@ -62,14 +85,13 @@ def overview_table(portfolio: Portfolio) -> Table:
                     f"v{row.contract_version}{chronic}",
                     "cell",
                 ),
-                cell(row.sourcing),
-                markup(_critical_markup(row), "cell"),
-                cell(
-                    f"{counts.met} / {counts.breached} / "
-                    f"{counts.not_determined} / {counts.excused}",
+                cell(sourcing_label(row.sourcing)),
+                markup(_breached_markup(row), "cell"),
+                markup(_counts_markup(row), "cell"),
+                markup(
+                    f"<b>{safe(row.net_credits)}</b>" if row.has_credits else safe(_("none")),
                     "cell_right",
                 ),
-                markup(f"<b>{safe(row.net_credits)}</b>", "cell_right"),
                 cell(row.cost_per_contact, "cell_right"),
             ]
         )
@@ -77,23 +99,35 @@ def overview_table(portfolio: Portfolio) -> Table:
 
 
 def portfolio_story(portfolio: Portfolio) -> list[Flowable]:
-    totals = " · ".join(portfolio.credit_totals) or "none"
+    totals = " · ".join(portfolio.credit_totals) or _("none")
+    subtitle = _("{count} contracts · net credits owed this month: {totals}").format(
+        count=len(portfolio.rows), totals=f"<b>{safe(totals)}</b>"
+    )
     story: list[Flowable] = [
-        text(f"Provider portfolio {portfolio.period}", "title"),
-        markup(
-            f"{len(portfolio.rows)} contracts · net credits owed this month: <b>{safe(totals)}</b>",
-            "subtitle",
+        text(
+            _("Provider portfolio, {month}").format(month=format_period(portfolio.period)),
+            "title",
         ),
+        markup(subtitle, "subtitle"),
         overview_table(portfolio),
     ]
     for table in portfolio.benchmarks:
-        story += [markup(f"Benchmark: {safe(table.activity)}", "h2"), benchmark_table(table)]
+        story += [
+            markup(safe(_("Benchmark: {activity}").format(activity=table.activity)), "h2"),
+            benchmark_table(table),
+        ]
     for card in portfolio.sections:
         story += [PageBreak(), *page_one(card)]
     return [*story, Spacer(1, 1)]
 
 
+def _previous(period: str) -> str:
+    from slaengine.domain.report_text import shift_period
+
+    return shift_period(period, -1)
+
+
 def render_portfolio(portfolio: Portfolio, path: Path) -> Path:
     """Write the portfolio PDF to `path` and return it."""
-    frame = PageFrame("Director portfolio", "all providers", portfolio.period)
+    frame = PageFrame(_("Director portfolio"), _("all providers"), format_period(portfolio.period))
     return build_pdf(path, portfolio_story(portfolio), frame)
