@@ -279,7 +279,7 @@ def test_breach_register_lists_windows_then_the_period_line_with_the_credit() ->
         ),
         BreachEntry(
             "phone-abandon",
-            "2026-10: 3 windows missed, 2 allowed",
+            "October 2026: 3 windows missed, 2 allowed",
             "4.7%",
             "≤\u00a05%",
             "1,450 / 31,000 (31,000 contacts)",
@@ -288,9 +288,9 @@ def test_breach_register_lists_windows_then_the_period_line_with_the_credit() ->
         ),
         BreachEntry(
             "email-24h",
-            "2026-10",
+            "October 2026",
             "90.0%",
-            ">= 95%",
+            "≥\u00a095%",
             "1,800 / 2,000 (2,100 contacts)",
             "12 contacts excluded",
             "€4,800.00",
@@ -425,7 +425,7 @@ def test_audit_lists_exclusions_and_what_they_removed() -> None:
     event, band = audit_of().exclusions
     assert (event.name, event.when) == (
         "carrier-outage-0304",
-        "4 Mar 2026, 10:00 (Europe/Paris) to 4 Mar 2026, 14:30 (Europe/Paris)",
+        "4 Mar 2026, 10:00 – 14:30 (Europe/Paris)",
     )
     assert event.removed == "nothing: outside the period"
     assert (band.kind, band.removed) == ("volume band", "1,400 contacts (forecast 1,100)")

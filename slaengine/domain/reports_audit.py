@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 
 from slaengine.domain.calendars import BusinessCalendar
 from slaengine.domain.contract import Calendar, Contract
@@ -104,6 +104,7 @@ class AuditReport:
     engine_version: str
     input_hashes: tuple[str, ...]
     inputs_sha256: str
+    zone: tzinfo | None = None
 
 
 def audit_calendar(name: str, calendar: Calendar, contract: Contract, period: str) -> AuditCalendar:
@@ -134,9 +135,7 @@ def audit_exclusions(contract: Contract, evaluation: Evaluation) -> tuple[AuditE
     first, last = period_days(evaluation.period)
     for event in events:
         start, end = event.start.astimezone(contract.zone), event.end.astimezone(contract.zone)
-        when = _("{start} to {end}").format(
-            start=current().instant(start), end=current().instant(end)
-        )
+        when = current().interval(start, end)
         inside = start.date() <= last and end.date() >= first
         removed = (
             _("contacts arriving inside, from every objective of these channels")
@@ -202,7 +201,7 @@ def audit_formula(contract: Contract, result: ObjectiveResult) -> AuditFormula:
         format_count(result.pending_contacts),
         windows,
         format_money(result.credit, contract.currency),
-        result.reason,
+        result.reason if len(result.windows) <= 1 else None,  # the windows line says it
         window_lines(result),
     )
 
@@ -295,6 +294,7 @@ def build_audit(
         notes=evaluation.notes,
         engine_version=engine_version,
         input_hashes=evaluation.input_hashes,
+        zone=contract.zone,
         inputs_sha256=inputs_sha256(
             engine_version=engine_version,
             contract_file_hash=contract_file_hash,

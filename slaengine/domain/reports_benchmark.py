@@ -17,6 +17,7 @@ from slaengine.domain.report_text import (
     format_count,
     format_money,
     format_value,
+    sourcing_label,
 )
 from slaengine.i18n import _, current
 
@@ -49,7 +50,10 @@ class BenchmarkTable:
     names: tuple[str, ...] = ()
 
     def name_of(self, index: int) -> str:
-        """The setup's display name: the provider's name when known, else the contract id."""
+        """The setup's display name: the provider's name when known, else the contract id;
+        the mixed setup says what it is."""
+        if self.sourcings[index] == MIXED:
+            return sourcing_label(MIXED)
         return self.names[index] if index < len(self.names) else self.setups[index]
 
 

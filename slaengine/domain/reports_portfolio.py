@@ -47,6 +47,17 @@ class PortfolioRow:
 
 
 @dataclass(frozen=True)
+class ProviderMonths:
+    """One provider's last 12 months: net credits owed and share of critical objectives met
+    (None where the month was not evaluated or has no critical objective)."""
+
+    name: str
+    currency: str
+    credits: tuple[Decimal | None, ...]
+    critical_met: tuple[float | None, ...]
+
+
+@dataclass(frozen=True)
 class Portfolio:
     """Every contract of the period: overview rows, credit totals, sections, benchmarks."""
 
@@ -55,6 +66,8 @@ class Portfolio:
     credit_totals: tuple[str, ...]
     sections: tuple[Scorecard, ...]
     benchmarks: tuple[BenchmarkTable, ...]
+    periods: tuple[str, ...] = ()
+    history: tuple[ProviderMonths, ...] = ()
 
 
 def portfolio_row(card: Scorecard) -> PortfolioRow:
@@ -101,12 +114,37 @@ def credit_totals(cards: Sequence[Scorecard]) -> tuple[str, ...]:
     return tuple(format_money(amount, currency) for currency, amount in sorted(totals.items()))
 
 
+def provider_months(
+    cards: Sequence[Scorecard],
+) -> tuple[tuple[str, ...], tuple[ProviderMonths, ...]]:
+    """The months any contract was evaluated in (oldest first), and each provider's figures."""
+    periods = tuple(sorted({m.period for card in cards for m in card.months}))
+    found = []
+    for card in cards:
+        by_period = {m.period: m for m in card.months}
+        credits = tuple(
+            by_period[p].net_credits if p in by_period and card.has_credits else None
+            for p in periods
+        )
+        shares = tuple(
+            by_period[p].critical_met / by_period[p].critical_total
+            if p in by_period and by_period[p].critical_total
+            else None
+            for p in periods
+        )
+        found.append(ProviderMonths(card.provider_name, card.currency, credits, shares))
+    return periods, tuple(found)
+
+
 def build_portfolio(
     period: str, scorecards: Sequence[Scorecard], benchmarks: Sequence[BenchmarkResult] = ()
 ) -> Portfolio:
     """Order: by activity, in-house before outsourced, then contract id."""
     cards = sorted(scorecards, key=lambda c: (c.activity, c.sourcing != "in-house", c.contract_id))
+    periods, history = provider_months(cards)
     return Portfolio(
+        periods=periods,
+        history=history,
         period=period,
         rows=tuple(portfolio_row(card) for card in cards),
         credit_totals=credit_totals(cards),

@@ -123,6 +123,16 @@ class TrendSeries:
 
 
 @dataclass(frozen=True)
+class MonthFigures:
+    """One evaluated month of a contract, for the portfolio's 12-month chart."""
+
+    period: str
+    net_credits: Decimal
+    critical_met: int
+    critical_total: int
+
+
+@dataclass(frozen=True)
 class DailyPoint:
     day: date
     value: float | None
@@ -178,6 +188,7 @@ class Scorecard:
     cost_per_contact: str | None
     zone: tzinfo | None = None
     has_credits: bool = True
+    months: tuple[MonthFigures, ...] = ()
 
     def money(self, amount: Decimal) -> str:
         return format_money(amount, self.currency)
@@ -473,7 +484,26 @@ def build_scorecard(
         cost_per_contact=table.own_cost if table else None,
         zone=contract.zone,
         has_credits=_has_credits(contract, evaluation),
+        months=month_figures(evaluation, history),
     )
+
+
+def month_figures(
+    evaluation: Evaluation, history: Sequence[Evaluation], months: int = TREND_MONTHS
+) -> tuple[MonthFigures, ...]:
+    """Net credits and critical objectives met of each evaluated month among the last 12,
+    oldest first (months without an evaluation are left out)."""
+    known = _by_period(history) | {evaluation.period: evaluation}
+    periods = [shift_period(evaluation.period, -back) for back in range(months - 1, -1, -1)]
+    found = []
+    for period in periods:
+        past = known.get(period)
+        if past is None:
+            continue
+        critical = [r for r in past.objectives if r.level == "critical"]
+        met = sum(1 for r in critical if r.status == "met")
+        found.append(MonthFigures(period, past.credits.net, met, len(critical)))
+    return tuple(found)
 
 
 def _has_credits(contract: Contract, evaluation: Evaluation) -> bool:

@@ -155,6 +155,17 @@ class ReportLocale:
         clock = format_time(local.time(), "HH:mm", locale=self.babel)
         return f"{day}, {clock} ({name})"
 
+    def interval(self, start: datetime, end: datetime) -> str:
+        """`4 mars 2026, 10:00 – 14:30 (Europe/Paris)`; both dates when the days differ."""
+        from babel.dates import format_time
+
+        first, last = self.instant(start), self.instant(end)
+        if start.date() != end.date() or start.utcoffset() != end.utcoffset():
+            return f"{first} – {last}"
+        head, _sep, zone = first.rpartition(" (")
+        clock = format_time(end.time(), "HH:mm", locale=self.babel)
+        return f"{head} – {clock} ({zone}"
+
 
 _ACTIVE: ContextVar[ReportLocale] = ContextVar("slaengine_report_locale")
 

@@ -58,7 +58,7 @@ def inputs_table(audit: AuditReport) -> Table:
                 + (" " + _("(month to date)") if audit.month_to_date else "")
             ),
         ],
-        [cell(_("Evaluated as of")), cell(current().instant(audit.as_of))],
+        [cell(_("Evaluated as of")), cell(current().instant(audit.as_of, audit.zone))],
         [cell(_("Engine version")), cell(f"slaengine {audit.engine_version}")],
         [
             markup(f"<b>{safe(_('sha256 of all inputs'))}</b>", "cell"),
@@ -171,7 +171,7 @@ def exclusions_section(audit: AuditReport) -> list[Flowable]:
                 cell(e.removed),
             ]
         )
-    table = grid(rows, [18 * mm, 26 * mm, 38 * mm, 18 * mm, 40 * mm, 40 * mm])
+    table = grid(rows, [17 * mm, 32 * mm, 36 * mm, 18 * mm, 40 * mm, 37 * mm])
     # a short table is never split; a long one starts where it has room
     return (
         [KeepTogether([*found, table])]

@@ -230,10 +230,13 @@ def volume_chart(volumes: Sequence[tuple[str, int]], width: float) -> Drawing:
 SERIES_COLOURS = ("#243b53", "#d9822b", "#3e9e8f", "#9aa5b1", "#7b5ea7", "#c0392b")
 
 
-def _legend(drawing: Drawing, names: Sequence[str], y: float) -> None:
+def _legend(
+    drawing: Drawing, names: Sequence[str], y: float, colour_of: Sequence[int] = ()
+) -> None:
     x = 0.0
     for index, name in enumerate(names):
-        colour = colors.HexColor(SERIES_COLOURS[index % len(SERIES_COLOURS)])
+        slot = colour_of[index] if colour_of else index
+        colour = colors.HexColor(SERIES_COLOURS[slot % len(SERIES_COLOURS)])
         drawing.add(Rect(x, y, 7, 7, fillColor=colour, strokeColor=None))
         label = printable(name)
         drawing.add(String(x + 10, y + 1, label, fontName=fonts().regular, fontSize=7,
@@ -264,9 +267,26 @@ def setups_chart(
     chart.barLabels.nudge = 4
     chart.groupSpacing = 8
     drawing.add(chart)
+    _mark_missing(drawing, chart, [list(values) for _k, values in kpis], len(setups))
     _legend(drawing, setups, 2)
     _title(drawing, title, height - 10)
     return drawing
+
+
+def _mark_missing(
+    drawing: Drawing, chart: VerticalBarChart, groups: list[list[float | None]], bars: int
+) -> None:
+    """`n/a` where a setup has no value, so that a gap never reads as zero."""
+    group_width = chart.width / max(len(groups), 1)
+    bar_width = (group_width - chart.groupSpacing - chart.barSpacing * (bars - 1)) / max(bars, 1)
+    for group, values in enumerate(groups):
+        for bar, value in enumerate(values):
+            if value is not None:
+                continue
+            x = chart.x + group * group_width + chart.groupSpacing / 2
+            x += bar * (bar_width + chart.barSpacing) + bar_width / 2
+            drawing.add(String(x, chart.y + 2, printable(_("n/a")), fontName=fonts().regular,
+                               fontSize=5.5, textAnchor="middle", fillColor=MUTED))  # fmt: skip
 
 
 def mix_chart(setups: Sequence[str], mixes: Sequence[dict[str, int]], width: float) -> Drawing:
@@ -295,4 +315,42 @@ def mix_chart(setups: Sequence[str], mixes: Sequence[dict[str, int]], width: flo
     drawing.add(chart)
     _legend(drawing, [channel_label(c) for c in channels], 2)
     _title(drawing, _("Channel mix (% of contacts)"), height - 10)
+    return drawing
+
+
+def months_lines_chart(
+    title: str,
+    periods: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    width: float,
+    height: float = 130,
+    percent: bool = False,
+    colour_of: Sequence[int] = (),
+) -> Drawing:
+    """One line per provider over the months (gaps where a month has no value)."""
+    drawing = Drawing(width, height)
+    chart = HorizontalLineChart()
+    chart.x, chart.y, chart.width, chart.height = 40, 34, width - 50, height - 60
+    chart.data = [list(values) for _name, values in series]
+    chart.categoryAxis.categoryNames = [printable(format_period(p, short=True)) for p in periods]
+    every = [v for _name, values in series for v in values]
+    low, high, step = (0.0, 100.0, 25.0) if percent else axis_range([*every, 0.0])
+    _style_axes(chart, low, high, step)
+    if percent:
+        chart.valueAxis.labelTextFormat = lambda v: printable(current().percent(v / 100, 0))
+    chart.categoryAxis.joinAxisMode = "bottom"  # month names below negative values too
+    palette = [
+        colors.HexColor(SERIES_COLOURS[i % len(SERIES_COLOURS)])
+        for i in (colour_of or range(len(series)))
+    ]
+    for index in range(len(series)):
+        colour = palette[index]
+        chart.lines[index].strokeColor = colour
+        chart.lines[index].strokeWidth = 1.4
+        chart.lines[index].symbol = makeMarker("FilledCircle", size=3, fillColor=colour)
+        if sum(v is not None for v in series[index][1]) < 2:
+            chart.lines[index].strokeColor = None  # one point: the marker alone
+    drawing.add(chart)
+    _legend(drawing, [name for name, _v in series], 2, colour_of)
+    _title(drawing, title, height - 10)
     return drawing

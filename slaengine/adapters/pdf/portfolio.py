@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, PageBreak, Spacer, Table
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Spacer, Table
 
 from slaengine.adapters.pdf.benchmark import benchmark_table
+from slaengine.adapters.pdf.charts import months_lines_chart
 from slaengine.adapters.pdf.document import PageFrame, build_pdf
 from slaengine.adapters.pdf.scorecard import page_one
 from slaengine.adapters.pdf.style import (
+    CONTENT_WIDTH,
     STATUS_INK,
     cell,
     grid,
@@ -23,7 +25,7 @@ from slaengine.domain.report_text import STATUS_SYMBOLS, format_period, sourcing
 from slaengine.domain.reports import Portfolio, PortfolioRow
 from slaengine.i18n import _
 
-OVERVIEW_WIDTHS = [40 * mm, 18 * mm, 64 * mm, 20 * mm, 22 * mm, 16 * mm]
+OVERVIEW_WIDTHS = [36 * mm, 21 * mm, 63 * mm, 22 * mm, 22 * mm, 16 * mm]
 
 
 def _breached_markup(row: PortfolioRow) -> str:
@@ -110,15 +112,55 @@ def portfolio_story(portfolio: Portfolio) -> list[Flowable]:
         ),
         markup(subtitle, "subtitle"),
         overview_table(portfolio),
+        Spacer(1, 3 * mm),
+        *history_charts(portfolio),
     ]
     for table in portfolio.benchmarks:
         story += [
+            CondPageBreak(120 * mm),
             markup(safe(_("Benchmark: {activity}").format(activity=table.activity)), "h2"),
             benchmark_table(table),
         ]
     for card in portfolio.sections:
         story += [PageBreak(), *page_one(card)]
     return [*story, Spacer(1, 1)]
+
+
+def history_charts(portfolio: Portfolio) -> list[Flowable]:
+    """Net credits owed and critical objectives met, per provider, over the evaluated months."""
+    if len(portfolio.periods) < 2:
+        return []
+    with_credits = [
+        i for i, p in enumerate(portfolio.history) if any(c is not None for c in p.credits)
+    ]
+    credits = [
+        (p.name, [float(c) if c is not None else None for c in p.credits])
+        for p in (portfolio.history[i] for i in with_credits)
+    ]
+    shares = [
+        (p.name, [100 * s if s is not None else None for s in p.critical_met])
+        for p in portfolio.history
+    ]
+    currencies = sorted({p.currency for p in portfolio.history})
+    title = _("Net credits owed per month ({currency})").format(currency=", ".join(currencies))
+    found: list[Flowable] = []
+    if credits:
+        found.append(
+            months_lines_chart(
+                title, portfolio.periods, credits, CONTENT_WIDTH, colour_of=with_credits
+            )
+        )
+        found.append(Spacer(1, 4 * mm))
+    found.append(
+        months_lines_chart(
+            _("Critical objectives met per month (%)"),
+            portfolio.periods,
+            shares,
+            CONTENT_WIDTH,
+            percent=True,
+        )
+    )
+    return [KeepTogether(found)]
 
 
 def _previous(period: str) -> str:

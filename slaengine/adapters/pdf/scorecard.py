@@ -315,7 +315,7 @@ def feeds_table(feeds: Sequence[FeedFileInfo]) -> Table:
                 cell(feed.reasons_text),
             ]
         )
-    widths = [36 * mm, 17 * mm, 34 * mm, 14 * mm, 14 * mm, 22 * mm, 43 * mm]
+    widths = [34 * mm, 16 * mm, 34 * mm, 14 * mm, 16 * mm, 21 * mm, 45 * mm]
     return grid(rows, widths)
 
 
