@@ -120,7 +120,7 @@ def test_quarantine_tables_show_the_readable_reason_beside_its_code(
     monkeypatch.setenv("COLUMNS", "80")
     result = runner.invoke(main, ["feed", "quarantine", "acme-l1"])
     words = result.output.replace("│", " ").split()
-    assert words[words.index("channel") :][:6] == ["channel", "is", "not", "one", "of", "the"]
+    assert {"annex's", "channels"} <= set(words)  # the reason in words (wrapped)
     assert "(bad_channel)" in words
     assert "contacts.csv" in result.output  # the file name is never cut
 
