@@ -88,7 +88,8 @@ def demo(
     from slaengine.i18n import activate, deactivate
 
     progress = Console(stderr=True)
-    reports_dir = out or app.settings.reports_dir  # settings first: they activate their locale
+    settings = app.settings  # read first: reading them activates the configured locale
+    reports_dir = out or settings.reports_dir
     token = activate(locale) if locale is not None else None
     engine = _demo_engine(database_url, progress)
     try:

@@ -125,23 +125,28 @@ def quarantine(
 
 
 def quarantine_table(contract: str, rows: list[Any]) -> None:
-    """File and line never cut; reasons in words with their code; raw values wrap."""
+    """File ids, lines and reason codes are never cut; reasons in words and raw values (one
+    per line) wrap; the file names follow the table."""
     from rich.console import Console
     from rich.table import Table
 
+    codes = max((len(code) for row in rows for code in row.reasons), default=10) + 2
     table = Table(title=f"Quarantined rows of {contract}", title_justify="left")
-    table.add_column("file", no_wrap=True)
+    table.add_column("file", no_wrap=True, justify="right")
     table.add_column("line", justify="right", no_wrap=True)
-    table.add_column("reasons", overflow="fold", ratio=2)
-    table.add_column("raw values", overflow="fold", ratio=2)
+    table.add_column("reasons", min_width=codes, ratio=1)
+    table.add_column("raw values", overflow="fold", ratio=1)
     for row in rows:
-        raw = ", ".join(f"{k}={v}" for k, v in row.raw.items() if v != "")
+        raw = "\n".join(f"{k}={v}" for k, v in row.raw.items() if v != "")
         reasons = "\n".join(
-            f"{message} ({code})" if message != code else code
+            f"{message}\n({code})" if message != code else code
             for code, message in zip(row.reasons, row.messages, strict=True)
         )
-        table.add_row(f"{row.file_id} {row.file_name}", str(row.line), reasons, raw)
-    Console().print(table)
+        table.add_row(str(row.file_id), str(row.line), reasons, raw)
+    console = Console()
+    console.print(table)
+    for file_id, name in sorted({(row.file_id, row.file_name) for row in rows}):
+        console.print(f"file {file_id}: {name}", markup=False, highlight=False)
 
 
 def _register_pull() -> None:
