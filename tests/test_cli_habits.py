@@ -3,9 +3,11 @@ errors for unknown contracts, filters on quarantine, and the demo's next command
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -176,3 +178,20 @@ def test_an_unsupported_report_locale_is_a_config_error(tmp_path: Path) -> None:
     config.write_text('[reports]\nlocale = "de_DE"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="use fr_FR or en_GB"):
         load_settings({"SLAENGINE_CONFIG": str(config)})
+
+
+def test_the_benchmark_table_never_cuts_a_setup_name_in_80_columns() -> None:
+    from rich.console import Console
+
+    from slaengine.cli.benchmark import benchmark_table
+    from tests.reports_builders import benchmark
+
+    result = benchmark()
+    long = replace(result.setups[0], name="nordline-overflow-weekend")
+    result = replace(result, setups=(long, *result.setups[1:]))
+    console = Console(width=80, record=True, file=io.StringIO())
+    console.print(benchmark_table(result, narrow=True))
+    text = console.export_text()
+    assert all(len(line) <= 80 for line in text.splitlines())
+    for setup in result.setups:
+        assert setup.name in text

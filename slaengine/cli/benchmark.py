@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from slaengine.domain.benchmark import BenchmarkResult, KpiFigure
 
 
+NARROW = 110  # columns below which the setups' widths are fixed
+
+
 @click.command()
 @click.argument("activity")
 @period_option()
@@ -41,19 +44,23 @@ def benchmark(app: AppContext, activity: str, period: str, as_of: datetime, as_j
         click.echo(json.dumps(benchmark_to_json(result), indent=2))
         return
     console = Console()
-    console.print(benchmark_table(result))
+    console.print(benchmark_table(result, narrow=console.width < NARROW))
     for note in result.notes:
         Console(stderr=True).print(f"note: {note}", markup=False, highlight=False)
 
 
-def benchmark_table(result: BenchmarkResult) -> Table:
+def benchmark_table(result: BenchmarkResult, narrow: bool = False) -> Table:
     """Setups as columns; volume and channel mix first, then every KPI, then unit cost."""
     from rich.table import Table
 
     table = Table(title=f"Benchmark {result.activity} {result.period}", title_justify="left")
-    table.add_column("", no_wrap=True)
+    table.add_column("", max_width=16)
     for setup in result.setups:
-        table.add_column(f"{setup.name}\n({setup.sourcing})", justify="right", overflow="fold")
+        # in a narrow terminal each setup gets exactly the room of its name (never cut) or of
+        # its longest figure word; elsewhere rich lays the columns out freely
+        fixed = max(len(setup.name), 11) if narrow else None
+        table.add_column(setup.name, justify="right", width=fixed)
+    table.add_row("sourcing", *(setup.sourcing for setup in result.setups), end_section=True)
     table.add_row("contacts", *(f"{setup.contacts:,}" for setup in result.setups))
     channels = sorted({c for setup in result.setups for c in setup.channel_mix})
     for channel in channels:
@@ -83,7 +90,7 @@ def _mix(mix: dict[str, int], total: int, channel: str) -> str:
     count = mix.get(channel, 0)
     if not count:
         return "-"
-    return f"{count:,} ({100 * count / total:.0f}%)"
+    return f"{100 * count / total:.0f}%"
 
 
 def _figure(figure: KpiFigure | None, kpi: str) -> str:
