@@ -152,7 +152,7 @@ def test_a_french_scorecard_shows_french_figures_and_says_why_a_status_is_what_i
         "critique",
     )
     # 3 breached days among 31 with 2 allowed: the average alone (4.7 %) looks met
-    assert rows["phone-abandon"].why == "3 jours manqués, 2 tolérés"
+    assert rows["phone-abandon"].why == "3 jours manqués, tolérance : 2"
     assert rows["phone-asa"].figures == f"10{NNBSP}000 traités"
     assert sl.trend_text == f"▲ +1,2{NBSP}pt"
 

@@ -25,10 +25,9 @@ from slaengine.domain.report_text import (
     format_value,
     period_days,
     status_label,
-    status_mark,
     window_words,
 )
-from slaengine.domain.reports_register import FeedFileInfo, window_label
+from slaengine.domain.reports_register import FeedFileInfo, WindowLine, window_lines
 from slaengine.domain.results import Evaluation, ObjectiveResult
 from slaengine.i18n import _, current
 
@@ -69,18 +68,6 @@ class AuditFormula:
     credit: str
     reason: str | None
     window_rows: tuple[WindowLine, ...] = ()
-
-
-@dataclass(frozen=True)
-class WindowLine:
-    """One day or week window of a windowed objective, as an auditor recomputes it."""
-
-    window: str
-    numerator: str
-    denominator: str
-    value: str
-    volume: str
-    status: str
 
 
 @dataclass(frozen=True)
@@ -203,23 +190,6 @@ def audit_formula(contract: Contract, result: ObjectiveResult) -> AuditFormula:
         format_money(result.credit, contract.currency),
         result.reason if len(result.windows) <= 1 else None,  # the windows line says it
         window_lines(result),
-    )
-
-
-def window_lines(result: ObjectiveResult) -> tuple[WindowLine, ...]:
-    """Each window's counts, value and status (nothing for a single-window objective)."""
-    if len(result.windows) <= 1:
-        return ()
-    return tuple(
-        WindowLine(
-            window_label(w),
-            format_count(w.numerator),
-            format_count(w.denominator),
-            format_value(w.value, result.kpi),
-            format_count(w.volume),
-            status_mark(w.status),
-        )
-        for w in result.windows
     )
 
 

@@ -20,6 +20,7 @@ from slaengine.domain.report_text import (
     format_period,
     format_target,
     format_value,
+    status_mark,
 )
 from slaengine.domain.results import Evaluation, ObjectiveResult, WindowResult
 from slaengine.i18n import _, ngettext
@@ -59,6 +60,18 @@ class BreachEntry:
     figures: str
     exclusions: str
     credit: str
+
+
+@dataclass(frozen=True)
+class WindowLine:
+    """One day or week window of a windowed objective, as an auditor recomputes it."""
+
+    window: str
+    numerator: str
+    denominator: str
+    value: str
+    volume: str
+    status: str
 
 
 @dataclass(frozen=True)
@@ -169,6 +182,23 @@ def breach_register(contract: Contract, evaluation: Evaluation) -> tuple[BreachE
                 )
             )
     return tuple(entries)
+
+
+def window_lines(result: ObjectiveResult) -> tuple[WindowLine, ...]:
+    """Each window's counts, value and status (nothing for a single-window objective)."""
+    if len(result.windows) <= 1:
+        return ()
+    return tuple(
+        WindowLine(
+            window_label(w),
+            format_count(w.numerator),
+            format_count(w.denominator),
+            format_value(w.value, result.kpi),
+            format_count(w.volume),
+            status_mark(w.status),
+        )
+        for w in result.windows
+    )
 
 
 def missing_days(

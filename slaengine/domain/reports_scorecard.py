@@ -37,8 +37,10 @@ from slaengine.domain.reports_register import (
     BreachEntry,
     DataQuality,
     FeedFileInfo,
+    WindowLine,
     breach_register,
     data_quality,
+    window_lines,
 )
 from slaengine.domain.results import Evaluation, ObjectiveResult, Status
 from slaengine.i18n import _, ngettext
@@ -189,6 +191,7 @@ class Scorecard:
     zone: tzinfo | None = None
     has_credits: bool = True
     months: tuple[MonthFigures, ...] = ()
+    weeks: tuple[tuple[str, tuple[WindowLine, ...]], ...] = ()
 
     def money(self, amount: Decimal) -> str:
         return format_money(amount, self.currency)
@@ -485,6 +488,16 @@ def build_scorecard(
         zone=contract.zone,
         has_credits=_has_credits(contract, evaluation),
         months=month_figures(evaluation, history),
+        weeks=week_windows(evaluation),
+    )
+
+
+def week_windows(evaluation: Evaluation) -> tuple[tuple[str, tuple[WindowLine, ...]], ...]:
+    """Each week-window objective with its weeks: counts, value and status of every week."""
+    return tuple(
+        (result.objective_id, window_lines(result))
+        for result in evaluation.objectives
+        if len(result.windows) > 1 and all((w.end - w.start).days == 7 for w in result.windows)
     )
 
 

@@ -25,9 +25,11 @@ from slaengine.adapters.pdf.style import (
     STATUS_FILL,
     STATUS_INK,
     cell,
+    fonts,
     grid,
     header_cells,
     markup,
+    printable,
     safe,
     text,
 )
@@ -41,6 +43,7 @@ from slaengine.domain.report_text import (
     status_label,
 )
 from slaengine.domain.reports import FeedFileInfo, ObjectiveRow, Scorecard
+from slaengine.domain.reports_register import WindowLine
 from slaengine.i18n import _, current
 
 OBJECTIVE_WIDTHS = [29 * mm, 43 * mm, 14 * mm, 15 * mm, 21 * mm, 22 * mm, 18 * mm, 18 * mm]
@@ -165,7 +168,20 @@ def objectives_table(card: Scorecard) -> Table:
             ]
         )
         extra.append(("BACKGROUND", (5, index), (5, index), STATUS_FILL[row.status]))
-    return grid(rows, OBJECTIVE_WIDTHS, extra=extra)
+    return grid(rows, objective_widths(card), extra=extra)
+
+
+def objective_widths(card: Scorecard) -> list[float]:
+    """The objective column as wide as the longest id (never cut), taken from the definition."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    longest = max(
+        (stringWidth(printable(row.objective_id), fonts().bold, 7.5) for row in card.rows),
+        default=0.0,
+    )
+    first = max(OBJECTIVE_WIDTHS[0], min(longest + 8, 48 * mm))
+    grown = first - OBJECTIVE_WIDTHS[0]
+    return [first, OBJECTIVE_WIDTHS[1] - grown, *OBJECTIVE_WIDTHS[2:]]
 
 
 def trend_cell(row: ObjectiveRow) -> Paragraph:
@@ -217,9 +233,29 @@ def page_one(card: Scorecard) -> list[Flowable]:
     ]
 
 
+def weeks_table(objective_id: str, weeks: Sequence[WindowLine]) -> Flowable:
+    """A week-window objective's weeks: what each week counted and whether it was met."""
+    rows: list[list[object]] = [
+        header_cells(_("Week"), _("Numerator"), _("Denominator"), _("Value"), _("Status"))
+    ]
+    rows += [
+        [
+            cell(w.window),
+            cell(w.numerator, "cell_right"),
+            cell(w.denominator, "cell_right"),
+            cell(w.value, "cell_right"),
+            cell(w.status),
+        ]
+        for w in weeks
+    ]
+    title = markup(safe(_("{objective}: each week").format(objective=objective_id)), "h3")
+    return KeepTogether([title, grid(rows, [60 * mm, 28 * mm, 28 * mm, 28 * mm, 36 * mm])])
+
+
 def charts_section(card: Scorecard) -> list[Flowable]:
     charts: list[Flowable] = [trend_chart(series, CONTENT_WIDTH) for series in card.trends]
     charts += [daily_chart(daily, CONTENT_WIDTH) for daily in card.daily]
+    charts += [weeks_table(objective_id, weeks) for objective_id, weeks in card.weeks]
     if card.channel_volumes:
         charts.append(volume_chart(card.channel_volumes, CONTENT_WIDTH))
     if not charts:
@@ -315,7 +351,7 @@ def feeds_table(feeds: Sequence[FeedFileInfo]) -> Table:
                 cell(feed.reasons_text),
             ]
         )
-    widths = [34 * mm, 16 * mm, 34 * mm, 14 * mm, 16 * mm, 21 * mm, 45 * mm]
+    widths = [37 * mm, 16 * mm, 33 * mm, 13 * mm, 16 * mm, 21 * mm, 44 * mm]
     return grid(rows, widths)
 
 
