@@ -273,3 +273,33 @@ def test_a_scorecard_with_a_long_provider_name_still_prints_its_report_name(
     first = PdfReader(render_scorecard(card, tmp_path / "s.pdf")).pages[0].extract_text()
     assert "Monthly provider scorecard" in first
     assert "…" in first
+
+
+def test_week_window_objectives_show_each_of_their_weeks() -> None:
+    from slaengine.domain.results import WindowResult
+
+    evaluation = october()
+    starts = [date(2026, 10, 1), date(2026, 10, 5), date(2026, 10, 12)]
+    ends = [date(2026, 10, 5), date(2026, 10, 12), date(2026, 10, 19)]
+    weeks = tuple(
+        WindowResult(start, end, status, value, num, 100, 100)
+        for start, end, status, value, num in zip(
+            starts,
+            ends,
+            ["met", "breached", "met"],
+            [0.85, 0.70, 0.90],
+            [85, 70, 90],
+            strict=True,
+        )
+    )
+    weekly = replace(evaluation.objectives[0], windows=weeks, windows_breached=1)
+    card = build_scorecard(acme(), replace(evaluation, objectives=(weekly,)))
+    ((objective_id, lines),) = card.weeks
+    assert objective_id == "phone-sl"
+    assert [(w.window, w.numerator, w.value, w.status) for w in lines] == [
+        ("1 Oct 2026 – 4 Oct 2026", "85", "85.0%", "✔ met"),
+        ("5 Oct 2026 – 11 Oct 2026", "70", "70.0%", "✖ breached"),
+        ("12 Oct 2026 – 18 Oct 2026", "90", "90.0%", "✔ met"),
+    ]
+    assert card.rows[0].why == "1 week missed, 0 allowed"
+    assert build_scorecard(acme(), october()).weeks == ()  # day windows are charted instead

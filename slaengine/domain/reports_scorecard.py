@@ -497,7 +497,9 @@ def week_windows(evaluation: Evaluation) -> tuple[tuple[str, tuple[WindowLine, .
     return tuple(
         (result.objective_id, window_lines(result))
         for result in evaluation.objectives
-        if len(result.windows) > 1 and all((w.end - w.start).days == 7 for w in result.windows)
+        if len(result.windows) > 1
+        and all(1 <= (w.end - w.start).days <= 7 for w in result.windows)
+        and any((w.end - w.start).days > 1 for w in result.windows)  # weeks cut by the month
     )
 
 
