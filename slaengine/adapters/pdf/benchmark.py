@@ -107,11 +107,11 @@ def benchmark_charts(table: BenchmarkTable) -> list[Flowable]:
             and any(value is not None for value in row.raw)
         ]
         if ratios:
-            found.append(setups_chart(title, names, ratios, CONTENT_WIDTH, 150 if lower else 170))
+            found.append(setups_chart(title, names, ratios, CONTENT_WIDTH, 130 if lower else 165))
     for row in table.rows:
         if kpi_unit(row.kpi) == "seconds" and any(value is not None for value in row.raw):
             title = f"{kpi_name(row.kpi)} (s), " + _("lower is better")
-            found.append(setups_chart(title, names, [(row.kpi_id, row.raw)], CONTENT_WIDTH, 120))
+            found.append(setups_chart(title, names, [(row.kpi_id, row.raw)], CONTENT_WIDTH, 105))
     if any(table.channel_counts):
         found.append(mix_chart(names, table.channel_counts, CONTENT_WIDTH))
     return [item for chart in found for item in (KeepTogether([chart, Spacer(1, 4 * mm)]),)]
