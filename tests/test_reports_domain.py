@@ -40,19 +40,22 @@ def objective(**fields: object) -> Objective:
 def test_service_level_names_threshold_denominator_and_opening_hours() -> None:
     phone_sl = acme().objective("phone-sl")
     assert describe_objective(phone_sl) == (
-        "answered within 20 s ÷ offered minus abandons ≤ 5 s, opening hours 'opening-hours'"
+        "answered within 20\u00a0s ÷ offered minus abandons ≤ 5\u00a0s,"
+        " opening hours 'opening-hours'"
     )
 
 
 def test_service_level_over_offered_has_no_scope_without_calendar() -> None:
-    assert describe_objective(acme().objective("chat-sl")) == "answered within 1 min ÷ offered"
+    assert describe_objective(acme().objective("chat-sl")) == "answered within 1\u00a0min ÷ offered"
 
 
 def test_service_level_over_answered_and_late_abandons() -> None:
     found = objective(
         kpi="service_level", threshold="30s", denominator="answered_and_late_abandons"
     )
-    assert describe_objective(found) == "answered within 30 s ÷ answered plus abandons after 30 s"
+    assert describe_objective(found) == (
+        "answered within 30\u00a0s ÷ answered plus abandons after 30\u00a0s"
+    )
 
 
 def test_answer_rate_over_answered() -> None:
@@ -62,7 +65,7 @@ def test_answer_rate_over_answered() -> None:
 
 def test_abandonment_counts_only_late_abandons_when_short_abandon_is_set() -> None:
     assert describe_objective(acme().objective("phone-abandon")) == (
-        "abandoned after 5 s ÷ offered minus abandons ≤ 5 s"
+        "abandoned after 5\u00a0s ÷ offered minus abandons ≤ 5\u00a0s"
     )
 
 
@@ -73,13 +76,13 @@ def test_abandonment_without_short_abandon_counts_every_abandon() -> None:
 
 def test_response_within_on_the_business_clock_names_its_calendar() -> None:
     assert describe_objective(acme().objective("email-24h")) == (
-        "answered within 24 h on the business clock of 'office'"
+        "answered within 24\u00a0h on the business clock of 'office'"
     )
 
 
 def test_response_within_on_the_calendar_clock_says_calendar_hours() -> None:
     found = objective(kpi="response_within", threshold="4h")
-    assert describe_objective(found) == "answered within 4 h, calendar hours"
+    assert describe_objective(found) == "answered within 4\u00a0h, calendar hours"
 
 
 def test_csat_fcr_nps_asa_aht_read_as_their_formulas() -> None:

@@ -116,7 +116,8 @@ def test_figures_and_words_read_in_french() -> None:
         assert format_target("<= 30s", 30.0, "average_speed_of_answer") == f"≤{NBSP}30{NBSP}s"
         assert status_mark("breached") == "✖ manqué"
         assert window_words(acme().objective("phone-abandon")) == "jour, 2 manquements tolérés"
-        assert describe_objective(acme().objective("chat-sl")) == "traités en 1 min ÷ présentés"
+        chat = describe_objective(acme().objective("chat-sl"))
+        assert chat == "traités en 1\u00a0min ÷ présentés"
 
 
 def test_every_message_of_the_reports_has_a_french_translation() -> None:

@@ -195,7 +195,7 @@ def test_csv_twin_has_one_line_per_objective_then_the_credit_totals(tmp_path: Pa
     )
     assert sl["trend (value unit)"] == "1.23"
     assert lines[3]["credit (EUR)"] == "4800.00"
-    assert lines[3]["definition"] == "answered within 24 h on the business clock of 'office'"
+    assert lines[3]["definition"] == "answered within 24\u00a0h on the business clock of 'office'"
     assert (lines[2]["value"], lines[2]["numerator"]) == ("", "")
     assert [line["credit (EUR)"] for line in lines[-4:]] == [
         "7200.00",

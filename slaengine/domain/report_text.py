@@ -100,7 +100,7 @@ def duration_words(duration: Duration | None) -> str:
     text = str(duration)
     for unit in ("min", "h", "s"):
         if text.endswith(unit):
-            return f"{text[: -len(unit)]} {unit}"
+            return f"{text[: -len(unit)]}\u00a0{unit}"  # never split from its number
     return text
 
 
