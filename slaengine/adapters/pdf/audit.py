@@ -19,7 +19,7 @@ from reportlab.platypus import (
 )
 
 from slaengine.adapters.pdf.document import PageFrame, build_pdf
-from slaengine.adapters.pdf.scorecard import feeds_table
+from slaengine.adapters.pdf.scorecard import feeds_table, window_text
 from slaengine.adapters.pdf.style import (
     cell,
     grid,
@@ -81,14 +81,13 @@ def formulas_table(audit: AuditReport) -> Table:
         )
     ]
     for f in audit.formulas:
-        note = f"<br/>{safe(_('windows'))}: {safe(f.windows)}" if f.windows != "–" else ""
+        windows = _("windows: {windows}").format(windows=f.windows)
+        note = f"<br/>{safe(windows)}" if f.windows != "–" else ""
         note += f"<br/>{safe(f.reason)}" if f.reason else ""
         rows.append(
             [
                 markup(f"<b>{safe(f.objective_id)}</b><br/>{safe(kpi_name(f.kpi))}", "cell"),
-                markup(
-                    f"{safe(f.definition)}<br/>{safe(_('window'))} {safe(f.window)}{note}", "cell"
-                ),
+                markup(f"{safe(f.definition)}<br/>{safe(window_text(f.window))}{note}", "cell"),
                 cell(f.formula),
                 cell(f.target),
                 cell(f.status),

@@ -155,8 +155,12 @@ def objectives_table(card: Scorecard) -> Table:
                     "cell",
                 ),
                 markup(
-                    f"{safe(kpi_name(row.kpi))}: {safe(row.definition)}<br/>"
-                    f'<font color="#52606d">{safe(_("window"))} {safe(row.window)}</font>',
+                    safe(
+                        _("{kpi}: {definition}").format(
+                            kpi=kpi_name(row.kpi), definition=row.definition
+                        )
+                    )
+                    + f'<br/><font color="#52606d">{safe(window_text(row.window))}</font>',
                     "cell",
                 ),
                 cell(row.target),
@@ -182,6 +186,11 @@ def objective_widths(card: Scorecard) -> list[float]:
     first = max(OBJECTIVE_WIDTHS[0], min(longest + 8, 48 * mm))
     grown = first - OBJECTIVE_WIDTHS[0]
     return [first, OBJECTIVE_WIDTHS[1] - grown, *OBJECTIVE_WIDTHS[2:]]
+
+
+def window_text(window: str) -> str:
+    """`window: day, 2 misses allowed` / `fenêtre : jour, …`."""
+    return _("window: {window}").format(window=window)
 
 
 def trend_cell(row: ObjectiveRow) -> Paragraph:
