@@ -59,6 +59,7 @@ class Settings:
     delivery: Delivery = field(default_factory=Delivery)
     source: Path | None = None
     data_location: str = "data"  # [storage] data: a folder (beside a SQLite file) or a URL
+    locale: str = "fr_FR"  # [reports] locale: language and formats of PDFs and CSV twins
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -120,7 +121,15 @@ def _settings_from(raw: dict[str, Any], base: Path, source: Path | None) -> Sett
         delivery=delivery,
         source=source,
         data_location=str(storage.get("data", "data")),
+        locale=_report_locale(_section(raw, "reports")),
     )
+
+
+def _report_locale(reports: dict[str, Any]) -> str:
+    code = str(reports.get("locale", "fr_FR"))
+    if code not in ("fr_FR", "en_GB"):
+        raise ConfigError(f"config: [reports] locale {code!r} is not supported: use fr_FR or en_GB")
+    return code
 
 
 def _resolve_sqlite(url: str, base: Path) -> str:
@@ -144,4 +153,6 @@ def _apply_environment(settings: Settings, env: dict[str, str]) -> Settings:
         settings = replace(settings, reports_dir=Path(reports))
     if data := env.get("SLAENGINE_DATA_URL"):
         settings = replace(settings, data_location=data)
+    if locale := env.get("SLAENGINE_LOCALE"):
+        settings = replace(settings, locale=_report_locale({"locale": locale}))
     return settings

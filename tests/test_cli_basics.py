@@ -14,7 +14,10 @@ from slaengine.cli import main
 
 def all_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     found: list[tuple[str, ...]] = []
-    for name, command in sorted(group.commands.items()):
+    context = click.Context(group)
+    for name in group.list_commands(context):  # commands load on demand (slaengine.cli)
+        command = group.get_command(context, name)
+        assert command is not None
         path = (*prefix, name)
         found.append(path)
         if isinstance(command, click.Group):

@@ -106,6 +106,7 @@ class Cli:
                 "SLAENGINE_DATABASE_URL": url,
                 "SLAENGINE_REPORTS_DIR": str(folder / "reports"),
                 "SLAENGINE_CONFIG": str(folder / "config.toml"),
+                "SLAENGINE_LOCALE": "en_GB",  # the assertions read English reports
             }
         )
 
@@ -189,7 +190,7 @@ def test_a_what_if_mid_month_never_becomes_the_scorecard(
     assert "final result · settled 2026-11-04 15:00 (Europe/Paris)" in text
     assert "provisional" not in text
     assert "87.5%" in text and "75.0%" not in text
-    assert "50.00 EUR" not in text
+    assert "€50.00" not in text and "€0.00" in text
     [final] = final_runs(engine, "shop", "2026-10")
     assert final.evaluation.as_of.isoformat() == SETTLES
     assert final.evaluation.objectives[0].numerator == 35
@@ -247,7 +248,7 @@ def test_two_databases_from_the_same_files_give_the_same_json_and_audit_bytes(
     assert one[1] == two[1]
     reader = PdfReader(tmp_path / "one" / "reports" / "audit-shop-2026-10.pdf")
     text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
-    assert "Evaluated as of 2026-11-04T14:00:00+00:00" in text
+    assert "Evaluated as of 4 Nov 2026, 15:00 (Europe/Paris)" in text
     assert "2026-11-10" not in text
 
 
@@ -275,9 +276,9 @@ def test_a_corrected_feed_restates_the_month_once_keeping_and_showing_the_old_fi
         assert "this final result restates an earlier one" in text
         assert "changed input: contacts file corrected.csv" in text
         assert (
-            "moved: phone-sl 87.5% met, credit 0.00 EUR → 62.5% breached, credit 50.00 EUR" in text
+            "moved: phone-sl 87.5% met, credit €0.00 → 62.5% breached, credit €50.00" in text
         )
-        assert "moved: credits owed 0.00 EUR → 50.00 EUR" in text
+        assert "moved: credits owed €0.00 → €50.00" in text
         assert text.count("this final result restates an earlier one") == 1
 
 

@@ -40,7 +40,14 @@ def test_ingest_json_prints_exactly_the_spec_object(runner: CliRunner, tmp_path:
         "stored": 1,
         "quarantined": 2,
         "reasons": {"bad_channel": 1, "csat_out_of_range": 1, "nps_out_of_range": 1},
+        "unchanged": False,
+        "file_id": 1,
     }
+    again = runner.invoke(
+        main, ["feed", "ingest", "acme-l1", "contacts", str(feed_file(tmp_path)), "--json"]
+    )
+    assert json.loads(again.stdout)["unchanged"] is True
+    assert json.loads(again.stdout)["file_id"] == 1
 
 
 def test_ingest_prints_a_table_and_where_to_see_bad_rows(runner: CliRunner, tmp_path: Path) -> None:
@@ -126,6 +133,8 @@ def test_ingest_with_a_mapping_reports_the_rows_it_drops_apart_from_the_quaranti
         "stored": 2,
         "quarantined": 0,
         "reasons": {},
+        "unchanged": False,
+        "file_id": 1,
         "dropped": 1,
         "dropped_reasons": {"mapping_drop:outcome_phantom": 1},
     }

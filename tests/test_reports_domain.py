@@ -40,19 +40,22 @@ def objective(**fields: object) -> Objective:
 def test_service_level_names_threshold_denominator_and_opening_hours() -> None:
     phone_sl = acme().objective("phone-sl")
     assert describe_objective(phone_sl) == (
-        "answered within 20 s ÷ offered minus abandons ≤ 5 s, opening hours 'opening-hours'"
+        "answered within 20\u00a0s ÷ offered minus abandons ≤ 5\u00a0s,"
+        " opening hours 'opening-hours'"
     )
 
 
 def test_service_level_over_offered_has_no_scope_without_calendar() -> None:
-    assert describe_objective(acme().objective("chat-sl")) == "answered within 1 min ÷ offered"
+    assert describe_objective(acme().objective("chat-sl")) == "answered within 1\u00a0min ÷ offered"
 
 
 def test_service_level_over_answered_and_late_abandons() -> None:
     found = objective(
         kpi="service_level", threshold="30s", denominator="answered_and_late_abandons"
     )
-    assert describe_objective(found) == "answered within 30 s ÷ answered plus abandons after 30 s"
+    assert describe_objective(found) == (
+        "answered within 30\u00a0s ÷ answered plus abandons after 30\u00a0s"
+    )
 
 
 def test_answer_rate_over_answered() -> None:
@@ -62,7 +65,7 @@ def test_answer_rate_over_answered() -> None:
 
 def test_abandonment_counts_only_late_abandons_when_short_abandon_is_set() -> None:
     assert describe_objective(acme().objective("phone-abandon")) == (
-        "abandoned after 5 s ÷ offered minus abandons ≤ 5 s"
+        "abandoned after 5\u00a0s ÷ offered minus abandons ≤ 5\u00a0s"
     )
 
 
@@ -73,13 +76,13 @@ def test_abandonment_without_short_abandon_counts_every_abandon() -> None:
 
 def test_response_within_on_the_business_clock_names_its_calendar() -> None:
     assert describe_objective(acme().objective("email-24h")) == (
-        "answered within 24 h on the business clock of 'office'"
+        "answered within 24\u00a0h on the business clock of 'office'"
     )
 
 
 def test_response_within_on_the_calendar_clock_says_calendar_hours() -> None:
     found = objective(kpi="response_within", threshold="4h")
-    assert describe_objective(found) == "answered within 4 h, calendar hours"
+    assert describe_objective(found) == "answered within 4\u00a0h, calendar hours"
 
 
 def test_csat_fcr_nps_asa_aht_read_as_their_formulas() -> None:
@@ -104,15 +107,15 @@ def test_csat_fcr_nps_asa_aht_read_as_their_formulas() -> None:
 def test_values_print_in_their_unit() -> None:
     assert format_value(0.8123, "service_level") == "81.2%"
     assert format_value(0.0005, "abandonment_rate") == "0.1%"
-    assert format_value(28.44, "average_speed_of_answer") == "28.4 s"
+    assert format_value(28.44, "average_speed_of_answer") == "28.4\u00a0s"
     assert format_value(32.0, "nps") == "32.0"
     assert format_value(None, "csat") == "n/a"
 
 
 def test_deltas_are_signed_and_fractions_move_in_points() -> None:
-    assert format_delta(0.0123, "service_level") == "+1.2 pt"
-    assert format_delta(-3.04, "average_speed_of_answer") == "-3.0 s"
-    assert format_delta(0.0, "nps") == "+0.0"
+    assert format_delta(0.0123, "service_level") == "+1.2\u00a0pt"
+    assert format_delta(-3.04, "average_speed_of_answer") == "-3.0\u00a0s"
+    assert format_delta(0.0, "nps") == "+0.0\u00a0pts"
 
 
 def test_status_marks_read_without_colour() -> None:
@@ -145,11 +148,11 @@ def test_scorecard_page_one_names_provider_contract_and_credits() -> None:
         "acme-l1",
         2,
     )
-    assert card.money(card.credits_owed) == "7,200.00 EUR"
-    assert card.money(card.earned_back) == "1,200.00 EUR"
-    assert card.money(card.net_credits) == "6,000.00 EUR"
+    assert card.money(card.credits_owed) == "€7,200.00"
+    assert card.money(card.earned_back) == "€1,200.00"
+    assert card.money(card.net_credits) == "€6,000.00"
     assert card.chronic_failures == (
-        "email-24h: breached 3 times within 6 months (2026-06, 2026-08, 2026-10):"
+        "email-24h: breached 3 times within 6 months (Jun 2026, Aug 2026, Oct 2026):"
         " termination right",
     )
     assert card.restatements == ()
@@ -181,12 +184,12 @@ def test_objective_rows_format_figures_and_describe_the_formula() -> None:
     sl = rows["phone-sl"]
     assert (sl.channels, sl.target, sl.actual, sl.numerator, sl.denominator) == (
         "phone",
-        ">= 80%",
+        "≥\u00a080%",
         "81.2%",
         "8,123",
         "10,000",
     )
-    assert (sl.status_text, sl.symbol, sl.credit, sl.window) == ("met", "✔", "0.00 EUR", "month")
+    assert (sl.status_text, sl.symbol, sl.credit, sl.window) == ("met", "✔", "€0.00", "month")
     assert rows["phone-abandon"].window == "day, 2 misses allowed"
     assert rows["phone-asa"].numerator == "284,400"
     assert rows["fcr"].channels == "phone, chat, email"
@@ -198,12 +201,12 @@ def test_trend_against_last_month_says_direction_delta_and_whether_it_is_better(
     rows = {
         r.objective_id: r for r in build_scorecard(acme(), october(), history=[september()]).rows
     }
-    assert rows["phone-sl"].trend_text == "▲ +1.2 pt"
+    assert rows["phone-sl"].trend_text == "▲ +1.2\u00a0pt"
     assert rows["phone-sl"].trend is not None and rows["phone-sl"].trend.better is True
     # 1450/31000 = 4.68% against 5.00%: lower abandonment is better
-    assert rows["phone-abandon"].trend_text == "▼ -0.3 pt"
+    assert rows["phone-abandon"].trend_text == "▼ -0.3\u00a0pt"
     assert rows["phone-abandon"].trend is not None and rows["phone-abandon"].trend.better is True
-    assert rows["email-24h"].trend_text == "▼ -6.0 pt"
+    assert rows["email-24h"].trend_text == "▼ -6.0\u00a0pt"
     assert rows["email-24h"].trend is not None and rows["email-24h"].trend.better is False
     assert rows["phone-asa"].trend_text == "= same"
     assert rows["chat-sl"].trend is None
@@ -213,16 +216,28 @@ def test_without_last_month_there_is_no_trend() -> None:
     assert all(row.trend is None for row in build_scorecard(acme(), october()).rows)
 
 
-def test_twelve_month_series_of_each_critical_objective_end_at_the_period() -> None:
+def test_trend_series_start_at_the_first_month_with_data_and_end_at_the_period() -> None:
     card = build_scorecard(acme(), october(), history=[september()])
     assert [series.objective_id for series in card.trends] == ["phone-sl", "email-24h"]
     phone = card.trends[0]
-    assert phone.points[0].period == "2025-11"
-    assert phone.points[-1].period == "2026-10"
-    assert len(phone.points) == 12
-    assert [p.value for p in phone.points[-2:]] == [0.80, 0.8123]
-    assert all(p.value is None and p.status is None for p in phone.points[:-2])
-    assert (phone.target, phone.target_value) == (">= 80%", 0.8)
+    assert [p.period for p in phone.points] == ["2026-09", "2026-10"]
+    assert [p.value for p in phone.points] == [0.80, 0.8123]
+    assert (phone.target, phone.target_value) == ("≥\u00a080%", 0.8)
+
+
+def test_trend_series_keep_the_gaps_after_the_first_month_with_data() -> None:
+    august = replace(september(), period="2026-08")
+    card = build_scorecard(acme(), october(), history=[august])
+    assert [(p.period, p.value) for p in card.trends[0].points] == [
+        ("2026-08", 0.80),
+        ("2026-09", None),
+        ("2026-10", 0.8123),
+    ]
+
+
+def test_without_history_the_series_is_the_month_alone() -> None:
+    card = build_scorecard(acme(), october())
+    assert [p.period for p in card.trends[0].points] == ["2026-10"]
 
 
 def test_daily_series_marks_the_missed_days() -> None:
@@ -236,52 +251,52 @@ def test_daily_series_marks_the_missed_days() -> None:
 
 def test_breach_register_lists_windows_then_the_period_line_with_the_credit() -> None:
     register = build_scorecard(acme(), october()).breaches
-    over_forecast = "2026-10-10 phone over forecast (1,400 vs 1,100)"
+    over_forecast = "10 Oct 2026 phone over forecast (1,400 vs 1,100)"
     assert register == (
         BreachEntry(
             "phone-abandon",
-            "2026-10-03",
+            "3 Oct 2026",
             "6.0%",
-            "<= 5%",
+            "≤\u00a05%",
             "60 / 1,000 (1,000 contacts)",
             "none",
             "–",
         ),
         BreachEntry(
             "phone-abandon",
-            "2026-10-10",
+            "10 Oct 2026",
             "7.0%",
-            "<= 5%",
+            "≤\u00a05%",
             "70 / 1,000 (1,000 contacts)",
             over_forecast,
             "–",
         ),
         BreachEntry(
             "phone-abandon",
-            "2026-10-17",
+            "17 Oct 2026",
             "8.0%",
-            "<= 5%",
+            "≤\u00a05%",
             "80 / 1,000 (1,000 contacts)",
             "none",
             "–",
         ),
         BreachEntry(
             "phone-abandon",
-            "2026-10: 3 windows missed, 2 allowed",
+            "October 2026: 3 windows missed, 2 allowed",
             "4.7%",
-            "<= 5%",
+            "≤\u00a05%",
             "1,450 / 31,000 (31,000 contacts)",
             over_forecast,
-            "2,400.00 EUR",
+            "€2,400.00",
         ),
         BreachEntry(
             "email-24h",
-            "2026-10",
+            "October 2026",
             "90.0%",
-            ">= 95%",
+            "≥\u00a095%",
             "1,800 / 2,000 (2,100 contacts)",
             "12 contacts excluded",
-            "4,800.00 EUR",
+            "€4,800.00",
         ),
     )
 
@@ -303,7 +318,7 @@ def test_data_quality_lists_feeds_pending_contacts_and_missing_days() -> None:
     assert quality.feeds[0].reasons_text == "duplicate contact_id: 3; timestamp without offset: 7"
     assert quality.pending_contacts == (("email-24h", 100),)
     assert (quality.missing_days, quality.missing_days_checked) == ((date(2026, 10, 5),), True)
-    assert quality.excluded_days == ("2026-10-10 phone: over forecast by more than 10%",)
+    assert quality.excluded_days == ("10 Oct 2026 phone: over forecast by more than 10%",)
 
 
 def test_a_closed_day_is_not_a_missing_day() -> None:
@@ -321,10 +336,10 @@ def test_benchmark_position_ranks_the_provider_and_gives_its_cost_and_volumes() 
     rows = {row.kpi_id: row for row in card.benchmark.rows}
     assert rows["phone-sl"].values == ("86.0%", "81.0%", "82.0%")
     assert rows["phone-sl"].rank == "2 of 2"
-    assert rows["asa"].values == ("34.4 s", "32.4 s", "32.8 s")
+    assert rows["asa"].values == ("34.4\u00a0s", "32.4\u00a0s", "32.8\u00a0s")
     assert rows["asa"].rank == "1 of 2"  # lower waits are better
     assert rows["cost_per_contact"].rank == "1 of 2"
-    assert card.cost_per_contact == "3.95 EUR"
+    assert card.cost_per_contact == "€3.95"
     assert card.channel_volumes == (("phone", 31000), ("chat", 4000), ("email", 2100))
     assert card.benchmark.channel_mix[1] == "phone 84%, chat 11%, email 6%"
 
@@ -356,11 +371,11 @@ def test_portfolio_has_one_row_per_contract_in_house_first_and_sums_credits() ->
         ("email-24h", "✖", "90.0%"),
     ]
     assert (acme_row.net_credits, acme_row.cost_per_contact, acme_row.chronic_failure) == (
-        "6,000.00 EUR",
-        "3.95 EUR",
+        "€6,000.00",
+        "€3.95",
         True,
     )
-    assert portfolio.credit_totals == ("6,000.00 EUR",)
+    assert portfolio.credit_totals == ("€6,000.00",)
     assert len(portfolio.benchmarks) == 1
 
 
@@ -413,7 +428,7 @@ def test_audit_lists_exclusions_and_what_they_removed() -> None:
     event, band = audit_of().exclusions
     assert (event.name, event.when) == (
         "carrier-outage-0304",
-        "2026-03-04 10:00 to 2026-03-04 14:30 (Europe/Paris)",
+        "4 Mar 2026, 10:00 – 14:30 (Europe/Paris)",
     )
     assert event.removed == "nothing: outside the period"
     assert (band.kind, band.removed) == ("volume band", "1,400 contacts (forecast 1,100)")
@@ -425,7 +440,7 @@ def test_audit_calendars_show_the_closed_days_of_the_period() -> None:
         "opening-hours", contract.calendars["opening-hours"], contract, "2026-12"
     )
     assert december.weekly == ("mon-sat: 08:00-22:00", "sun: 09:00-13:00, 14:00-18:00")
-    assert december.holidays_rule == "public holidays of FR; closed 2026-12-24"
+    assert december.holidays_rule == "public holidays of FR; closed 24 Dec 2026"
     assert [d for d, _ in december.closed_in_period] == [date(2026, 12, 24), date(2026, 12, 25)]
     assert december.closed_in_period[0][1] == "closed (contract)"
     assert [c.closed_in_period for c in audit_of().calendars] == [(), ()]
@@ -434,7 +449,7 @@ def test_audit_calendars_show_the_closed_days_of_the_period() -> None:
 def test_audit_keeps_the_spec_text_and_credits_as_evaluated() -> None:
     audit = audit_of()
     assert audit.spec_text == acme_text()
-    assert dict(audit.credits)["net"] == "6,000.00 EUR"
+    assert dict(audit.credits)["net"] == "€6,000.00"
     assert audit.input_hashes == ("a" * 64, "b" * 64)
 
 

@@ -126,5 +126,5 @@ def test_a_benchmark_file_replaces_the_default_definitions(
         sqlite_engine, "l1-support", "2026-10", tmp_path, as_of=AS_OF, contracts_dir=folder
     )
     text = text_of(path)
-    assert "phone-sl-30 answered within 30 s ÷ offered (phone)" in text
+    assert "service level (phone-sl-30) answered within 30 s ÷ offered (phone)" in text
     assert "abandonment" not in text

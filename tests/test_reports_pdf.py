@@ -4,6 +4,7 @@ audit PDFs are byte-identical, long tables split with their header repeated."""
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, timedelta
@@ -42,8 +43,8 @@ def test_scorecard_pdf_shows_provider_credits_and_actual_values(tmp_path: Path) 
     text = flat(render_scorecard(card, tmp_path / "s.pdf"))
     for expected in (
         "ACME Contact Services",
-        "6,000.00 EUR",
-        "4,800.00 EUR",
+        "€6,000.00",
+        "€4,800.00",
         "81.2%",
         "8,123 / 10,000",
         "Breach register",
@@ -148,7 +149,7 @@ def test_long_breach_register_splits_across_pages_with_its_header_repeated(tmp_p
     card = build_scorecard(acme(), replace(evaluation, objectives=copies))
     assert len(card.breaches) == 4 * 32
     pages = pages_text(render_scorecard(card, tmp_path / "long.pdf"))
-    with_register = [p for p in pages if "abandon-" in p and "2026-10-" in p]
+    with_register = [p for p in pages if "abandon-" in p and re.search(r"\b\d{1,2} Oct 2026", p)]
     assert len(with_register) >= 3
     assert all("Exclusions applied" in page for page in with_register)
 
@@ -158,17 +159,18 @@ def test_portfolio_and_benchmark_pdfs_carry_their_figures(tmp_path: Path) -> Non
     text = flat(
         render_portfolio(build_portfolio("2026-10", [card], [benchmark()]), tmp_path / "p.pdf")
     )
-    assert "Provider portfolio 2026-10" in text
-    assert "6,000.00 EUR" in text
+    assert "Provider portfolio, October 2026" in text
+    assert "€6,000.00" in text
     bench = flat(render_benchmark(benchmark(), tmp_path / "b.pdf"))
     for expected in ("inhouse-l1", "mixed", "86.0%", "5.10", "phone 84%, chat 11%, email 6%"):
         assert expected in bench
 
 
-def test_csv_twin_has_one_line_per_objective_with_raw_numbers(tmp_path: Path) -> None:
+def test_csv_twin_has_one_line_per_objective_then_the_credit_totals(tmp_path: Path) -> None:
     card = build_scorecard(acme(), october(), history=[september()])
     path = write_objectives_csv(card, tmp_path / "s.csv")
-    with path.open(encoding="utf-8", newline="") as handle:
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: Excel reads UTF-8
+    with path.open(encoding="utf-8-sig", newline="") as handle:
         lines = list(csv.DictReader(handle))
     assert [line["objective"] for line in lines] == [
         "phone-sl",
@@ -177,18 +179,69 @@ def test_csv_twin_has_one_line_per_objective_with_raw_numbers(tmp_path: Path) ->
         "email-24h",
         "phone-asa",
         "fcr",
+        "total credits owed",
+        "earned back",
+        "net credits owed",
+        "at risk this month",
     ]
     sl = lines[0]
-    assert (sl["value"], sl["numerator"], sl["denominator"], sl["status"], sl["trend"]) == (
-        "0.8123",
+    # 8123 / 10000 = 81.23 %; last month 80 %: +1.23 points
+    assert (sl["value"], sl["unit"], sl["numerator"], sl["denominator"], sl["status"]) == (
+        "81.23",
+        "%",
         "8123",
         "10000",
         "met",
-        "+1.2 pt",
     )
-    assert (lines[3]["credit"], lines[3]["currency"]) == ("4800.00", "EUR")
-    assert lines[3]["definition"] == "answered within 24 h on the business clock of 'office'"
+    assert sl["trend (value unit)"] == "1.23"
+    assert lines[3]["credit (EUR)"] == "4800.00"
+    assert lines[3]["definition"] == "answered within 24\u00a0h on the business clock of 'office'"
     assert (lines[2]["value"], lines[2]["numerator"]) == ("", "")
+    assert [line["credit (EUR)"] for line in lines[-4:]] == [
+        "7200.00",
+        "1200.00",
+        "6000.00",
+        "12000.00",
+    ]
+
+
+def test_french_csv_twin_uses_semicolons_decimal_commas_and_french_headers(
+    tmp_path: Path,
+) -> None:
+    from slaengine.i18n import using
+
+    with using("fr_FR"):
+        card = build_scorecard(acme(), october(), history=[september()])
+        path = write_objectives_csv(card, tmp_path / "s.csv")
+    text = path.read_text(encoding="utf-8-sig")
+    header, first = text.splitlines()[:2]
+    assert header.split(";")[:4] == ["contrat", "version", "période", "objectif"]
+    assert "pénalité (EUR)" in header.split(";")
+    assert first.split(";")[10:14] == ["81,23", "%", "8123", "10000"]
+    assert first.split(";")[14] == "respecté"
+    assert text.splitlines()[-1].split(";")[3:4] == ["en jeu ce mois"]
+    assert text.splitlines()[-1].split(";")[-2] == "12000,00"
+
+
+def test_csv_twin_neutralises_cells_a_spreadsheet_would_run_as_formulas(tmp_path: Path) -> None:
+    from slaengine.adapters.report_csv import neutralised
+
+    assert [neutralised(v) for v in ("=1+1", "+33", "-2", "@SUM(A1)", "\tx", "\rx", "ok")] == [
+        "'=1+1",
+        "'+33",
+        "'-2",
+        "'@SUM(A1)",
+        "'\tx",
+        "'\rx",
+        "ok",
+    ]
+    evaluation = october()
+    hostile = replace(evaluation.objectives[2], reason='=HYPERLINK("http://x","y")')
+    card = build_scorecard(acme(), replace(evaluation, objectives=(hostile,)))
+    path = write_objectives_csv(card, tmp_path / "s.csv")
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        (line, *_totals) = list(csv.DictReader(handle))
+    assert line["reason"] == '\'=HYPERLINK("http://x","y")'
 
 
 @pytest.mark.parametrize("report", ["scorecard", "audit"])
@@ -238,4 +291,4 @@ def test_charts_draw_months_without_any_value(tmp_path: Path) -> None:
     empty = tuple(replace(r, value=None, status="not_determined") for r in evaluation.objectives)
     card = build_scorecard(acme(), replace(evaluation, objectives=empty))
     assert all(p.value is None for series in card.trends for p in series.points)
-    assert "phone-sl (%): last 12 months" in flat(render_scorecard(card, tmp_path / "s.pdf"))
+    assert "phone-sl (%): last month, target" in flat(render_scorecard(card, tmp_path / "s.pdf"))

@@ -118,7 +118,7 @@ def test_scorecard_evaluates_when_nothing_is_stored_and_writes_pdf_and_csv(
     path = reports.write_scorecard(None, "acme-l1", "2026-10", tmp_path, as_of=AS_OF, csv=True)  # type: ignore[arg-type]
     assert path == tmp_path / "scorecard-acme-l1-2026-10.pdf"
     assert world.evaluated == [("acme-l1", "2026-10")]
-    assert path.with_suffix(".csv").read_text(encoding="utf-8").count("\n") == 7
+    assert path.with_suffix(".csv").read_text(encoding="utf-8").count("\n") == 11  # + 4 totals
     text = text_of(path)
     assert "bad <row>: 1" in text
     assert "3 contacts of feed file 111111111111 replaced by feed file 222222222222" in text
@@ -213,9 +213,9 @@ def test_a_restated_month_says_which_file_changed_and_what_moved(
             "changed input: contacts file corrected.csv (sha256 eeeeeeeeeeee) ingested"
             " 2026-11-10 10:00 is new" in text
         )
-        moved = "moved: email-24h 90.0% breached, credit 4,800.00 EUR → 96.0% met, credit 0.00 EUR"
+        moved = "moved: email-24h 90.0% breached, credit €4,800.00 → 96.0% met, credit €0.00"
         assert moved in text
-        assert "moved: credits owed 7,200.00 EUR → 2,400.00 EUR" in text
+        assert "moved: credits owed €7,200.00 → €2,400.00" in text
         assert "moved: phone-sl" not in text
 
 
@@ -223,8 +223,10 @@ def test_the_portfolio_line_names_the_provisional_and_final_contracts(
     world: FakeWorld, tmp_path: Path
 ) -> None:
     card = reports.scorecard_for(None, "acme-l1", "2026-10", as_of=AS_OF)  # type: ignore[arg-type]
-    provisional = replace(card, lifecycle="provisional as of …")
-    final = replace(card, contract_id="nordline", lifecycle="final result · settled …")
+    provisional = replace(card, lifecycle="provisional as of …", lifecycle_kind="provisional")
+    final = replace(
+        card, contract_id="nordline", lifecycle="final result · settled …", lifecycle_kind="final"
+    )
     contracts = [acme(), acme().model_copy(update={"id": "nordline"})]
     line = reports._portfolio_line([provisional, final], contracts)
     assert line == "provisional as of 2026-11-02 08:00 (Europe/Paris): acme-l1 · final: nordline"

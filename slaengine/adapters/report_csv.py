@@ -1,76 +1,142 @@
 """The CSV twin of a scorecard's objectives table, for those who want a spreadsheet.
 
-Counts are written without thousands separators and values as raw numbers (fractions 0..1,
-seconds, nps points), so that a spreadsheet can recompute every ratio.
+Made to open cleanly in Excel in the report locale: UTF-8 with a byte-order mark, `;` and a
+decimal comma in fr_FR (`,` and a decimal point in en_GB), headers in the report language
+with their units. Values are plain numbers without grouping (percentages as percent, seconds,
+nps points, money in the contract's currency), so a spreadsheet can recompute every ratio
+from the counts. The credits owed and the amount at risk close the table.
+
+Text cells that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a tab
+or a carriage return) are neutralised with a leading apostrophe (OWASP CSV injection).
 """
 
 from __future__ import annotations
 
 import csv
+from decimal import Decimal
 from pathlib import Path
 
+from slaengine.domain.report_text import kpi_name, kpi_unit
 from slaengine.domain.reports import ObjectiveRow, Scorecard
 from slaengine.errors import ReportError
+from slaengine.i18n import _, current
 
-COLUMNS = (
-    "contract",
-    "contract_version",
-    "period",
-    "objective",
-    "level",
-    "channels",
-    "kpi",
-    "definition",
-    "window",
-    "target",
-    "actual",
-    "value",
-    "numerator",
-    "denominator",
-    "status",
-    "trend",
-    "credit",
-    "currency",
-    "reason",
-)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+UNIT_WORDS = {"fraction": "%", "seconds": "s", "points": "pts", "money": ""}
 
 
-def _number(text: str) -> str:
-    return "" if text in ("–", "n/a") else text.replace(",", "")
+def neutralised(text: str) -> str:
+    """`'=SUM(A1)`: a text cell a spreadsheet would evaluate, made inert."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def _line(card: Scorecard, row: ObjectiveRow) -> list[str]:
+def number(value: float | Decimal | int | None, digits: int | None = None) -> str:
+    """A plain number in the locale's decimal symbol, no grouping; empty when unknown."""
+    if value is None:
+        return ""
+    if digits is not None:
+        value = Decimal(repr(value) if isinstance(value, float) else value).quantize(
+            Decimal(1).scaleb(-digits)
+        )
+    text = format(value, "f") if isinstance(value, Decimal) else repr(value)
+    return text.replace(".", current().decimal_symbol)
+
+
+def delimiter() -> str:
+    """`;` where the decimal symbol is a comma (fr_FR), `,` elsewhere."""
+    return ";" if current().decimal_symbol == "," else ","
+
+
+def columns(currency: str) -> list[str]:
     return [
+        _("contract"),
+        _("version"),
+        _("period"),
+        _("objective"),
+        _("level"),
+        _("channels"),
+        _("kpi"),
+        _("definition"),
+        _("window"),
+        _("target"),
+        _("value"),
+        _("unit"),
+        _("numerator"),
+        _("denominator"),
+        _("status"),
+        _("trend (value unit)"),
+        _("credit ({currency})").format(currency=currency),
+        _("reason"),
+    ]
+
+
+def _shown(value: float | None, kpi: str) -> float | None:
+    """The value in its display unit: percent for fractions."""
+    if value is None:
+        return None
+    return round(value * 100, 6) if kpi_unit(kpi) == "fraction" else value
+
+
+def _rounded(value: float | None) -> float | None:
+    """Four decimals are plenty for a percentage, seconds or points (81.2345, not 81.2345000001)."""
+    return None if value is None else round(value, 4)
+
+
+def _line(card: Scorecard, row: ObjectiveRow, counts: tuple[str, str]) -> list[str]:
+    texts = [
         card.contract_id,
         str(card.contract_version),
         card.period,
         row.objective_id,
-        row.level,
+        row.level_text or row.level,
         row.channels,
-        row.kpi,
+        kpi_name(row.kpi),
         row.definition,
         row.window,
         row.target,
-        row.actual,
-        "" if row.value is None else repr(row.value),
-        _number(row.numerator),
-        _number(row.denominator),
-        row.status,
-        row.trend.delta if row.trend else "",
-        _number(row.credit.removesuffix(f" {card.currency}")),
-        card.currency,
-        row.reason or "",
+    ]
+    return [
+        *(neutralised(text) for text in texts),
+        number(_rounded(_shown(row.value, row.kpi))),
+        UNIT_WORDS[kpi_unit(row.kpi)] or card.currency,
+        *counts,
+        neutralised(row.status_text),
+        number(_rounded(row.trend_delta)),
+        number(row.credit_amount, 2) if card.has_credits else "",
+        neutralised(row.why or row.reason or ""),
     ]
 
 
+def _total_line(card: Scorecard, label: str, amount: Decimal) -> list[str]:
+    width = len(columns(card.currency))
+    line = [card.contract_id, str(card.contract_version), card.period, neutralised(label)]
+    line += [""] * (width - len(line))
+    line[-2] = number(amount, 2)
+    return line
+
+
+def scorecard_lines(card: Scorecard) -> list[list[str]]:
+    """The header, one line per objective, then credits owed, earned back, net and at risk."""
+    lines = [columns(card.currency)]
+    for row in card.rows:
+        lines.append(_line(card, row, (number(row.numerator_value), number(row.denominator_value))))
+    if card.has_credits:
+        lines += [
+            _total_line(card, _("total credits owed"), card.credits_owed),
+            _total_line(card, _("earned back"), card.earned_back),
+            _total_line(card, _("net credits owed"), card.net_credits),
+            _total_line(card, _("at risk this month"), card.at_risk),
+        ]
+    return lines
+
+
 def write_objectives_csv(card: Scorecard, path: Path) -> Path:
-    """Write one header line and one line per objective (UTF-8, comma, RFC 4180 quoting)."""
+    """Write the scorecard's CSV twin (UTF-8 with BOM, the locale's delimiter, RFC 4180)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(COLUMNS)
-            writer.writerows(_line(card, row) for row in card.rows)
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle, delimiter=delimiter())
+            writer.writerows(scorecard_lines(card))
     except OSError as error:
         raise ReportError(f"{path}: cannot write the CSV: {error.strerror}") from None
     return path

@@ -4,26 +4,26 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from slaengine.cli.context import AppContext
-from slaengine.cli.options import check_period, parse_as_of
-from slaengine.domain.benchmark import BenchmarkResult, KpiFigure, benchmark_to_json
-from slaengine.domain.contract import FRACTION_KPIS, SECONDS_KPIS
+from slaengine.cli.options import as_of_option, period_option
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from slaengine.domain.benchmark import BenchmarkResult, KpiFigure
+
+
+NARROW = 110  # columns below which the setups' widths are fixed
 
 
 @click.command()
 @click.argument("activity")
-@click.option("--period", required=True, callback=check_period, help="The month, YYYY-MM.")
-@click.option(
-    "--as-of",
-    "as_of",
-    callback=parse_as_of,
-    help="Evaluate as of this ISO 8601 instant with offset (default: now).",
-)
+@period_option()
+@as_of_option()
 @click.option("--json", "as_json", is_flag=True, help="Print SPEC section 3's JSON.")
 @click.pass_obj
 def benchmark(app: AppContext, activity: str, period: str, as_of: datetime, as_json: bool) -> None:
@@ -33,6 +33,9 @@ def benchmark(app: AppContext, activity: str, period: str, as_of: datetime, as_j
     default set, or contracts/benchmark.yaml for that activity); cost per contact is the
     month's costs feed divided by answered contacts; the channel mix is shown beside.
     """
+    from rich.console import Console
+
+    from slaengine.domain.benchmark import benchmark_to_json
     from slaengine.services.benchmark import load_benchmark_spec, run_benchmark
 
     spec = load_benchmark_spec(app.settings.contracts_dir, activity)
@@ -41,17 +44,23 @@ def benchmark(app: AppContext, activity: str, period: str, as_of: datetime, as_j
         click.echo(json.dumps(benchmark_to_json(result), indent=2))
         return
     console = Console()
-    console.print(benchmark_table(result))
+    console.print(benchmark_table(result, narrow=console.width < NARROW))
     for note in result.notes:
         Console(stderr=True).print(f"note: {note}", markup=False, highlight=False)
 
 
-def benchmark_table(result: BenchmarkResult) -> Table:
+def benchmark_table(result: BenchmarkResult, narrow: bool = False) -> Table:
     """Setups as columns; volume and channel mix first, then every KPI, then unit cost."""
+    from rich.table import Table
+
     table = Table(title=f"Benchmark {result.activity} {result.period}", title_justify="left")
-    table.add_column("")
+    table.add_column("", max_width=16)
     for setup in result.setups:
-        table.add_column(f"{setup.name}\n({setup.sourcing})", justify="right", overflow="fold")
+        # in a narrow terminal each setup gets exactly the room of its name (never cut) or of
+        # its longest figure word; elsewhere rich lays the columns out freely
+        fixed = max(len(setup.name), 11) if narrow else None
+        table.add_column(setup.name, justify="right", width=fixed)
+    table.add_row("sourcing", *(setup.sourcing for setup in result.setups), end_section=True)
     table.add_row("contacts", *(f"{setup.contacts:,}" for setup in result.setups))
     channels = sorted({c for setup in result.setups for c in setup.channel_mix})
     for channel in channels:
@@ -81,10 +90,12 @@ def _mix(mix: dict[str, int], total: int, channel: str) -> str:
     count = mix.get(channel, 0)
     if not count:
         return "-"
-    return f"{count:,} ({100 * count / total:.0f}%)"
+    return f"{100 * count / total:.0f}%"
 
 
 def _figure(figure: KpiFigure | None, kpi: str) -> str:
+    from slaengine.domain.contract import FRACTION_KPIS, SECONDS_KPIS
+
     if figure is None or figure.value is None:
         return "n/a"
     if kpi in FRACTION_KPIS:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from functools import cached_property
-
-from sqlalchemy.engine import Engine
+from typing import TYPE_CHECKING
 
 from slaengine.config import Settings, load_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
 class AppContext:
@@ -14,7 +16,12 @@ class AppContext:
 
     @cached_property
     def settings(self) -> Settings:
-        return load_settings()
+        """The settings; reading them activates their report locale (`[reports] locale`)."""
+        from slaengine.i18n import activate
+
+        settings = load_settings()
+        self._locale = activate(settings.locale)
+        return settings
 
     @cached_property
     def engine(self) -> Engine:
@@ -27,6 +34,11 @@ class AppContext:
         return engine
 
     def close(self) -> None:
-        """Dispose of the engine if a command opened one (no connection outlives a command)."""
+        """Dispose of the engine if a command opened one (no connection outlives a command) and
+        restore the report locale that was active before."""
         if "engine" in self.__dict__:
             self.__dict__.pop("engine").dispose()
+        if "_locale" in self.__dict__:
+            from slaengine.i18n import deactivate
+
+            deactivate(self.__dict__.pop("_locale"))

@@ -37,7 +37,8 @@ def check(paths: tuple[Path, ...]) -> None:
     for spec_file in report.benchmarks:
         click.echo(f"ok  {spec_file.path}  benchmark of {spec_file.spec.activity}")
     if report.problems:
-        click.echo(f"{len(report.problems)} problem(s) in {len(report.files)} file(s)", err=True)
+        files = {problem.split(":", 1)[0] for problem in report.problems}  # only files with one
+        click.echo(f"{len(report.problems)} problem(s) in {len(files)} file(s)", err=True)
         raise SystemExit(1)
     click.echo(
         f"{len(report.files)} file(s) checked: {len(report.contracts)} contract(s),"

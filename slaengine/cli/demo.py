@@ -14,17 +14,20 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.table import Table
-from sqlalchemy.engine import Engine
 
 from slaengine.cli.context import AppContext
-from slaengine.demo.generate import GeneratedFile, generate_feeds
-from slaengine.domain.contract import Contract
 from slaengine.errors import ContractNotFound
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+    from sqlalchemy.engine import Engine
+
+    from slaengine.demo.generate import GeneratedFile
+    from slaengine.domain.contract import Contract
 
 DEMO_AS_OF = datetime.fromisoformat("2026-11-02T08:00:00+01:00")
 DEMO_LAST_MONTH = date(2026, 10, 1)
@@ -60,9 +63,19 @@ def demo_months(count: int) -> list[str]:
     help="How many months of feeds, ending October 2026 (the contracts start in January).",
 )
 @click.option("--seed", type=int, default=7, show_default=True, help="Seed of the generator.")
+@click.option(
+    "--locale",
+    type=click.Choice(["fr_FR", "en_GB"]),
+    help="Language and formats of the reports (default: config.toml [reports] locale).",
+)
 @click.pass_obj
 def demo(
-    app: AppContext, out: Path | None, database_url: str | None, months: int, seed: int
+    app: AppContext,
+    out: Path | None,
+    database_url: str | None,
+    months: int,
+    seed: int,
+    locale: str | None,
 ) -> None:
     """Run the whole cycle offline on generated example feeds and write every report.
 
@@ -70,14 +83,33 @@ def demo(
     ingests them, evaluates every contract month by month as of 2026-11-02 08:00 Paris,
     then writes the scorecards, the portfolio, the audit reports and the benchmark.
     """
+    from rich.console import Console
+
+    from slaengine.i18n import activate, deactivate
+
     progress = Console(stderr=True)
+    settings = app.settings  # read first: reading them activates the configured locale
+    reports_dir = out or settings.reports_dir
+    token = activate(locale) if locale is not None else None
     engine = _demo_engine(database_url, progress)
     try:
-        _run_cycle(
-            engine, app, out or app.settings.reports_dir, demo_months(months), seed, progress
-        )
+        _run_cycle(engine, app, reports_dir, demo_months(months), seed, progress)
     finally:
         engine.dispose()
+        if token is not None:
+            deactivate(token)
+    if database_url is None and "SLAENGINE_DATABASE_URL" not in os.environ:
+        click.echo(next_steps(DEMO_DATABASE.resolve()), err=True)
+
+
+def next_steps(database: Path) -> str:
+    """What to type after the demo: the shell lines that make the demo's database the CLI's."""
+    return (
+        "\nExplore the demo's data with the CLI (copy these lines):\n"
+        "  . .venv/bin/activate\n"
+        f"  export SLAENGINE_DATABASE_URL=sqlite:///{database}\n"
+        "  slaengine evaluate acme-l1 --period 2026-10"
+    )
 
 
 def _run_cycle(
@@ -88,7 +120,10 @@ def _run_cycle(
     seed: int,
     progress: Console,
 ) -> None:
+    from rich.console import Console
+
     from slaengine.cli.benchmark import benchmark_table
+    from slaengine.demo.generate import generate_feeds
 
     results = Console(width=max(Console().width, 120))
     with _step(progress, "checking and loading contracts"):
@@ -154,6 +189,8 @@ def load_demo_contracts(engine: Engine, contracts_dir: Path) -> tuple[list[Contr
 
 
 def _ingest_all(engine: Engine, files: Sequence[GeneratedFile], progress: Console) -> Table:
+    from rich.table import Table
+
     from slaengine.services.feeds import ingest_feed
 
     table = Table(title="Feeds ingested", title_justify="left")
@@ -209,6 +246,8 @@ def _evaluate_all(
 
 def evaluation_table(evaluations: Sequence[Any], month: str) -> Table:
     """One row per objective of the month: status, figure, target, credit."""
+    from rich.table import Table
+
     table = Table(
         title=f"Evaluation {month} (as of {DEMO_AS_OF.isoformat()})", title_justify="left"
     )

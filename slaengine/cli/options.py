@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 import click
+
+Decorated = TypeVar("Decorated", bound=Callable[..., Any])
 
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -30,3 +34,19 @@ def parse_as_of(_ctx: click.Context, _param: click.Parameter, value: str | None)
     if instant.tzinfo is None:
         raise click.BadParameter(f"{value!r} has no UTC offset: add one, e.g. +01:00 or Z")
     return instant
+
+
+def period_option(
+    help_text: str = "The month, YYYY-MM.", required: bool = True
+) -> Callable[[Decorated], Decorated]:
+    """`--period YYYY-MM`, the same metavar and check on every command."""
+    return click.option(
+        "--period", required=required, callback=check_period, metavar="YYYY-MM", help=help_text
+    )
+
+
+def as_of_option(
+    help_text: str = "Evaluate as of this ISO 8601 instant with its offset (default: now).",
+) -> Callable[[Decorated], Decorated]:
+    """`--as-of ISO`, the same metavar and check on every command."""
+    return click.option("--as-of", "as_of", callback=parse_as_of, metavar="ISO", help=help_text)

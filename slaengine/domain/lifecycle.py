@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from slaengine.domain.report_text import format_money, format_value
 from slaengine.domain.results import Evaluation, ObjectiveResult
+from slaengine.i18n import _
 
 
 @dataclass(frozen=True)
@@ -38,18 +39,25 @@ def _local(instant: datetime, zone: ZoneInfo) -> str:
 
 
 def lifecycle_line(evaluation: Evaluation, zone: ZoneInfo) -> str:
-    """The page line: provisional as of ..., final result ..., or restated final result ..."""
+    """The page line: provisional as of ..., final result ..., or restated final result ...
+
+    Words in the report language (gettext); instants as `2026-11-04 15:00 (Europe/Paris)`.
+    """
     settles = evaluation.settles_at
     settles_text = "" if settles is None else _local(settles, zone)
     if evaluation.lifecycle == "provisional":
-        line = f"provisional as of {_local(evaluation.as_of, zone)} ({zone.key})"
-        return line + (f" · the month settles {settles_text}" if settles_text else "")
+        instant = f"{_local(evaluation.as_of, zone)} ({zone.key})"
+        line = _("provisional as of {instant}").format(instant=instant)
+        if settles_text:
+            line += " · " + _("the month settles {instant}").format(instant=settles_text)
+        return line
+    settled = f"{settles_text} ({zone.key})"
     if evaluation.lifecycle == "restated":
-        return (
-            f"restated final result · settled {settles_text} ({zone.key})"
-            " · replaces an earlier final result (see restatements)"
-        )
-    return f"final result · settled {settles_text} ({zone.key})"
+        return _(
+            "restated final result · settled {instant} · replaces an earlier final result"
+            " (see restatements)"
+        ).format(instant=settled)
+    return _("final result · settled {instant}").format(instant=settled)
 
 
 def describe_restatement(

@@ -10,22 +10,26 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 
 from slaengine.domain.calendars import BusinessCalendar
 from slaengine.domain.contract import Calendar, Contract
 from slaengine.domain.report_text import (
-    STATUS_LABELS,
+    channel_label,
     channels_text,
     describe_objective,
     format_count,
+    format_day,
     format_money,
+    format_target,
     format_value,
     period_days,
+    status_label,
     window_words,
 )
-from slaengine.domain.reports_register import FeedFileInfo
+from slaengine.domain.reports_register import FeedFileInfo, WindowLine, window_lines
 from slaengine.domain.results import Evaluation, ObjectiveResult
+from slaengine.i18n import _, current
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,7 @@ class AuditFormula:
     windows: str
     credit: str
     reason: str | None
+    window_rows: tuple[WindowLine, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -87,19 +92,25 @@ class AuditReport:
     input_hashes: tuple[str, ...]
     inputs_sha256: str
     lifecycle: str = ""  # provisional / final / restated line shown on every page
+    zone: tzinfo | None = None
 
 
 def audit_calendar(name: str, calendar: Calendar, contract: Contract, period: str) -> AuditCalendar:
     """Weekly hours as written, the holiday rule, and the closed days inside the period."""
     weekly = tuple(f"{key}: {', '.join(hours)}" for key, hours in calendar.weekly.items())
-    rule = "no holidays"
+    rule = _("no holidays")
     if calendar.holidays is not None:
         parts = []
         if calendar.holidays.country:
             region = f"-{calendar.holidays.subdiv}" if calendar.holidays.subdiv else ""
-            parts.append(f"public holidays of {calendar.holidays.country}{region}")
+            parts.append(
+                _("public holidays of {country}").format(
+                    country=f"{calendar.holidays.country}{region}"
+                )
+            )
         if calendar.holidays.closed:
-            parts.append("closed " + ", ".join(d.isoformat() for d in calendar.holidays.closed))
+            closed_days = ", ".join(format_day(d) for d in calendar.holidays.closed)
+            parts.append(_("closed {days}").format(days=closed_days))
         rule = "; ".join(parts) or rule
     first, last = period_days(period)
     closed = BusinessCalendar(calendar, contract.zone, name).closed_days(first, last)
@@ -112,32 +123,36 @@ def audit_exclusions(contract: Contract, evaluation: Evaluation) -> tuple[AuditE
     first, last = period_days(evaluation.period)
     for event in events:
         start, end = event.start.astimezone(contract.zone), event.end.astimezone(contract.zone)
-        when = f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} ({contract.timezone})"
+        when = current().interval(start, end)
         inside = start.date() <= last and end.date() >= first
         removed = (
-            "contacts arriving inside, from every objective of these channels"
+            _("contacts arriving inside, from every objective of these channels")
             if inside
-            else "nothing: outside the period"
+            else _("nothing: outside the period")
         )
         found.append(
             AuditExclusion(
-                "event",
+                _("event"),
                 event.id,
                 when,
-                channels_text(event.channels or ()) or "all channels",
-                f"{event.reason} (approved by {event.approved_by})",
+                channels_text(event.channels or ()) or _("all channels"),
+                _("{reason} (approved by {who})").format(
+                    reason=event.reason, who=event.approved_by
+                ),
                 removed,
             )
         )
     for day in evaluation.excluded_days:
         found.append(
             AuditExclusion(
-                "volume band",
+                _("volume band"),
                 day.day.isoformat(),
-                day.day.isoformat(),
-                day.channel,
+                format_day(day.day),
+                channel_label(day.channel),
                 day.reason,
-                f"{day.contacts:,} contacts (forecast {day.forecast:,})",
+                _("{contacts} contacts (forecast {forecast})").format(
+                    contacts=format_count(day.contacts), forecast=format_count(day.forecast)
+                ),
             )
         )
     return tuple(found)
@@ -149,16 +164,17 @@ def audit_formula(contract: Contract, result: ObjectiveResult) -> AuditFormula:
         objective = contract.objective(result.objective_id)
         definition, window = describe_objective(objective), window_words(objective)
     except KeyError:
-        definition, window = result.kpi, "month"
+        definition, window = result.kpi, _("month")
     formula = (
         f"{format_count(result.numerator)} ÷ {format_count(result.denominator)}"
         f" → {format_value(result.value, result.kpi)}"
     )
     windows = "–"
     if len(result.windows) > 1:
-        windows = (
-            f"{len(result.windows)} windows, {result.windows_breached} breached,"
-            f" {result.allowed_misses} allowed"
+        windows = _("{count} windows, {breached} breached, {allowed} allowed").format(
+            count=len(result.windows),
+            breached=result.windows_breached,
+            allowed=result.allowed_misses,
         )
     return AuditFormula(
         result.objective_id,
@@ -166,25 +182,26 @@ def audit_formula(contract: Contract, result: ObjectiveResult) -> AuditFormula:
         definition,
         window,
         formula,
-        result.target or "–",
-        STATUS_LABELS[result.status],
+        format_target(result.target, result.target_value, result.kpi),
+        status_label(result.status),
         format_count(result.volume),
         format_count(result.excluded_contacts),
         format_count(result.pending_contacts),
         windows,
         format_money(result.credit, contract.currency),
-        result.reason,
+        result.reason if len(result.windows) <= 1 else None,  # the windows line says it
+        window_lines(result),
     )
 
 
 def _credit_lines(evaluation: Evaluation) -> tuple[tuple[str, str], ...]:
     c = evaluation.credits
     return (
-        ("at risk", format_money(c.at_risk, c.currency)),
-        ("uncapped", format_money(c.uncapped, c.currency)),
-        ("owed (capped)" if c.capped else "owed", format_money(c.total, c.currency)),
-        ("earned back", format_money(c.earned_back, c.currency)),
-        ("net", format_money(c.net, c.currency)),
+        (_("at risk"), format_money(c.at_risk, c.currency)),
+        (_("uncapped"), format_money(c.uncapped, c.currency)),
+        (_("owed (capped)") if c.capped else _("owed"), format_money(c.total, c.currency)),
+        (_("earned back"), format_money(c.earned_back, c.currency)),
+        (_("net"), format_money(c.net, c.currency)),
     )
 
 
@@ -225,7 +242,7 @@ def build_audit(
     contract_source: str | None = None,
 ) -> AuditReport:
     """The audit report of `evaluation`; `spec_text` is the contract file exactly as loaded."""
-    restated = ("this final result restates an earlier one",) if evaluation.restated else ()
+    restated = (_("this final result restates an earlier one"),) if evaluation.restated else ()
     return AuditReport(
         contract_id=contract.id,
         contract_version=evaluation.contract_version,
@@ -248,6 +265,7 @@ def build_audit(
         notes=evaluation.notes,
         engine_version=engine_version,
         input_hashes=evaluation.input_hashes,
+        zone=contract.zone,
         inputs_sha256=inputs_sha256(
             engine_version=engine_version,
             contract_file_hash=contract_file_hash,

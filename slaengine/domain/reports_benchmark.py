@@ -11,11 +11,15 @@ from dataclasses import dataclass
 from slaengine.domain.benchmark import MIXED, BenchmarkResult, SetupResult, default_benchmark
 from slaengine.domain.report_text import (
     LOWER_IS_BETTER,
+    channel_label,
     channels_text,
     describe_objective,
     format_count,
+    format_money,
     format_value,
+    sourcing_label,
 )
+from slaengine.i18n import _, current
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,14 @@ class BenchmarkTable:
     highlight: str | None
     own_cost: str | None
     notes: tuple[str, ...]
+    names: tuple[str, ...] = ()
+
+    def name_of(self, index: int) -> str:
+        """The setup's display name: the provider's name when known, else the contract id;
+        the mixed setup says what it is."""
+        if self.sourcings[index] == MIXED:
+            return sourcing_label(MIXED)
+        return self.names[index] if index < len(self.names) else self.setups[index]
 
 
 def _kpi_of(result: BenchmarkResult, kpi_id: str) -> tuple[str, str]:
@@ -52,7 +64,7 @@ def _kpi_of(result: BenchmarkResult, kpi_id: str) -> tuple[str, str]:
             scope = channels_text(objective.channels)
             return objective.kpi, f"{describe_objective(objective)} ({scope})"
     if kpi_id == "cost_per_contact":
-        return "cost_per_contact", "cost of the month ÷ answered contacts"
+        return "cost_per_contact", _("cost of the month ÷ answered contacts")
     return kpi_id, kpi_id
 
 
@@ -65,7 +77,7 @@ def _rank(result: BenchmarkResult, kpi_id: str, kpi: str, highlight: str | None)
     assert own_value is not None
     lower = kpi in LOWER_IS_BETTER
     better = [s for s in ranked if _beats(_value(s, kpi_id), own_value, lower)]
-    return f"{len(better) + 1} of {len(ranked)}"
+    return _("{rank} of {count}").format(rank=len(better) + 1, count=len(ranked))
 
 
 def _beats(value: float | None, own: float, lower: bool) -> bool:
@@ -93,7 +105,11 @@ def _mix_text(setup: SetupResult) -> str:
     if not total:
         return "–"
     parts = sorted(setup.channel_mix.items(), key=lambda item: (-item[1], item[0]))
-    return ", ".join(f"{channel} {100 * count / total:.0f}%" for channel, count in parts if count)
+    return ", ".join(
+        f"{channel_label(channel)} {current().percent(count / total, 0)}"
+        for channel, count in parts
+        if count
+    )
 
 
 def _row(result: BenchmarkResult, kpi_id: str, highlight: str | None) -> BenchmarkRow:
@@ -108,17 +124,26 @@ def _row(result: BenchmarkResult, kpi_id: str, highlight: str | None) -> Benchma
 
 
 def _with_currency(text: str, setup: SetupResult, kpi: str) -> str:
-    if kpi != "cost_per_contact" or text == "n/a" or not setup.currency:
+    if kpi != "cost_per_contact" or setup.cost_per_contact is None or not setup.currency:
         return text
-    return f"{text} {setup.currency}"
+    return format_money(setup.cost_per_contact, setup.currency)
 
 
-def build_benchmark_table(result: BenchmarkResult, highlight: str | None = None) -> BenchmarkTable:
-    """The benchmark as a table; `highlight` names the setup (contract id) to rank."""
+def build_benchmark_table(
+    result: BenchmarkResult,
+    highlight: str | None = None,
+    names: dict[str, str] | None = None,
+) -> BenchmarkTable:
+    """The benchmark as a table; `highlight` names the setup (contract id) to rank; `names`
+    gives setups (contract ids) their providers' names."""
     own = next((s for s in result.setups if s.name == highlight), None)
     own_cost = None
     if own is not None and own.cost_per_contact is not None:
-        own_cost = f"{own.cost_per_contact:,.2f} {own.currency or ''}".strip()
+        own_cost = (
+            format_money(own.cost_per_contact, own.currency)
+            if own.currency
+            else current().decimal(own.cost_per_contact, 2)
+        )
     return BenchmarkTable(
         activity=result.activity,
         period=result.period,
@@ -131,4 +156,5 @@ def build_benchmark_table(result: BenchmarkResult, highlight: str | None = None)
         highlight=highlight if own is not None else None,
         own_cost=own_cost,
         notes=result.notes,
+        names=tuple((names or {}).get(s.name, s.name) for s in result.setups),
     )

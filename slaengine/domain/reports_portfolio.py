@@ -11,6 +11,7 @@ from slaengine.domain.report_text import format_money
 from slaengine.domain.reports_benchmark import BenchmarkTable, build_benchmark_table
 from slaengine.domain.reports_scorecard import Scorecard, StatusCounts
 from slaengine.domain.results import Status
+from slaengine.i18n import _
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,9 @@ class CriticalStatus:
     status: Status
     symbol: str
     actual: str
+    target: str = ""
+    level: str = ""
+    trend: str = "–"
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,20 @@ class PortfolioRow:
     net_credits: str
     cost_per_contact: str
     chronic_failure: bool
+    breached: tuple[CriticalStatus, ...] = ()
+    critical_met: str = ""
+    has_credits: bool = True
+
+
+@dataclass(frozen=True)
+class ProviderMonths:
+    """One provider's last 12 months: net credits owed and share of critical objectives met
+    (None where the month was not evaluated or has no critical objective)."""
+
+    name: str
+    currency: str
+    credits: tuple[Decimal | None, ...]
+    critical_met: tuple[float | None, ...]
 
 
 @dataclass(frozen=True)
@@ -49,6 +67,8 @@ class Portfolio:
     sections: tuple[Scorecard, ...]
     benchmarks: tuple[BenchmarkTable, ...]
     lifecycle: str = ""  # provisional / final / restated line shown on every page
+    periods: tuple[str, ...] = ()
+    history: tuple[ProviderMonths, ...] = ()
 
 
 def portfolio_row(card: Scorecard) -> PortfolioRow:
@@ -57,7 +77,21 @@ def portfolio_row(card: Scorecard) -> PortfolioRow:
         for row in card.rows
         if row.level == "critical"
     )
+    breached = tuple(
+        CriticalStatus(
+            row.objective_id, row.status, row.symbol, row.actual, row.target,
+            row.level_text or row.level, row.trend_text,
+        )
+        for row in card.rows
+        if row.status == "breached"
+    )  # fmt: skip
+    met = sum(1 for item in critical if item.status == "met")
     return PortfolioRow(
+        breached=breached,
+        critical_met=_("{met} of {count} critical objectives met").format(
+            met=met, count=len(critical)
+        ),
+        has_credits=card.has_credits,
         contract_id=card.contract_id,
         contract_version=card.contract_version,
         provider_name=card.provider_name,
@@ -81,15 +115,43 @@ def credit_totals(cards: Sequence[Scorecard]) -> tuple[str, ...]:
     return tuple(format_money(amount, currency) for currency, amount in sorted(totals.items()))
 
 
+def provider_months(
+    cards: Sequence[Scorecard],
+) -> tuple[tuple[str, ...], tuple[ProviderMonths, ...]]:
+    """The months any contract was evaluated in (oldest first), and each provider's figures."""
+    periods = tuple(sorted({m.period for card in cards for m in card.months}))
+    found = []
+    for card in cards:
+        by_period = {m.period: m for m in card.months}
+        credits = tuple(
+            by_period[p].net_credits if p in by_period and card.has_credits else None
+            for p in periods
+        )
+        shares = tuple(
+            by_period[p].critical_met / by_period[p].critical_total
+            if p in by_period and by_period[p].critical_total
+            else None
+            for p in periods
+        )
+        found.append(ProviderMonths(card.provider_name, card.currency, credits, shares))
+    return periods, tuple(found)
+
+
 def build_portfolio(
     period: str, scorecards: Sequence[Scorecard], benchmarks: Sequence[BenchmarkResult] = ()
 ) -> Portfolio:
     """Order: by activity, in-house before outsourced, then contract id."""
     cards = sorted(scorecards, key=lambda c: (c.activity, c.sourcing != "in-house", c.contract_id))
+    periods, history = provider_months(cards)
     return Portfolio(
+        periods=periods,
+        history=history,
         period=period,
         rows=tuple(portfolio_row(card) for card in cards),
         credit_totals=credit_totals(cards),
         sections=tuple(cards),
-        benchmarks=tuple(build_benchmark_table(result) for result in benchmarks),
+        benchmarks=tuple(
+            build_benchmark_table(result, names={c.contract_id: c.provider_name for c in cards})
+            for result in benchmarks
+        ),
     )

@@ -11,8 +11,19 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from slaengine.domain.contract import Contract
-from slaengine.domain.report_text import days_of, format_count, format_money, format_value
+from slaengine.domain.report_text import (
+    channel_label,
+    days_of,
+    format_count,
+    format_day,
+    format_money,
+    format_period,
+    format_target,
+    format_value,
+    status_mark,
+)
 from slaengine.domain.results import Evaluation, ObjectiveResult, WindowResult
+from slaengine.i18n import _, ngettext
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,18 @@ class BreachEntry:
 
 
 @dataclass(frozen=True)
+class WindowLine:
+    """One day or week window of a windowed objective, as an auditor recomputes it."""
+
+    window: str
+    numerator: str
+    denominator: str
+    value: str
+    volume: str
+    status: str
+
+
+@dataclass(frozen=True)
 class DataQuality:
     feeds: tuple[FeedFileInfo, ...]
     missing_days: tuple[date, ...]
@@ -60,20 +83,21 @@ class DataQuality:
     excluded_days: tuple[str, ...]
 
 
-def _window_label(window: WindowResult) -> str:
+def window_label(window: WindowResult) -> str:
     days = (window.end - window.start).days
     if days == 1:
-        return window.start.isoformat()
+        return format_day(window.start)
     if window.start.day == 1 and days >= 28:
-        return window.start.strftime("%Y-%m")
+        return format_period(window.start.strftime("%Y-%m"))
     last = date.fromordinal(window.end.toordinal() - 1)
-    return f"{window.start.isoformat()} – {last.isoformat()}"
+    return f"{format_day(window.start)} – {format_day(last)}"
 
 
 def _figures(
     numerator: int | Decimal | None, denominator: int | Decimal | None, volume: int
 ) -> str:
-    return f"{format_count(numerator)} / {format_count(denominator)} ({volume:,} contacts)"
+    contacts = ngettext("{n} contact", "{n} contacts", volume).format(n=format_count(volume))
+    return f"{format_count(numerator)} / {format_count(denominator)} ({contacts})"
 
 
 def exclusions_applied(
@@ -85,12 +109,19 @@ def exclusions_applied(
     """What was taken out of an objective (or one of its windows): contacts, days, events."""
     parts: list[str] = []
     if result.excluded_contacts and window is None:
-        parts.append(f"{result.excluded_contacts:,} contacts excluded")
+        parts.append(
+            ngettext("{n} contact excluded", "{n} contacts excluded", result.excluded_contacts)
+            .format(n=format_count(result.excluded_contacts))
+        )  # fmt: skip
     for day in evaluation.excluded_days:
         if day.channel in result.channels and _inside(day.day, window):
             parts.append(
-                f"{day.day.isoformat()} {day.channel} over forecast "
-                f"({day.contacts:,} vs {day.forecast:,})"
+                _("{day} {channel} over forecast ({contacts} vs {forecast})").format(
+                    day=format_day(day.day),
+                    channel=channel_label(day.channel),
+                    contacts=format_count(day.contacts),
+                    forecast=format_count(day.forecast),
+                )
             )
     events = contract.exclusions.events if contract.exclusions else ()
     for event in events:
@@ -101,8 +132,12 @@ def exclusions_applied(
             and local.strftime("%Y-%m") == evaluation.period
             and _inside(local, window)
         ):
-            parts.append(f"event {event.id}: {event.reason} (approved by {event.approved_by})")
-    return "; ".join(parts) if parts else "none"
+            parts.append(
+                _("event {id}: {reason} (approved by {who})").format(
+                    id=event.id, reason=event.reason, who=event.approved_by
+                )
+            )
+    return "; ".join(parts) if parts else _("none")
 
 
 def _inside(day: date, window: WindowResult | None) -> bool:
@@ -121,32 +156,49 @@ def breach_register(contract: Contract, evaluation: Evaluation) -> tuple[BreachE
             entries.append(
                 BreachEntry(
                     result.objective_id,
-                    _window_label(window),
+                    window_label(window),
                     format_value(window.value, result.kpi),
-                    result.target or "–",
+                    format_target(result.target, result.target_value, result.kpi),
                     _figures(window.numerator, window.denominator, window.volume),
                     exclusions_applied(contract, evaluation, result, window),
                     "–",
                 )
             )
         if result.status == "breached":
-            label = evaluation.period
+            label = format_period(evaluation.period)
             if windowed:
-                label += (
-                    f": {result.windows_breached} windows missed, {result.allowed_misses} allowed"
+                label += ": " + _("{missed} windows missed, {allowed} allowed").format(
+                    missed=result.windows_breached, allowed=result.allowed_misses
                 )
             entries.append(
                 BreachEntry(
                     result.objective_id,
                     label,
                     format_value(result.value, result.kpi),
-                    result.target or "–",
+                    format_target(result.target, result.target_value, result.kpi),
                     _figures(result.numerator, result.denominator, result.volume),
                     exclusions_applied(contract, evaluation, result),
                     format_money(result.credit, money),
                 )
             )
     return tuple(entries)
+
+
+def window_lines(result: ObjectiveResult) -> tuple[WindowLine, ...]:
+    """Each window's counts, value and status (nothing for a single-window objective)."""
+    if len(result.windows) <= 1:
+        return ()
+    return tuple(
+        WindowLine(
+            window_label(w),
+            format_count(w.numerator),
+            format_count(w.denominator),
+            format_value(w.value, result.kpi),
+            format_count(w.volume),
+            status_mark(w.status),
+        )
+        for w in result.windows
+    )
 
 
 def missing_days(
@@ -187,6 +239,7 @@ def data_quality(
         (r.objective_id, r.pending_contacts) for r in evaluation.objectives if r.pending_contacts
     )
     excluded = tuple(
-        f"{d.day.isoformat()} {d.channel}: {d.reason}" for d in evaluation.excluded_days
+        f"{format_day(d.day)} {channel_label(d.channel)}: {d.reason}"
+        for d in evaluation.excluded_days
     )
     return DataQuality(tuple(feeds), missing, checked, pending, excluded)

@@ -11,21 +11,25 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 
 from slaengine.domain.benchmark import BenchmarkResult
 from slaengine.domain.contract import Contract, Objective
 from slaengine.domain.report_text import (
-    STATUS_LABELS,
     STATUS_SYMBOLS,
     channels_text,
     describe_objective,
     format_count,
     format_delta,
     format_money,
+    format_period,
+    format_target,
     format_value,
+    kpi_unit,
+    level_label,
     shift_period,
+    status_label,
     window_words,
 )
 from slaengine.domain.reports_benchmark import BenchmarkTable, build_benchmark_table
@@ -33,10 +37,13 @@ from slaengine.domain.reports_register import (
     BreachEntry,
     DataQuality,
     FeedFileInfo,
+    WindowLine,
     breach_register,
     data_quality,
+    window_lines,
 )
 from slaengine.domain.results import Evaluation, ObjectiveResult, Status
+from slaengine.i18n import _, ngettext
 
 TREND_MONTHS = 12
 
@@ -60,7 +67,7 @@ class Trend:
     @property
     def text(self) -> str:
         arrow = {"up": "▲", "down": "▼", "same": "="}[self.direction]
-        return f"{arrow} {self.delta}" if self.direction != "same" else "= same"
+        return f"{arrow} {self.delta}" if self.direction != "same" else "= " + _("same")
 
 
 @dataclass(frozen=True)
@@ -86,6 +93,13 @@ class ObjectiveRow:
     value: float | None
     provider_reported: str | None = None
     provider_differs: bool = False
+    level_text: str = ""
+    figures: str = ""
+    why: str | None = None
+    numerator_value: int | Decimal | None = None
+    denominator_value: int | Decimal | None = None
+    credit_amount: Decimal | None = None
+    trend_delta: float | None = None
 
     @property
     def trend_text(self) -> str:
@@ -108,6 +122,16 @@ class TrendSeries:
     target: str
     target_value: float | None
     points: tuple[TrendPoint, ...]
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    """One evaluated month of a contract, for the portfolio's 12-month chart."""
+
+    period: str
+    net_credits: Decimal
+    critical_met: int
+    critical_total: int
 
 
 @dataclass(frozen=True)
@@ -165,9 +189,18 @@ class Scorecard:
     benchmark: BenchmarkTable | None
     cost_per_contact: str | None
     lifecycle: str = ""  # provisional / final / restated line shown on every page
+    lifecycle_kind: str = "provisional"  # provisional | final | restated (the evaluation's)
+    zone: tzinfo | None = None
+    has_credits: bool = True
+    months: tuple[MonthFigures, ...] = ()
+    weeks: tuple[tuple[str, tuple[WindowLine, ...]], ...] = ()
 
     def money(self, amount: Decimal) -> str:
         return format_money(amount, self.currency)
+
+    @property
+    def previous_period(self) -> str:
+        return shift_period(self.period, -1)
 
 
 def count_statuses(objectives: Sequence[ObjectiveResult]) -> StatusCounts:
@@ -220,13 +253,13 @@ def objective_row(
         channels=channels_text(result.channels),
         kpi=result.kpi,
         definition=describe_objective(objective) if objective else result.kpi,
-        window=window_words(objective) if objective else "month",
-        target=result.target or "–",
+        window=window_words(objective) if objective else _("month"),
+        target=format_target(result.target, result.target_value, result.kpi),
         actual=format_value(result.value, result.kpi),
         numerator=format_count(result.numerator),
         denominator=format_count(result.denominator),
         status=result.status,
-        status_text=STATUS_LABELS[result.status],
+        status_text=status_label(result.status),
         symbol=STATUS_SYMBOLS[result.status],
         trend=trend_against(result, previous),
         credit=format_money(result.credit, contract.currency),
@@ -238,7 +271,52 @@ def objective_row(
             else None
         ),
         provider_differs=bool(getattr(result, "provider_differs", False)),
+        level_text=level_label(result.level),
+        figures=figures_text(result),
+        why=status_why(result),
+        numerator_value=result.numerator,
+        denominator_value=result.denominator,
+        credit_amount=result.credit,
+        trend_delta=_delta_shown(result, previous),
     )
+
+
+def _delta_shown(current: ObjectiveResult, previous: ObjectiveResult | None) -> float | None:
+    """This month minus last month in the value's display unit (points of percent)."""
+    if previous is None or current.value is None or previous.value is None:
+        return None
+    scale = 100 if kpi_unit(current.kpi) == "fraction" else 1
+    return round((current.value - previous.value) * scale, 6)
+
+
+def figures_text(result: ObjectiveResult) -> str:
+    """`2 997 / 3 912` for ratios; `3 732 answered` for averages; `391 answers` for nps."""
+    if result.denominator is None:
+        return "–"
+    unit = kpi_unit(result.kpi)
+    count = int(result.denominator)
+    if unit == "seconds":
+        return ngettext("{n} answered", "{n} answered", count).format(n=format_count(count))
+    if unit == "points":
+        return ngettext("{n} answer", "{n} answers", count).format(n=format_count(count))
+    return f"{format_count(result.numerator)} / {format_count(result.denominator)}"
+
+
+def status_why(result: ObjectiveResult) -> str | None:
+    """Why the status is what it is when the value alone does not say it (windowed objectives:
+    `8 days missed, 2 allowed`); the evaluation's own reason otherwise."""
+    windowed = len(result.windows) > 1
+    if windowed and result.status in ("met", "breached"):
+        days = all((w.end - w.start).days == 1 for w in result.windows)
+        missed = result.windows_breached
+        text = (
+            ngettext("{n} day missed", "{n} days missed", missed)
+            if days
+            else ngettext("{n} week missed", "{n} weeks missed", missed)
+        )
+        allowed = ngettext("{n} allowed", "{n} allowed", result.allowed_misses)
+        return f"{text.format(n=missed)}, {allowed.format(n=result.allowed_misses)}"
+    return result.reason
 
 
 def _by_period(history: Sequence[Evaluation]) -> dict[str, Evaluation]:
@@ -254,7 +332,8 @@ def _result_in(evaluation: Evaluation | None, objective_id: str) -> ObjectiveRes
 def trend_series(
     evaluation: Evaluation, history: Sequence[Evaluation], months: int = TREND_MONTHS
 ) -> tuple[TrendSeries, ...]:
-    """12 months ending at the evaluated period for each critical objective (gaps are None)."""
+    """Up to 12 months ending at the evaluated period for each critical objective, from the
+    first month with a value (later gaps are None)."""
     known = _by_period(history) | {evaluation.period: evaluation}
     periods = [shift_period(evaluation.period, -back) for back in range(months - 1, -1, -1)]
     series = []
@@ -271,12 +350,18 @@ def trend_series(
             TrendSeries(
                 result.objective_id,
                 result.kpi,
-                result.target or "–",
+                format_target(result.target, result.target_value, result.kpi),
                 result.target_value,
-                tuple(points),
+                _from_first_data(points),
             )
         )
     return tuple(series)
+
+
+def _from_first_data(points: Sequence[TrendPoint]) -> tuple[TrendPoint, ...]:
+    """The months from the first one with a value (the last month always stays)."""
+    first = next((i for i, point in enumerate(points) if point.value is not None), None)
+    return tuple(points[first if first is not None else len(points) - 1 :])
 
 
 def daily_series(evaluation: Evaluation) -> tuple[DailySeries, ...]:
@@ -292,7 +377,7 @@ def daily_series(evaluation: Evaluation) -> tuple[DailySeries, ...]:
             DailySeries(
                 result.objective_id,
                 result.kpi,
-                result.target or "–",
+                format_target(result.target, result.target_value, result.kpi),
                 result.target_value,
                 points,
                 missed,
@@ -304,8 +389,15 @@ def daily_series(evaluation: Evaluation) -> tuple[DailySeries, ...]:
 
 def _chronic_text(evaluation: Evaluation) -> tuple[str, ...]:
     return tuple(
-        f"{flag.objective_id}: breached {flag.breaches} times within {flag.within_months} months"
-        f" ({', '.join(flag.breached_periods)}): termination right"
+        _(
+            "{objective}: breached {breaches} times within {months} months ({periods}):"
+            " termination right"
+        ).format(
+            objective=flag.objective_id,
+            breaches=flag.breaches,
+            months=flag.within_months,
+            periods=", ".join(format_period(p, short=True) for p in flag.breached_periods),
+        )
         for flag in evaluation.chronic_failures
     )
 
@@ -313,7 +405,7 @@ def _chronic_text(evaluation: Evaluation) -> tuple[str, ...]:
 def _restatement_text(evaluation: Evaluation, restatements: Sequence[str]) -> tuple[str, ...]:
     lines = list(restatements)
     if evaluation.restated:
-        lines.insert(0, "this final result restates an earlier one: its inputs changed")
+        lines.insert(0, _("this final result restates an earlier one: its inputs changed"))
     return tuple(dict.fromkeys(lines))
 
 
@@ -395,4 +487,44 @@ def build_scorecard(
         quality=data_quality(evaluation, feeds, closed_days),
         benchmark=table,
         cost_per_contact=table.own_cost if table else None,
+        zone=contract.zone,
+        has_credits=_has_credits(contract, evaluation),
+        months=month_figures(evaluation, history),
+        weeks=week_windows(evaluation),
     )
+
+
+def week_windows(evaluation: Evaluation) -> tuple[tuple[str, tuple[WindowLine, ...]], ...]:
+    """Each week-window objective with its weeks: counts, value and status of every week."""
+    return tuple(
+        (result.objective_id, window_lines(result))
+        for result in evaluation.objectives
+        if len(result.windows) > 1
+        and all(1 <= (w.end - w.start).days <= 7 for w in result.windows)
+        and any((w.end - w.start).days > 1 for w in result.windows)  # weeks cut by the month
+    )
+
+
+def month_figures(
+    evaluation: Evaluation, history: Sequence[Evaluation], months: int = TREND_MONTHS
+) -> tuple[MonthFigures, ...]:
+    """Net credits and critical objectives met of each evaluated month among the last 12,
+    oldest first (months without an evaluation are left out)."""
+    known = _by_period(history) | {evaluation.period: evaluation}
+    periods = [shift_period(evaluation.period, -back) for back in range(months - 1, -1, -1)]
+    found = []
+    for period in periods:
+        past = known.get(period)
+        if past is None:
+            continue
+        critical = [r for r in past.objectives if r.level == "critical"]
+        met = sum(1 for r in critical if r.status == "met")
+        found.append(MonthFigures(period, past.credits.net, met, len(critical)))
+    return tuple(found)
+
+
+def _has_credits(contract: Contract, evaluation: Evaluation) -> bool:
+    """False when the contract puts nothing at risk and no objective carries a credit."""
+    if evaluation.credits.at_risk or evaluation.credits.total:
+        return True
+    return getattr(contract, "credits", None) is not None

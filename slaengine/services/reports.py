@@ -205,7 +205,11 @@ def scorecard_for(
         restatements=restatement_notes(engine, contract, period),
         closed_days=closed_days_of(contract, period),
     )
-    return replace(card, lifecycle=lifecycle_of(contract, evaluation))
+    return replace(
+        card,
+        lifecycle=lifecycle_of(contract, evaluation),
+        lifecycle_kind=evaluation.lifecycle,
+    )
 
 
 def write_scorecard(
@@ -272,21 +276,24 @@ def write_portfolio(
 def _portfolio_line(cards: Sequence[Scorecard], contracts: Sequence[Contract]) -> str:
     """Which contracts are provisional (as of when), final, or restated; short enough for
     the page header."""
+    from slaengine.i18n import _
+
     zones = {contract.id: contract.zone for contract in contracts}
     groups: dict[str, list[Scorecard]] = {}
     for card in cards:
-        groups.setdefault(card.lifecycle.split(" ", 1)[0], []).append(card)
+        groups.setdefault(card.lifecycle_kind, []).append(card)
     everyone = len(groups) == 1
     parts = []
-    for kind, label in (("provisional", ""), ("final", "final"), ("restated", "restated final")):
+    labels = (("provisional", ""), ("final", _("final")), ("restated", _("restated final")))
+    for kind, label in labels:
         members = groups.get(kind, [])
         if not members:
             continue
-        ids = "every contract" if everyone else ", ".join(card.contract_id for card in members)
+        ids = _("every contract") if everyone else ", ".join(c.contract_id for c in members)
         if kind == "provisional":
             zone = zones[members[0].contract_id]
-            label = f"provisional as of {members[0].as_of.astimezone(zone):%Y-%m-%d %H:%M}"
-            label += f" ({zone.key})"
+            instant = f"{members[0].as_of.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key})"
+            label = _("provisional as of {instant}").format(instant=instant)
         parts.append(f"{label}: {ids}")
     return " · ".join(parts)
 

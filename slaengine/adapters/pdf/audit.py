@@ -8,10 +8,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Preformatted, Spacer, Table
+from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    KeepTogether,
+    PageBreak,
+    Preformatted,
+    Spacer,
+    Table,
+)
 
 from slaengine.adapters.pdf.document import PageFrame, build_pdf
-from slaengine.adapters.pdf.scorecard import feeds_table
+from slaengine.adapters.pdf.scorecard import feeds_table, window_text
 from slaengine.adapters.pdf.style import (
     cell,
     grid,
@@ -22,21 +30,40 @@ from slaengine.adapters.pdf.style import (
     styles,
     text,
 )
+from slaengine.domain.report_text import format_period, kpi_name
 from slaengine.domain.reports import AuditReport
+from slaengine.i18n import _, current
 
 SPEC_LINE_CHARS = 100
+SPEC_OWN_PAGE_LINES = 40
 
 
 def inputs_table(audit: AuditReport) -> Table:
     rows: list[list[object]] = [
-        header_cells("Input", "Value"),
-        [cell("Contract"), cell(f"{audit.contract_id} version {audit.contract_version}")],
-        [cell("Contract file"), cell(audit.contract_source or "–", "hash")],
-        [cell("Contract file sha256"), cell(audit.contract_file_hash, "hash")],
-        [cell("Period"), cell(audit.period + (" (month to date)" if audit.month_to_date else ""))],
-        [cell("Evaluated as of"), cell(audit.as_of.isoformat())],
-        [cell("Engine version"), cell(f"slaengine {audit.engine_version}")],
-        [markup("<b>sha256 of all inputs</b>", "cell"), cell(audit.inputs_sha256, "hash")],
+        header_cells(_("Input"), _("Value")),
+        [
+            cell(_("Contract")),
+            cell(
+                _("{contract} version {version}").format(
+                    contract=audit.contract_id, version=audit.contract_version
+                )
+            ),
+        ],
+        [cell(_("Contract file")), cell(audit.contract_source or "–", "hash")],
+        [cell(_("Contract file sha256")), cell(audit.contract_file_hash, "hash")],
+        [
+            cell(_("Period")),
+            cell(
+                format_period(audit.period)
+                + (" " + _("(month to date)") if audit.month_to_date else "")
+            ),
+        ],
+        [cell(_("Evaluated as of")), cell(current().instant(audit.as_of, audit.zone))],
+        [cell(_("Engine version")), cell(f"slaengine {audit.engine_version}")],
+        [
+            markup(f"<b>{safe(_('sha256 of all inputs'))}</b>", "cell"),
+            cell(audit.inputs_sha256, "hash"),
+        ],
     ]
     return grid(rows, [45 * mm, 135 * mm], zebra=False)
 
@@ -44,24 +71,23 @@ def inputs_table(audit: AuditReport) -> Table:
 def formulas_table(audit: AuditReport) -> Table:
     rows: list[list[object]] = [
         header_cells(
-            "Objective",
-            "Definition",
-            "Numerator ÷ denominator",
-            "Target",
-            "Status",
-            "Volume / excl. / pending",
-            "Credit",
+            _("Objective"),
+            _("Definition"),
+            _("Numerator ÷ denominator"),
+            _("Target"),
+            _("Status"),
+            _("Volume / excl. / pending"),
+            _("Credit"),
         )
     ]
     for f in audit.formulas:
-        note = f"<br/>windows: {safe(f.windows)}" if f.windows != "–" else ""
+        windows = _("windows: {windows}").format(windows=f.windows)
+        note = f"<br/>{safe(windows)}" if f.windows != "–" else ""
         note += f"<br/>{safe(f.reason)}" if f.reason else ""
         rows.append(
             [
-                markup(
-                    f"<b>{safe(f.objective_id)}</b><br/>{safe(f.kpi.replace('_', ' '))}", "cell"
-                ),
-                markup(f"{safe(f.definition)}<br/>window {safe(f.window)}{note}", "cell"),
+                markup(f"<b>{safe(f.objective_id)}</b><br/>{safe(kpi_name(f.kpi))}", "cell"),
+                markup(f"{safe(f.definition)}<br/>{safe(window_text(f.window))}{note}", "cell"),
                 cell(f.formula),
                 cell(f.target),
                 cell(f.status),
@@ -73,12 +99,45 @@ def formulas_table(audit: AuditReport) -> Table:
     return grid(rows, widths)
 
 
+def windows_section(audit: AuditReport) -> list[Flowable]:
+    """Each window of the day and week objectives: what an auditor recomputes first."""
+    found: list[Flowable] = []
+    for f in audit.formulas:
+        if not f.window_rows:
+            continue
+        rows: list[list[object]] = [
+            header_cells(
+                _("Window"), _("Numerator"), _("Denominator"), _("Value"), _("Volume"), _("Status")
+            )
+        ]
+        rows += [
+            [
+                cell(w.window),
+                cell(w.numerator, "cell_right"),
+                cell(w.denominator, "cell_right"),
+                cell(w.value, "cell_right"),
+                cell(w.volume, "cell_right"),
+                cell(w.status),
+            ]
+            for w in f.window_rows
+        ]
+        title = markup(safe(_("{objective}: each window").format(objective=f.objective_id)), "h3")
+        table = grid(rows, [40 * mm, 25 * mm, 25 * mm, 25 * mm, 25 * mm, 40 * mm])
+        found += [CondPageBreak(45 * mm), KeepTogether([title, table])] if len(rows) <= 8 else [
+            CondPageBreak(45 * mm), title, table]  # fmt: skip
+    if not found:
+        return []
+    return [markup(safe(_("Windows of the day and week objectives")), "h2"), *found]
+
+
 def calendars_section(audit: AuditReport) -> list[Flowable]:
-    found: list[Flowable] = [markup("Calendars and closed days applied", "h2")]
+    found: list[Flowable] = [markup(safe(_("Calendars and closed days applied")), "h2")]
     if not audit.calendars:
-        return [*found, text("The contract defines no calendar.")]
+        return [*found, text(_("The contract defines no calendar."))]
     rows: list[list[object]] = [
-        header_cells("Calendar", "Weekly opening hours", "Holidays", "Closed days in the period")
+        header_cells(
+            _("Calendar"), _("Weekly opening hours"), _("Holidays"), _("Closed days in the period")
+        )
     ]
     for c in audit.calendars:
         closed = "<br/>".join(f"{d.isoformat()} {safe(name)}" for d, name in c.closed_in_period)
@@ -87,17 +146,19 @@ def calendars_section(audit: AuditReport) -> list[Flowable]:
                 cell(c.name),
                 markup("<br/>".join(safe(w) for w in c.weekly), "cell"),
                 cell(c.holidays_rule),
-                markup(closed or "none", "cell"),
+                markup(closed or safe(_("none")), "cell"),
             ]
         )
-    return [*found, grid(rows, [28 * mm, 45 * mm, 52 * mm, 55 * mm])]
+    return [KeepTogether([*found, grid(rows, [28 * mm, 45 * mm, 52 * mm, 55 * mm])])]
 
 
 def exclusions_section(audit: AuditReport) -> list[Flowable]:
-    found: list[Flowable] = [markup("Exclusions and what they removed", "h2")]
+    found: list[Flowable] = [markup(safe(_("Exclusions and what they removed")), "h2")]
     if not audit.exclusions:
-        return [*found, text("No exclusion applied.")]
-    rows: list[list[object]] = [header_cells("Kind", "Id", "When", "Channels", "Reason", "Removed")]
+        return [*found, text(_("No exclusion applied."))]
+    rows: list[list[object]] = [
+        header_cells(_("Kind"), _("Id"), _("When"), _("Channels"), _("Reason"), _("Removed"))
+    ]
     for e in audit.exclusions:
         rows.append(
             [
@@ -109,29 +170,40 @@ def exclusions_section(audit: AuditReport) -> list[Flowable]:
                 cell(e.removed),
             ]
         )
-    return [*found, grid(rows, [18 * mm, 26 * mm, 38 * mm, 18 * mm, 40 * mm, 40 * mm])]
+    table = grid(rows, [17 * mm, 32 * mm, 36 * mm, 18 * mm, 40 * mm, 37 * mm])
+    # a short table is never split; a long one starts where it has room
+    return (
+        [KeepTogether([*found, table])]
+        if len(rows) <= 4
+        else [CondPageBreak(40 * mm), *found, table]
+    )
 
 
 def credits_section(audit: AuditReport) -> list[Flowable]:
-    rows: list[list[object]] = [header_cells("Credits", "Amount")]
+    rows: list[list[object]] = [header_cells(_("Credits"), _("Amount"))]
     rows += [[cell(label), cell(amount, "cell_right")] for label, amount in audit.credits]
-    return [markup("Credits", "h2"), grid(rows, [60 * mm, 40 * mm], zebra=False)]
+    table = grid(rows, [60 * mm, 40 * mm], zebra=False)
+    return [KeepTogether([markup(safe(_("Credits")), "h2"), table])]
 
 
 def history_section(audit: AuditReport) -> list[Flowable]:
-    found: list[Flowable] = [markup("Restatement history", "h2")]
-    found += [text(line) for line in audit.restatements] or [text("No restatement.")]
-    found.append(markup("Evaluation notes", "h2"))
-    found += [text(line) for line in audit.notes] or [text("none")]
-    found.append(markup("Evaluation input hashes", "h2"))
+    found: list[Flowable] = [markup(safe(_("Restatement history")), "h2")]
+    found += [text(line) for line in audit.restatements] or [text(_("No restatement."))]
+    found.append(markup(safe(_("Evaluation notes")), "h2"))
+    found += [text(line) for line in audit.notes] or [text(_("none"))]
+    found.append(markup(safe(_("Evaluation input hashes")), "h2"))
     hashes = [cell(digest, "hash") for digest in audit.input_hashes]
-    return found + (hashes or [text("The evaluation recorded no input hash.")])
+    return found + (hashes or [text(_("The evaluation recorded no input hash."))])
 
 
 def spec_section(audit: AuditReport) -> list[Flowable]:
-    """The contract file exactly as evaluated; long lines wrap, nothing is interpreted."""
+    """The contract file exactly as evaluated; long lines wrap, nothing is interpreted.
+
+    A long file starts on its own page; a short one follows on."""
+    long = audit.spec_text.count("\n") > SPEC_OWN_PAGE_LINES
     return [
-        markup("Contract specification as evaluated", "h2"),
+        PageBreak() if long else CondPageBreak(60 * mm),
+        markup(safe(_("Contract specification as evaluated")), "h2"),
         Preformatted(
             printable(audit.spec_text),
             styles()["mono"],
@@ -142,21 +214,23 @@ def spec_section(audit: AuditReport) -> list[Flowable]:
 
 
 def audit_story(audit: AuditReport) -> list[Flowable]:
-    intro = (
-        f"Everything needed to reproduce the figures of <b>{safe(audit.contract_id)}</b>"
-        f" for {safe(audit.period)}: the inputs and their sha256, each objective's formula"
-        " with its counts, calendars, feed files, exclusions and the contract as evaluated."
-    )
+    intro = _(
+        "Everything needed to reproduce the figures of {contract} for {period}: the inputs"
+        " and their sha256, each objective's formula with its counts, calendars, feed files,"
+        " exclusions and the contract as evaluated."
+    ).format(contract=f"<b>{safe(audit.contract_id)}</b>", period=safe(format_period(audit.period)))
     return [
-        text(f"Audit report: {audit.provider_name}", "title"),
+        text(_("Audit report: {provider}").format(provider=audit.provider_name), "title"),
         markup(intro, "subtitle"),
         inputs_table(audit),
-        markup("Objectives: formulas and counts", "h2"),
+        markup(safe(_("Objectives: formulas and counts")), "h2"),
         formulas_table(audit),
+        *windows_section(audit),
         *credits_section(audit),
         *calendars_section(audit),
-        markup("Feed files", "h2"),
-        feeds_table(audit.feeds) if audit.feeds else text("No feed file for this period."),
+        CondPageBreak(40 * mm),
+        markup(safe(_("Feed files")), "h2"),
+        feeds_table(audit.feeds) if audit.feeds else text(_("No feed file for this period.")),
         *exclusions_section(audit),
         *history_section(audit),
         Spacer(1, 2 * mm),
@@ -167,10 +241,10 @@ def audit_story(audit: AuditReport) -> list[Flowable]:
 def render_audit(audit: AuditReport, path: Path) -> Path:
     """Write the audit PDF to `path` and return it (same report, same bytes)."""
     frame = PageFrame(
-        "Audit report",
+        _("Audit report"),
         f"{audit.contract_id} v{audit.contract_version}",
-        audit.period,
-        note=f"inputs sha256 {audit.inputs_sha256}",
+        format_period(audit.period),
+        note=_("inputs sha256 {digest}").format(digest=audit.inputs_sha256),
         lifecycle=audit.lifecycle,
     )
     return build_pdf(path, audit_story(audit), frame)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Spacer, Table
+from reportlab.platypus import Flowable, KeepTogether, Spacer, Table
 
 from slaengine.adapters.pdf.charts import mix_chart, scaled, setups_chart
 from slaengine.adapters.pdf.document import PageFrame, build_pdf
@@ -20,8 +20,15 @@ from slaengine.adapters.pdf.style import (
     text,
 )
 from slaengine.domain.benchmark import BenchmarkResult
-from slaengine.domain.report_text import kpi_unit
+from slaengine.domain.report_text import (
+    LOWER_IS_BETTER,
+    format_period,
+    kpi_name,
+    kpi_unit,
+    sourcing_label,
+)
 from slaengine.domain.reports import BenchmarkTable, build_benchmark_table
+from slaengine.i18n import _
 
 KPI_WIDTH = 48 * mm
 RANK_WIDTH = 16 * mm
@@ -33,19 +40,17 @@ def benchmark_table(table: BenchmarkTable) -> Table:
     setup_width = (CONTENT_WIDTH - KPI_WIDTH - (RANK_WIDTH if ranked else 0)) / max(
         len(table.setups), 1
     )
-    heads = [
-        markup(f"{safe(name)}<br/>({safe(sourcing)})", "head_small")
-        for name, sourcing in zip(table.setups, table.sourcings, strict=True)
-    ]
+    heads = [setup_head(table, index) for index in range(len(table.setups))]
+    rank_head = _("Rank of {setup}").format(setup=table.name_of(_highlight_index(table)))
     rows: list[list[object]] = [
-        [*header_cells("KPI"), *heads, *(header_cells("Rank") if ranked else [])],
+        [*header_cells(_("KPI")), *heads, *(header_cells(rank_head) if ranked else [])],
         [
-            markup("<b>contacts</b>", "cell"),
+            markup(f"<b>{safe(_('contacts'))}</b>", "cell"),
             *[cell(c, "cell_right") for c in table.contacts],
             *([cell("")] if ranked else []),
         ],
         [
-            markup("<b>channel mix</b>", "cell"),
+            markup(f"<b>{safe(_('channel mix'))}</b>", "cell"),
             *[cell(m, "cell") for m in table.channel_mix],
             *([cell("")] if ranked else []),
         ],
@@ -54,7 +59,7 @@ def benchmark_table(table: BenchmarkTable) -> Table:
         rows.append(
             [
                 markup(
-                    f"<b>{safe(row.kpi_id)}</b><br/>"
+                    f"<b>{safe(kpi_name(row.kpi))}</b> ({safe(row.kpi_id)})<br/>"
                     f'<font size="6.5" color="#52606d">{safe(row.definition)}</font>',
                     "cell",
                 ),
@@ -70,50 +75,75 @@ def benchmark_table(table: BenchmarkTable) -> Table:
     return grid(rows, widths, zebra=not ranked, extra=extra)
 
 
+def setup_head(table: BenchmarkTable, index: int) -> Flowable:
+    """`ACME Contact Services` over `(outsourced)`; the mixed setup says what it is once."""
+    sourcing = sourcing_label(table.sourcings[index])
+    if table.sourcings[index] == "mixed":
+        return markup(safe(sourcing), "head_small")
+    return markup(f"{safe(table.name_of(index))}<br/>({safe(sourcing)})", "head_small")
+
+
+def _highlight_index(table: BenchmarkTable) -> int:
+    return table.setups.index(table.highlight) if table.highlight in table.setups else 0
+
+
 def benchmark_charts(table: BenchmarkTable) -> list[Flowable]:
-    """Percent KPIs together, second KPIs together, then the channel mix of each setup."""
+    """Cost per contact first, ratios where higher is better, then where lower is better,
+    seconds KPIs, then the channel mix of each setup."""
+    names = [table.name_of(index) for index in range(len(table.setups))]
     found: list[Flowable] = []
-    ratios = [
-        (row.kpi_id, [scaled(value, row.kpi) for value in row.raw])
-        for row in table.rows
-        if kpi_unit(row.kpi) == "fraction" and any(value is not None for value in row.raw)
-    ]
-    if ratios:
-        found.append(setups_chart("Ratios (%)", table.setups, ratios, CONTENT_WIDTH))
+    for row in table.rows:
+        if row.kpi == "cost_per_contact" and any(value is not None for value in row.raw):
+            title = _("Cost per contact (money per answered contact)")
+            found.append(setups_chart(title, names, [(kpi_name(row.kpi), row.raw)],
+                                      CONTENT_WIDTH, 120))  # fmt: skip
+    for lower, title in ((False, _("Ratios, higher is better (%)")),
+                         (True, _("Ratios, lower is better (%)"))):  # fmt: skip
+        ratios = [
+            (row.kpi_id, [scaled(value, row.kpi) for value in row.raw])
+            for row in table.rows
+            if kpi_unit(row.kpi) == "fraction"
+            and (row.kpi in LOWER_IS_BETTER) == lower
+            and any(value is not None for value in row.raw)
+        ]
+        if ratios:
+            found.append(setups_chart(title, names, ratios, CONTENT_WIDTH, 130 if lower else 165))
     for row in table.rows:
         if kpi_unit(row.kpi) == "seconds" and any(value is not None for value in row.raw):
-            title = f"{row.kpi_id} (s)"
-            found.append(
-                setups_chart(title, table.setups, [(row.kpi_id, row.raw)], CONTENT_WIDTH, 120)
-            )
+            title = f"{kpi_name(row.kpi)} (s), " + _("lower is better")
+            found.append(setups_chart(title, names, [(row.kpi_id, row.raw)], CONTENT_WIDTH, 105))
     if any(table.channel_counts):
-        found.append(mix_chart(table.setups, table.channel_counts, CONTENT_WIDTH))
-    return [item for chart in found for item in (chart, Spacer(1, 4 * mm))]
+        found.append(mix_chart(names, table.channel_counts, CONTENT_WIDTH))
+    return [item for chart in found for item in (KeepTogether([chart, Spacer(1, 4 * mm)]),)]
 
 
 def benchmark_story(table: BenchmarkTable) -> list[Flowable]:
-    intro = (
-        f"Every setup of activity <b>{safe(table.activity)}</b> in {safe(table.period)},"
-        " tallied with one definition set whatever each contract says. <i>mixed</i> is"
-        " all contacts of the activity together, as customers experience them; cost per"
-        " contact is the month's cost (in-house) or price (outsourced) over answered"
-        " contacts."
-    )
+    intro = _(
+        "Every setup of activity {activity} in {period}, tallied with one definition set"
+        " whatever each contract says (so a figure may differ from a contract's own: email"
+        " response here counts 24 calendar hours, where a contract may use its business"
+        " clock). All contacts (mixed) is every contact of the activity together, as"
+        " customers experience them; cost per contact is the month's cost (in-house) or"
+        " price (outsourced) over answered contacts."
+    ).format(activity=f"<b>{safe(table.activity)}</b>", period=safe(format_period(table.period)))
     found: list[Flowable] = [
-        text(f"Sourcing benchmark: {table.activity}", "title"),
+        text(_("Sourcing benchmark: {activity}").format(activity=table.activity), "title"),
         markup(intro, "subtitle"),
         benchmark_table(table),
         Spacer(1, 3 * mm),
         *benchmark_charts(table),
     ]
     if table.notes:
-        found.append(markup("Notes", "h3"))
+        found.append(markup(safe(_("Notes")), "h3"))
         found += [text(note, "small") for note in table.notes]
     return found
 
 
-def render_benchmark(result: BenchmarkResult, path: Path) -> Path:
-    """Write the benchmark PDF of `result` to `path` and return it."""
-    table = build_benchmark_table(result)
-    frame = PageFrame("Sourcing benchmark", result.activity, result.period)
+def render_benchmark(
+    result: BenchmarkResult, path: Path, names: dict[str, str] | None = None
+) -> Path:
+    """Write the benchmark PDF of `result` to `path` and return it (`names`: contract id ->
+    provider name, for the column heads)."""
+    table = build_benchmark_table(result, names=names)
+    frame = PageFrame(_("Sourcing benchmark"), result.activity, format_period(result.period))
     return build_pdf(path, benchmark_story(table), frame)

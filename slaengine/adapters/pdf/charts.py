@@ -17,8 +17,9 @@ from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from slaengine.adapters.pdf.style import ACCENT, INK, MUTED, RULE, STATUS_INK, fonts, printable
-from slaengine.domain.report_text import kpi_unit
+from slaengine.domain.report_text import channel_label, format_period, kpi_unit
 from slaengine.domain.reports import DailySeries, TrendSeries
+from slaengine.i18n import _, current, ngettext
 
 AXIS_FONT = 6.5
 DAY_MARKS = {"breached": "x", "excused": "e", "not_determined": "?"}
@@ -55,7 +56,13 @@ def _title(drawing: Drawing, text: str, y: float) -> None:
 
 
 def _unit_suffix(kpi: str) -> str:
-    return {"fraction": " (%)", "seconds": " (s)"}.get(kpi_unit(kpi), "")
+    return {"fraction": " (%)", "seconds": " (s)", "points": " (pts)"}.get(kpi_unit(kpi), "")
+
+
+def _axis_number(value: float) -> str:
+    """Axis labels in the report locale: `85`, `2,5` / `2.5`."""
+    digits = 0 if float(value).is_integer() else 1
+    return current().decimal(value, digits)
 
 
 def trend_chart(series: TrendSeries, width: float, height: float = 150) -> Drawing:
@@ -68,7 +75,9 @@ def trend_chart(series: TrendSeries, width: float, height: float = 150) -> Drawi
     chart.x, chart.y, chart.width, chart.height = 34, 22, width - 44, height - 44
     targets = [target] * len(values) if target is not None else []
     chart.data = [values, targets] if targets else [values]
-    chart.categoryAxis.categoryNames = [point.period for point in series.points]
+    chart.categoryAxis.categoryNames = [
+        printable(format_period(point.period, short=True)) for point in series.points
+    ]
     _style_axes(chart, low, high, step)
     chart.lines[0].strokeColor = ACCENT
     chart.lines[0].strokeWidth = 1.6
@@ -79,10 +88,19 @@ def trend_chart(series: TrendSeries, width: float, height: float = 150) -> Drawi
     chart.lines[1].strokeWidth = 1
     chart.lines[1].strokeDashArray = (4, 2)
     drawing.add(chart)
+    title = ngettext(
+        "{objective}{unit}: last month, target {target} (dashed)",
+        "{objective}{unit}: last {n} months, target {target} (dashed)",
+        len(series.points),
+    )
     _title(
         drawing,
-        f"{series.objective_id}{_unit_suffix(series.kpi)}: last "
-        f"{len(series.points)} months, target {series.target} (dashed)",
+        title.format(
+            objective=series.objective_id,
+            unit=_unit_suffix(series.kpi),
+            n=len(series.points),
+            target=series.target,
+        ),
         height - 10,
     )
     return drawing
@@ -96,7 +114,7 @@ def _style_axes(
     chart.valueAxis.valueStep = step
     chart.valueAxis.labels.fontName = f.regular
     chart.valueAxis.labels.fontSize = AXIS_FONT
-    chart.valueAxis.labelTextFormat = "%g"
+    chart.valueAxis.labelTextFormat = _axis_number
     chart.valueAxis.gridStrokeColor = colors.HexColor("#e4e7eb")
     chart.valueAxis.visibleGrid = True
     chart.valueAxis.strokeColor = RULE
@@ -123,6 +141,12 @@ def daily_chart(series: DailySeries, width: float, height: float = 140) -> Drawi
     chart.groupSpacing = 2
     slot = chart.width / max(len(values), 1)
     for index, point in enumerate(series.points):
+        if point.value is not None and values[index] == low:
+            # a real 0 (or bottom) value: a visible stub, unlike a day without data
+            drawing.add(
+                Rect(chart.x + slot * index + 1.5, chart.y, slot - 3, 1.6,
+                     fillColor=STATUS_INK.get(point.status, INK), strokeColor=None)
+            )  # fmt: skip
         mark = DAY_MARKS.get(point.status)
         if mark is None:
             continue
@@ -156,9 +180,16 @@ def daily_chart(series: DailySeries, width: float, height: float = 140) -> Drawi
         )
     _title(
         drawing,
-        f"{series.objective_id}{_unit_suffix(series.kpi)} per day: "
-        f"{series.missed} days missed (x), {series.allowed_misses} allowed, e excused, ? no data; "
-        f"target {series.target} (dashed)",
+        _(
+            "{objective}{unit} per day: {missed} days missed (x), {allowed} allowed,"
+            " e excused, ? no data; target {target} (dashed)"
+        ).format(
+            objective=series.objective_id,
+            unit=_unit_suffix(series.kpi),
+            missed=series.missed,
+            allowed=series.allowed_misses,
+            target=series.target,
+        ),
         height - 10,
     )
     return drawing
@@ -175,34 +206,37 @@ def volume_chart(volumes: Sequence[tuple[str, int]], width: float) -> Drawing:
     drawing = Drawing(width, height)
     chart = HorizontalBarChart()
     chart.x, chart.y, chart.width, chart.height = 50, 8, width - 110, height - 28
-    chart.data = [[count for _, count in volumes]]
-    chart.categoryAxis.categoryNames = [printable(channel) for channel, _ in volumes]
+    chart.data = [[count for _c, count in volumes]]
+    chart.categoryAxis.categoryNames = [printable(channel_label(c)) for c, _n in volumes]
     chart.categoryAxis.labels.fontName = fonts().regular
     chart.categoryAxis.labels.fontSize = 7.5
     chart.categoryAxis.reverseDirection = True
     chart.valueAxis.visible = False
     chart.valueAxis.valueMin = 0
-    chart.valueAxis.valueMax = max([count for _, count in volumes] + [1]) * 1.05
+    chart.valueAxis.valueMax = max([count for _c, count in volumes] + [1]) * 1.05
     chart.bars[0].fillColor = ACCENT
     chart.bars[0].strokeColor = None
-    chart.barLabelFormat = "{:,}".format
+    chart.barLabelFormat = lambda count: printable(current().count(int(count)))
     chart.barLabels.fontName = fonts().regular
     chart.barLabels.fontSize = 7
     chart.barLabels.boxAnchor = "w"
     chart.barLabels.dx = 3
     chart.barLabels.fillColor = MUTED
     drawing.add(chart)
-    _title(drawing, "Contacts by channel", height - 10)
+    _title(drawing, _("Contacts by channel"), height - 10)
     return drawing
 
 
 SERIES_COLOURS = ("#243b53", "#d9822b", "#3e9e8f", "#9aa5b1", "#7b5ea7", "#c0392b")
 
 
-def _legend(drawing: Drawing, names: Sequence[str], y: float) -> None:
+def _legend(
+    drawing: Drawing, names: Sequence[str], y: float, colour_of: Sequence[int] = ()
+) -> None:
     x = 0.0
     for index, name in enumerate(names):
-        colour = colors.HexColor(SERIES_COLOURS[index % len(SERIES_COLOURS)])
+        slot = colour_of[index] if colour_of else index
+        colour = colors.HexColor(SERIES_COLOURS[slot % len(SERIES_COLOURS)])
         drawing.add(Rect(x, y, 7, 7, fillColor=colour, strokeColor=None))
         label = printable(name)
         drawing.add(String(x + 10, y + 1, label, fontName=fonts().regular, fontSize=7,
@@ -218,24 +252,41 @@ def setups_chart(
     drawing = Drawing(width, height)
     chart = VerticalBarChart()
     chart.x, chart.y, chart.width, chart.height = 34, 34, width - 44, height - 62
-    chart.data = [[values[i] for _, values in kpis] for i in range(len(setups))]
-    chart.categoryAxis.categoryNames = [printable(name) for name, _ in kpis]
-    every = [v for _, values in kpis for v in values]
+    chart.data = [[values[i] for _k, values in kpis] for i in range(len(setups))]
+    chart.categoryAxis.categoryNames = [printable(name) for name, _v in kpis]
+    every = [v for _k, values in kpis for v in values]
     low, high, step = axis_range([*every, 0.0])
     _style_axes(chart, low, high, step)
     chart.categoryAxis.labels.fontSize = 7
     for index in range(len(setups)):
         chart.bars[index].fillColor = colors.HexColor(SERIES_COLOURS[index % len(SERIES_COLOURS)])
         chart.bars[index].strokeColor = None
-    chart.barLabelFormat = "%.0f"
+    chart.barLabelFormat = lambda value: printable(current().decimal(value, 1))
     chart.barLabels.fontName = fonts().regular
     chart.barLabels.fontSize = 5.5
     chart.barLabels.nudge = 4
     chart.groupSpacing = 8
     drawing.add(chart)
+    _mark_missing(drawing, chart, [list(values) for _k, values in kpis], len(setups))
     _legend(drawing, setups, 2)
     _title(drawing, title, height - 10)
     return drawing
+
+
+def _mark_missing(
+    drawing: Drawing, chart: VerticalBarChart, groups: list[list[float | None]], bars: int
+) -> None:
+    """`n/a` where a setup has no value, so that a gap never reads as zero."""
+    group_width = chart.width / max(len(groups), 1)
+    bar_width = (group_width - chart.groupSpacing - chart.barSpacing * (bars - 1)) / max(bars, 1)
+    for group, values in enumerate(groups):
+        for bar, value in enumerate(values):
+            if value is not None:
+                continue
+            x = chart.x + group * group_width + chart.groupSpacing / 2
+            x += bar * (bar_width + chart.barSpacing) + bar_width / 2
+            drawing.add(String(x, chart.y + 2, printable(_("n/a")), fontName=fonts().regular,
+                               fontSize=5.5, textAnchor="middle", fillColor=MUTED))  # fmt: skip
 
 
 def mix_chart(setups: Sequence[str], mixes: Sequence[dict[str, int]], width: float) -> Drawing:
@@ -257,11 +308,49 @@ def mix_chart(setups: Sequence[str], mixes: Sequence[dict[str, int]], width: flo
     chart.valueAxis.valueMin, chart.valueAxis.valueMax, chart.valueAxis.valueStep = 0, 100, 20
     chart.valueAxis.labels.fontName = fonts().regular
     chart.valueAxis.labels.fontSize = AXIS_FONT
-    chart.valueAxis.labelTextFormat = "%d%%"
+    chart.valueAxis.labelTextFormat = lambda value: printable(current().percent(value / 100, 0))
     for index in range(len(channels)):
         chart.bars[index].fillColor = colors.HexColor(SERIES_COLOURS[index % len(SERIES_COLOURS)])
         chart.bars[index].strokeColor = colors.white
     drawing.add(chart)
-    _legend(drawing, channels, 2)
-    _title(drawing, "Channel mix (% of contacts)", height - 10)
+    _legend(drawing, [channel_label(c) for c in channels], 2)
+    _title(drawing, _("Channel mix (% of contacts)"), height - 10)
+    return drawing
+
+
+def months_lines_chart(
+    title: str,
+    periods: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    width: float,
+    height: float = 130,
+    percent: bool = False,
+    colour_of: Sequence[int] = (),
+) -> Drawing:
+    """One line per provider over the months (gaps where a month has no value)."""
+    drawing = Drawing(width, height)
+    chart = HorizontalLineChart()
+    chart.x, chart.y, chart.width, chart.height = 40, 34, width - 50, height - 60
+    chart.data = [list(values) for _name, values in series]
+    chart.categoryAxis.categoryNames = [printable(format_period(p, short=True)) for p in periods]
+    every = [v for _name, values in series for v in values]
+    low, high, step = (0.0, 100.0, 25.0) if percent else axis_range([*every, 0.0])
+    _style_axes(chart, low, high, step)
+    if percent:
+        chart.valueAxis.labelTextFormat = lambda v: printable(current().percent(v / 100, 0))
+    chart.categoryAxis.joinAxisMode = "bottom"  # month names below negative values too
+    palette = [
+        colors.HexColor(SERIES_COLOURS[i % len(SERIES_COLOURS)])
+        for i in (colour_of or range(len(series)))
+    ]
+    for index in range(len(series)):
+        colour = palette[index]
+        chart.lines[index].strokeColor = colour
+        chart.lines[index].strokeWidth = 1.4
+        chart.lines[index].symbol = makeMarker("FilledCircle", size=3, fillColor=colour)
+        if sum(v is not None for v in series[index][1]) < 2:
+            chart.lines[index].strokeColor = None  # one point: the marker alone
+    drawing.add(chart)
+    _legend(drawing, [name for name, _v in series], 2, colour_of)
+    _title(drawing, title, height - 10)
     return drawing

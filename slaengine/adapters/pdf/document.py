@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, SimpleDocTemplate
 
 from slaengine import __version__
 from slaengine.adapters.pdf.style import MARGIN, MUTED, PAGE, RULE, fonts, printable
 from slaengine.errors import ReportError
+from slaengine.i18n import _
 
 
 @dataclass(frozen=True)
@@ -61,17 +63,32 @@ def _decorate(canvas: Canvas, frame: PageFrame, total: int) -> None:
     canvas.line(MARGIN, MARGIN - 6, width - MARGIN, MARGIN - 6)
     canvas.setFillColor(MUTED)
     canvas.setFont(f.bold, 8)
-    canvas.drawString(MARGIN, height - MARGIN + 8, printable(frame.report))
+    report = printable(frame.report)
+    canvas.drawString(MARGIN, height - MARGIN + 8, report)
     canvas.setFont(f.regular, 8)
     right = f"{frame.subject} · {frame.period}" if frame.subject else frame.period
-    canvas.drawRightString(width - MARGIN, height - MARGIN + 8, printable(right))
+    room = width - 2 * MARGIN - stringWidth(report, f.bold, 8) - 12
+    canvas.drawRightString(width - MARGIN, height - MARGIN + 8, fitted(printable(right), room))
     if frame.lifecycle:
         canvas.setFont(f.bold, 8)
-        canvas.drawString(MARGIN, height - MARGIN + 19, printable(frame.lifecycle))
+        lifecycle = fitted(printable(frame.lifecycle), width - 2 * MARGIN)
+        canvas.drawString(MARGIN, height - MARGIN + 19, lifecycle)
         canvas.setFont(f.regular, 8)
     canvas.drawString(MARGIN, MARGIN - 15, printable(frame.note or f"slaengine {__version__}"))
-    canvas.drawRightString(width - MARGIN, MARGIN - 15, f"page {canvas.getPageNumber()} of {total}")
+    page = _("page {page} of {total}").format(page=canvas.getPageNumber(), total=total)
+    canvas.drawRightString(width - MARGIN, MARGIN - 15, printable(page))
     canvas.restoreState()
+
+
+def fitted(line: str, room: float, size: float = 8) -> str:
+    """`line` cut with `…` so that it fits `room` points (a long provider name never overprints
+    the report's name)."""
+    font = fonts().regular
+    if stringWidth(line, font, size) <= room:
+        return line
+    while line and stringWidth(line + "…", font, size) > room:
+        line = line[:-1]
+    return line.rstrip() + "…"
 
 
 def build_pdf(path: Path, story: list[Flowable], frame: PageFrame) -> Path:

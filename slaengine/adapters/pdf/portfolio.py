@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, PageBreak, Spacer, Table
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Spacer, Table
 
 from slaengine.adapters.pdf.benchmark import benchmark_table
+from slaengine.adapters.pdf.charts import months_lines_chart
 from slaengine.adapters.pdf.document import PageFrame, build_pdf
 from slaengine.adapters.pdf.scorecard import page_one
 from slaengine.adapters.pdf.style import (
+    CONTENT_WIDTH,
     STATUS_INK,
     cell,
     grid,
@@ -19,42 +21,65 @@ from slaengine.adapters.pdf.style import (
     safe,
     text,
 )
+from slaengine.domain.report_text import STATUS_SYMBOLS, format_period, sourcing_label
 from slaengine.domain.reports import Portfolio, PortfolioRow
+from slaengine.i18n import _
 
-OVERVIEW_WIDTHS = [40 * mm, 18 * mm, 50 * mm, 22 * mm, 26 * mm, 24 * mm]
+OVERVIEW_WIDTHS = [36 * mm, 21 * mm, 63 * mm, 22 * mm, 22 * mm, 16 * mm]
 
 
-def _critical_markup(row: PortfolioRow) -> str:
-    if not row.critical:
-        return "no critical objective"
-    lines = []
-    for item in row.critical:
-        ink = str(STATUS_INK[item.status].hexval()).replace("0x", "#")
-        lines.append(
-            f'<font color="{ink}"><b>{safe(item.symbol)}</b></font> '
-            f"{safe(item.objective_id)} {safe(item.actual)}"
-        )
+def _breached_markup(row: PortfolioRow) -> str:
+    """Every breached objective (any level) with its value, target and trend; then how many
+    critical objectives were met."""
+    ink = str(STATUS_INK["breached"].hexval()).replace("0x", "#")
+    lines = [
+        f'<font color="{ink}"><b>{safe(item.symbol)} {safe(item.objective_id)}</b></font>'
+        f" ({safe(item.level)}) {safe(item.actual)}, {safe(_('target'))} {safe(item.target)},"
+        f' <font color="#52606d">{safe(item.trend)}</font>'
+        for item in row.breached
+    ] or [safe(_("no objective breached"))]
+    if row.critical:
+        lines.append(f'<font color="#52606d">{safe(row.critical_met)}</font>')
     return "<br/>".join(lines)
+
+
+def _counts_markup(row: PortfolioRow) -> str:
+    counts = row.counts
+    pairs = (
+        ("met", counts.met),
+        ("breached", counts.breached),
+        ("not_determined", counts.not_determined),
+        ("excused", counts.excused),
+    )
+    return "<br/>".join(
+        f'<font color="{str(STATUS_INK[s].hexval()).replace("0x", "#")}">'
+        f"{safe(STATUS_SYMBOLS[s])}</font> {n} {safe(_(label))}"
+        for (s, n), label in zip(pairs, ("met", "breached", "not determined", "excused"),
+                                 strict=True)
+        if n
+    )  # fmt: skip
 
 
 def overview_table(portfolio: Portfolio) -> Table:
     rows: list[list[object]] = [
         header_cells(
-            "Provider / contract",
-            "Sourcing",
-            "Critical objectives",
-            "Met / breached / n.d. / exc.",
-            "Net credits owed",
-            "Cost per contact",
+            _("Provider / contract"),
+            _("Sourcing"),
+            _("Breached objectives, trend vs {month}").format(
+                month=format_period(_previous(portfolio.period), short=True)
+            ),
+            _("Objectives"),
+            _("Net credits owed"),
+            _("Cost per contact"),
         )
     ]
     for row in portfolio.rows:
         chronic = (
-            f'<br/><font color="#b71c1c"><b>{safe("✖")} chronic failure</b></font>'
+            f'<br/><font color="#b71c1c"><b>{safe("✖")} '
+            f"{safe(_('chronic failure: termination right'))}</b></font>"
             if row.chronic_failure
             else ""
         )
-        counts = row.counts
         rows.append(
             [
                 markup(
@@ -62,14 +87,13 @@ def overview_table(portfolio: Portfolio) -> Table:
                     f"v{row.contract_version}{chronic}",
                     "cell",
                 ),
-                cell(row.sourcing),
-                markup(_critical_markup(row), "cell"),
-                cell(
-                    f"{counts.met} / {counts.breached} / "
-                    f"{counts.not_determined} / {counts.excused}",
+                cell(sourcing_label(row.sourcing)),
+                markup(_breached_markup(row), "cell"),
+                markup(_counts_markup(row), "cell"),
+                markup(
+                    f"<b>{safe(row.net_credits)}</b>" if row.has_credits else safe(_("none")),
                     "cell_right",
                 ),
-                markup(f"<b>{safe(row.net_credits)}</b>", "cell_right"),
                 cell(row.cost_per_contact, "cell_right"),
             ]
         )
@@ -77,25 +101,80 @@ def overview_table(portfolio: Portfolio) -> Table:
 
 
 def portfolio_story(portfolio: Portfolio) -> list[Flowable]:
-    totals = " · ".join(portfolio.credit_totals) or "none"
+    totals = " · ".join(portfolio.credit_totals) or _("none")
+    subtitle = _("{count} contracts · net credits owed this month: {totals}").format(
+        count=len(portfolio.rows), totals=f"<b>{safe(totals)}</b>"
+    )
     story: list[Flowable] = [
-        text(f"Provider portfolio {portfolio.period}", "title"),
-        markup(
-            f"{len(portfolio.rows)} contracts · net credits owed this month: <b>{safe(totals)}</b>",
-            "subtitle",
+        text(
+            _("Provider portfolio, {month}").format(month=format_period(portfolio.period)),
+            "title",
         ),
+        markup(subtitle, "subtitle"),
         overview_table(portfolio),
+        Spacer(1, 3 * mm),
+        *history_charts(portfolio),
     ]
     for table in portfolio.benchmarks:
-        story += [markup(f"Benchmark: {safe(table.activity)}", "h2"), benchmark_table(table)]
+        story += [
+            CondPageBreak(120 * mm),
+            markup(safe(_("Benchmark: {activity}").format(activity=table.activity)), "h2"),
+            benchmark_table(table),
+        ]
     for card in portfolio.sections:
         story += [PageBreak(), *page_one(card)]
     return [*story, Spacer(1, 1)]
 
 
+def history_charts(portfolio: Portfolio) -> list[Flowable]:
+    """Net credits owed and critical objectives met, per provider, over the evaluated months."""
+    if len(portfolio.periods) < 2:
+        return []
+    with_credits = [
+        i for i, p in enumerate(portfolio.history) if any(c is not None for c in p.credits)
+    ]
+    credits = [
+        (p.name, [float(c) if c is not None else None for c in p.credits])
+        for p in (portfolio.history[i] for i in with_credits)
+    ]
+    shares = [
+        (p.name, [100 * s if s is not None else None for s in p.critical_met])
+        for p in portfolio.history
+    ]
+    currencies = sorted({p.currency for p in portfolio.history})
+    title = _("Net credits owed per month ({currency})").format(currency=", ".join(currencies))
+    found: list[Flowable] = []
+    if credits:
+        found.append(
+            months_lines_chart(
+                title, portfolio.periods, credits, CONTENT_WIDTH, colour_of=with_credits
+            )
+        )
+        found.append(Spacer(1, 4 * mm))
+    found.append(
+        months_lines_chart(
+            _("Critical objectives met per month (%)"),
+            portfolio.periods,
+            shares,
+            CONTENT_WIDTH,
+            percent=True,
+        )
+    )
+    return [KeepTogether(found)]
+
+
+def _previous(period: str) -> str:
+    from slaengine.domain.report_text import shift_period
+
+    return shift_period(period, -1)
+
+
 def render_portfolio(portfolio: Portfolio, path: Path) -> Path:
     """Write the portfolio PDF to `path` and return it."""
     frame = PageFrame(
-        "Director portfolio", "all providers", portfolio.period, lifecycle=portfolio.lifecycle
+        _("Director portfolio"),
+        _("all providers"),
+        format_period(portfolio.period),
+        lifecycle=portfolio.lifecycle,
     )
     return build_pdf(path, portfolio_story(portfolio), frame)
