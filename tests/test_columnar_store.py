@@ -318,3 +318,12 @@ def test_the_data_location_is_configured_or_overridden(
     monkeypatch.delenv("SLAENGINE_DATA_URL")
     assert Path(data_location(engine)) == tmp_path / "db" / "parquet"  # beside the database
     engine.dispose()
+
+
+def test_a_wrong_data_location_is_a_clear_error(
+    acme: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingest_feed(acme, "acme-l1", "contacts", write_csv(tmp_path / "a.csv", [contact("a")]))
+    monkeypatch.setenv("SLAENGINE_DATA_URL", str(tmp_path / "elsewhere"))
+    with pytest.raises(StorageError, match=r"missing from the data location .*elsewhere"):
+        ids(acme)
