@@ -327,3 +327,14 @@ def test_a_wrong_data_location_is_a_clear_error(
     monkeypatch.setenv("SLAENGINE_DATA_URL", str(tmp_path / "elsewhere"))
     with pytest.raises(StorageError, match=r"missing from the data location .*elsewhere"):
         ids(acme)
+
+
+def test_an_unwritable_data_location_is_a_clear_error_and_stores_nothing(
+    acme: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the data folder should be")
+    monkeypatch.setenv("SLAENGINE_DATA_URL", str(blocked))
+    with pytest.raises(StorageError, match="cannot write the feed file's rows to the data"):
+        ingest_feed(acme, "acme-l1", "contacts", write_csv(tmp_path / "a.csv", [contact("a")]))
+    assert feed_repo.feed_files(acme, "acme-l1") == []
