@@ -338,3 +338,16 @@ def test_an_unwritable_data_location_is_a_clear_error_and_stores_nothing(
     with pytest.raises(StorageError, match="cannot write the feed file's rows to the data"):
         ingest_feed(acme, "acme-l1", "contacts", write_csv(tmp_path / "a.csv", [contact("a")]))
     assert feed_repo.feed_files(acme, "acme-l1") == []
+
+
+def test_contacts_of_several_parts_come_back_in_arrival_then_id_order(
+    acme: Engine, tmp_path: Path
+) -> None:
+    late = [
+        contact("z", arrived_at="2026-10-01T09:00:00+02:00", answered="2026-10-01T09:00:05+02:00")
+    ]
+    ten = {"arrived_at": "2026-10-01T10:00:00+02:00", "answered": "2026-10-01T10:00:05+02:00"}
+    early = [contact("b"), contact("a"), contact("y", **ten)]
+    ingest_feed(acme, "acme-l1", "contacts", write_csv(tmp_path / "late.csv", late))
+    ingest_feed(acme, "acme-l1", "contacts", write_csv(tmp_path / "early.csv", early))
+    assert ids(acme) == ["a", "b", "z", "y"]
