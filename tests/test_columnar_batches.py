@@ -20,7 +20,7 @@ def test_copies_of_an_id_in_different_batches_are_all_quarantined(tmp_path: Path
     checked = validate_in_batches(frame, "contacts", batch_rows=4)
     assert checked.valid.get_column("contact_id").to_list() == [
         f"c{n}" for n in range(10) if n != 3
-    ] + ["C3"]  # "C3" differs from "c3" for the rule: it only shares a batch with them
+    ] + ["C3"]  # "C3" differs from "c3" for the rule
     assert checked.invalid.select("_line", "_reasons").rows() == [
         (5, ["duplicate_contact_id_in_file"]),
         (13, ["csat_out_of_range", "duplicate_contact_id_in_file"]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -193,12 +194,25 @@ def test_intervals_sent_again_replace_their_stored_part(acme: Engine, tmp_path: 
     assert stored_rows(acme) == {"contacts": 0, "history": 0, "intervals": 2}
 
 
+@pytest.fixture
+def acme_on_postgres(postgres_server: str) -> Iterator[Engine]:
+    """PostgreSQL only: SQLite has one writer at a time, so no two ingests overlap there."""
+    from slaengine.adapters.storage.engine import create_schema, make_engine
+    from tests.conftest import _fresh_postgres_database
+
+    for url in _fresh_postgres_database(postgres_server):
+        engine = make_engine(url)
+        create_schema(engine)
+        load_contracts(engine, [CONTRACTS / "acme-l1.yaml"])
+        yield engine
+        engine.dispose()
+
+
 @pytest.mark.postgres
 def test_the_same_file_ingested_twice_at_once_ends_already_ingested(
-    acme: Engine, tmp_path: Path
+    acme_on_postgres: Engine, tmp_path: Path
 ) -> None:
-    if acme.dialect.name != "postgresql":
-        pytest.skip("SQLite serialises writers with its database lock")
+    acme = acme_on_postgres
     path = write_csv(tmp_path / "c.csv", [contact(str(n)) for n in range(200)])
     reports: list[object] = []
     errors: list[BaseException] = []
@@ -304,3 +318,36 @@ def test_the_data_location_is_configured_or_overridden(
     monkeypatch.delenv("SLAENGINE_DATA_URL")
     assert Path(data_location(engine)) == tmp_path / "db" / "parquet"  # beside the database
     engine.dispose()
+
+
+def test_a_wrong_data_location_is_a_clear_error(
+    acme: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingest_feed(acme, "acme-l1", "contacts", write_csv(tmp_path / "a.csv", [contact("a")]))
+    monkeypatch.setenv("SLAENGINE_DATA_URL", str(tmp_path / "elsewhere"))
+    with pytest.raises(StorageError, match=r"missing from the data location .*elsewhere"):
+        ids(acme)
+
+
+def test_an_unwritable_data_location_is_a_clear_error_and_stores_nothing(
+    acme: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the data folder should be")
+    monkeypatch.setenv("SLAENGINE_DATA_URL", str(blocked))
+    with pytest.raises(StorageError, match="cannot write the feed file's rows to the data"):
+        ingest_feed(acme, "acme-l1", "contacts", write_csv(tmp_path / "a.csv", [contact("a")]))
+    assert feed_repo.feed_files(acme, "acme-l1") == []
+
+
+def test_contacts_of_several_parts_come_back_in_arrival_then_id_order(
+    acme: Engine, tmp_path: Path
+) -> None:
+    late = [
+        contact("z", arrived_at="2026-10-01T09:00:00+02:00", answered="2026-10-01T09:00:05+02:00")
+    ]
+    ten = {"arrived_at": "2026-10-01T10:00:00+02:00", "answered": "2026-10-01T10:00:05+02:00"}
+    early = [contact("b"), contact("a"), contact("y", **ten)]
+    ingest_feed(acme, "acme-l1", "contacts", write_csv(tmp_path / "late.csv", late))
+    ingest_feed(acme, "acme-l1", "contacts", write_csv(tmp_path / "early.csv", early))
+    assert ids(acme) == ["a", "b", "z", "y"]

@@ -264,19 +264,28 @@ def tally_objective(
     scoped = _local_days(frame, zone).select(*_TALLIED, "day").filter(in_scope)
     if objective.kpi != "response_within" and calendar is not None:
         scoped = _select_open(scoped, calendar)
-    scoped = scoped.with_columns(_excluded_mask(events, excluded_days).alias("is_excluded"))
-    kept = scoped.filter(~pl.col("is_excluded")).with_columns(_base_columns(objective))
+    events, excluded_days = list(events), list(excluded_days)
+    if events or excluded_days:
+        flagged = scoped.with_columns(_excluded_mask(events, excluded_days).alias("is_excluded"))
+        kept = flagged.filter(~pl.col("is_excluded")).drop("is_excluded")
+        excluded = flagged.filter(pl.col("is_excluded")).select(
+            "day", pl.lit(1, dtype=pl.Int64).alias("excluded")
+        )
+    else:  # nothing excluded: no mask to compute, no copy to filter
+        kept = scoped
+        excluded = pl.DataFrame(schema={"day": pl.Date, "excluded": pl.Int64})
+    response = ("due", "pending", "responded_within")
     if objective.kpi == "response_within":
         kept = _response_columns(kept, objective, calendar, as_of)
+        extra = [pl.col(name) for name in response]
     else:
-        kept = kept.with_columns(
-            pl.lit(0, dtype=pl.Int64).alias(name) for name in ("due", "pending", "responded_within")
-        )
-    excluded = scoped.filter(pl.col("is_excluded")).select(
-        "day", pl.lit(1, dtype=pl.Int64).alias("excluded")
-    )
-    sums = kept.group_by("day").agg(
-        pl.col(name).sum() for name in _COUNT_COLUMNS if name != "excluded"
+        extra = [pl.lit(0, dtype=pl.Int64).alias(name) for name in response]
+    sums = (
+        kept.lazy()
+        .select("day", *_base_columns(objective), *extra)
+        .group_by("day")
+        .agg(pl.col(name).sum() for name in _COUNT_COLUMNS if name != "excluded")
+        .collect()
     )
     lost = excluded.group_by("day").agg(pl.col("excluded").sum())
     joined = sums.join(lost, on="day", how="full", coalesce=True).fill_null(0)

@@ -20,8 +20,8 @@ _KEYS = {"contacts": ("contact_id",)}
 
 
 def _repeated(frame: pl.DataFrame, names: tuple[str, ...]) -> pl.Series:
-    """Rows whose key (stripped, any case: at least as coarse as the rule's) appears twice."""
-    keys = [pl.col(n).str.strip_chars().str.to_lowercase() for n in names]
+    """Rows whose key (stripped, as the rule reads it) appears more than once."""
+    keys = [pl.col(n).str.strip_chars() for n in names]
     present = pl.all_horizontal([(key.is_not_null()) & (key != "") for key in keys])
     repeated = pl.struct(keys).is_duplicated() if len(keys) > 1 else keys[0].is_duplicated()
     return frame.select((present & repeated).alias("repeated")).to_series()

@@ -12,8 +12,9 @@ import polars as pl
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from slaengine.adapters.columnar.location import open_store
+from slaengine.adapters.columnar.location import data_location, open_store
 from slaengine.adapters.columnar.store import KINDS, PART, PartKind
+from slaengine.errors import StorageError
 
 
 def _parts(engine: Engine, kind: PartKind, contract_id: str, start_us: int, end_us: int) -> list[
@@ -48,13 +49,16 @@ def scan_rows(
     A part retired by an ingestion that committed after the registry was read is gone from
     the disk: the registry is read again (once per retry) and the scan repeated.
     """
-    for attempt in range(3):
+    for _attempt in range(3):
         try:
             return _scan_rows(engine, KINDS[kind_name], contract_id, start_us, end_us)
-        except FileNotFoundError:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+        except FileNotFoundError as error:
+            missing = error
+    raise StorageError(
+        f"a Parquet file the catalogue registers is missing from the data location"
+        f" {data_location(engine)} ({missing}); check [storage] data in config.toml or"
+        " SLAENGINE_DATA_URL"
+    )
 
 
 def _scan_rows(

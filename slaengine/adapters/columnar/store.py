@@ -160,12 +160,13 @@ def _supersede(
     connection: Connection, store: DataStore, kind: PartKind, owner: Owner, frame: pl.DataFrame,
     changes: Changes,
 ) -> int:  # fmt: skip
+    candidates = _candidates(connection, kind, owner, frame)
+    if not candidates:  # nothing stored in scope yet: no key to compare
+        return 0
     keys = frame.select(kind.key).unique()
     key = list(kind.key)
     restated, replaced = 0, []
-    for part_id, path, contract_id, provider_id, file_id in _candidates(
-        connection, kind, owner, frame
-    ):
+    for part_id, path, contract_id, provider_id, file_id in candidates:
         scanned = store.scan([path], kind.schema)
         hit = scanned.select(key).join(keys.lazy(), on=key, how="semi").head(1).collect()
         if hit.height == 0:

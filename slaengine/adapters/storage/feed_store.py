@@ -115,6 +115,11 @@ def store_feed(
     except OperationalError as error:
         store.remove(changes.written)
         raise StorageError(f"cannot reach the database: {error.orig}") from None
+    except OSError as error:  # the data location: permissions, space, network
+        store.remove(changes.written)
+        raise StorageError(
+            f"cannot write the feed file's rows to the data location {store.location}: {error}"
+        ) from None
     except BaseException:
         store.remove(changes.written)
         raise
