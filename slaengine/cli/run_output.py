@@ -69,7 +69,7 @@ def _table(report: RunReport) -> None:
         for item in report.contracts:
             table.add_row(
                 item.contract_id,
-                ", ".join(item.steps) or "-",
+                _steps_text(item.steps),
                 str(item.breaches),
                 str(item.at_risk),
                 f"{item.credits} {item.currency}".strip(),
@@ -123,3 +123,9 @@ def _counts_text(counts: dict[str, object]) -> str:
 def _short(text: str, limit: int = 90) -> str:
     """Long errors are cut in the table (`run history --json` has them whole)."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _steps_text(steps: list[str]) -> str:
+    if steps == ["pulled", "evaluated", "reported"]:
+        return "all"
+    return ", ".join(steps) or "-"
