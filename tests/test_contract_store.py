@@ -199,7 +199,7 @@ def test_a_version_stored_meanwhile_by_another_process_is_a_conflict(
 ) -> None:
     from slaengine.services import contracts as service
 
-    if engine.dialect.name == "sqlite":  # see tests/test_sqlite_concurrency.py
+    if engine.dialect.name == "sqlite":  # tested in tests/test_sqlite_concurrency.py
         pytest.skip("SQLite write transactions hold the write lock from BEGIN: no race")
     original = service._store_one
 

@@ -10,6 +10,7 @@ import subprocess
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -196,3 +197,36 @@ def test_the_engine_hides_parameters_in_its_errors(tmp_path: Path, url_suffix: s
         connection.execute(text("INSERT INTO missing VALUES (:v)"), {"v": "SECRET-VALUE"})
     assert "SECRET-VALUE" not in str(caught.value)
     engine.dispose()
+
+
+def test_on_sqlite_no_other_writer_can_store_while_a_load_is_in_its_transaction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The SQLite side of test_a_version_stored_meanwhile_by_another_process_is_a_conflict."""
+    from sqlalchemy.exc import OperationalError
+    from sqlmodel import Session
+
+    from slaengine.services import contracts as service
+    from slaengine.services.contracts import list_contracts, load_contracts
+
+    database = tmp_path / "race.db"
+    engine = make_engine(f"sqlite:///{database}")
+    create_schema(engine)
+    impatient = make_engine(f"sqlite:///{database}?timeout=0.5")  # the other process
+    original = service._store_one
+    refused: list[str] = []
+
+    def racing(session: Session, spec_file: Any, now: Any) -> Any:
+        outcome = original(session, spec_file, now)
+        with pytest.raises(OperationalError) as caught, Session(impatient) as other:
+            other.add(service._to_row(spec_file, spec_file.spec, now))
+            other.commit()
+        refused.append(str(caught.value.orig))
+        return outcome
+
+    monkeypatch.setattr(service, "_store_one", racing)
+    [outcome] = load_contracts(engine, [CONTRACTS / "acme-l1.yaml"])
+    assert (outcome.status, refused) == ("stored", ["database is locked"])
+    assert [(c.contract.id, c.contract.version) for c in list_contracts(engine)] == [("acme-l1", 2)]
+    engine.dispose()
+    impatient.dispose()
