@@ -27,7 +27,8 @@ unit: $(STAMP)
 test: lint unit
 
 bench: $(STAMP)
-	$(BIN)/python bench/feeds.py
+	$(BIN)/python bench/columnar.py --rows 1000000 --backends sqlite
+	$(BIN)/python bench/backtest.py --rows 250000 --months 3
 
 clean:
-	rm -rf $(VENV) slaengine.db demo.db reports/*.pdf reports/*.csv
+	rm -rf $(VENV) slaengine.db demo.db data reports/*.pdf reports/*.csv
