@@ -351,7 +351,14 @@ def test_the_cli_reports_hostile_files_the_same_on_every_backend(
     result = runner.invoke(main, ["feed", "ingest", "acme-l1", "contacts", str(path), "--json"])
     assert (result.exit_code, json.loads(result.stdout)) == (
         0,
-        {"rows": 12, "stored": 4, "quarantined": 8, "reasons": CONTACT_REASONS},
+        {
+            "rows": 12,
+            "stored": 4,
+            "quarantined": 8,
+            "reasons": CONTACT_REASONS,
+            "unchanged": False,
+            "file_id": 1,
+        },
     )
     refused = tmp_path / "array.jsonl"
     refused.write_bytes(REFUSED[0][1])
