@@ -474,3 +474,19 @@ def test_days_excluded_by_the_volume_band_or_excused_are_not_missing() -> None:
     evaluation = replace(evaluation, objectives=(replace(abandon, windows=tuple(windows)),))
     quality = build_scorecard(acme(), evaluation).quality
     assert quality.missing_days == (date(2026, 10, 22),)
+
+
+def test_months_without_data_are_left_out_of_the_portfolio_history() -> None:
+    from slaengine.domain.reports_scorecard import month_figures
+    from tests.reports_builders import month, october, september
+
+    empty = month(
+        "2026-08", {"phone-sl": ("not_determined", None), "email-24h": ("not_determined", None)}
+    )
+    half = month("2026-07", {"phone-sl": ("not_determined", None), "email-24h": ("met", 0.97)})
+    figures = month_figures(october(), [empty, half, september()])
+    assert [(f.period, f.critical_met, f.critical_total) for f in figures] == [
+        ("2026-07", 1, 1),  # phone-sl not determined: judged on email-24h alone, 100 %
+        ("2026-09", 2, 2),
+        ("2026-10", 1, 2),
+    ]

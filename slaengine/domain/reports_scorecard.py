@@ -509,18 +509,23 @@ def month_figures(
     evaluation: Evaluation, history: Sequence[Evaluation], months: int = TREND_MONTHS
 ) -> tuple[MonthFigures, ...]:
     """Net credits and critical objectives met of each evaluated month among the last 12,
-    oldest first (months without an evaluation are left out)."""
+    oldest first. Months without an evaluation, or whose every objective is not determined
+    (no data yet), are left out; the share counts only critical objectives that were judged
+    (met or breached), so a month without data never shows as 0 % met."""
     known = _by_period(history) | {evaluation.period: evaluation}
     periods = [shift_period(evaluation.period, -back) for back in range(months - 1, -1, -1)]
     found = []
     for period in periods:
         past = known.get(period)
-        if past is None:
+        if past is None or all(r.status == "not_determined" for r in past.objectives):
             continue
-        critical = [r for r in past.objectives if r.level == "critical"]
-        met = sum(1 for r in critical if r.status == "met")
-        found.append(MonthFigures(period, past.credits.net, met, len(critical)))
+        judged = [r for r in past.objectives if r.level == "critical" and r.status in _JUDGED]
+        met = sum(1 for r in judged if r.status == "met")
+        found.append(MonthFigures(period, past.credits.net, met, len(judged)))
     return tuple(found)
+
+
+_JUDGED = ("met", "breached")
 
 
 def _has_credits(contract: Contract, evaluation: Evaluation) -> bool:

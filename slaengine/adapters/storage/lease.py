@@ -100,9 +100,12 @@ class LeaseLock:
                     )
                     session.commit()
                     return True
-                if not self._may_take(row, now):
-                    return False
-                return self._swap(row.holder, utc(row.expires_at), now)
+                may_take = self._may_take(row, now)
+                seen = (row.holder, utc(row.expires_at))
+            # the session's transaction is over before the swap opens its own: on SQLite
+            # every transaction takes the write lock (BEGIN IMMEDIATE), and a second one in
+            # the same thread would wait for the first until the busy timeout
+            return may_take and self._swap(*seen, now)
         except (IntegrityError, OperationalError):  # another process won the race
             return False
 
