@@ -138,6 +138,7 @@ def test_a_contract_without_incentives_shows_nothing_new() -> None:
 
 def test_a_target_moved_by_continuous_improvement_shows_the_target_in_force_and_why() -> None:
     card = build_scorecard(draft(), january(phone_sl_target=(">= 89.25%", 0.8925)))
+    assert card.rows[0].target == "≥\u00a089.25%"  # in force, not rounded to 89.3 %
     notes = {row.objective_id: row.target_note for row in card.rows}
     assert notes == {
         "phone-sl": "target in force ≥\u00a089.25% (contract ≥\u00a088.5%): raised by continuous"
@@ -183,7 +184,7 @@ def test_french_pdfs_show_the_incentives_in_french_money(tmp_path: Path) -> None
         "Primes (bonus)",
         "1 800,00 €",
         "Total (plafond 3 600,00 €)",
-        "Position nette du prestataire",
+        "Position nette du prestataire primes versées moins pénalités nettes dues",
         "-600,00 €",
         "89,00 % atteint ≥ 88,7 %",
         "objectif en vigueur ≥ 89,25 % (contrat ≥ 88,5 %)",

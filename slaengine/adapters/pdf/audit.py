@@ -212,6 +212,7 @@ def incentives_section(audit: AuditReport) -> list[Flowable]:
         )
     table = grid(rows, [30 * mm, 22 * mm, 20 * mm, 18 * mm, 62 * mm, 25 * mm])
     totals: list[list[object]] = [
+        header_cells(_("Incentives (bonus)"), _("Amount")),
         [cell(_("cap")), cell(view.cap, "cell_right")],
         [
             cell(_("total") + (" " + _("(scaled down to the cap)") if view.scaled else "")),
@@ -227,7 +228,11 @@ def incentives_section(audit: AuditReport) -> list[Flowable]:
         [cell(_("net position for the provider")), cell(view.net_position, "cell_right")],
     ]
     heading = markup(safe(_("Incentives (bonus)")), "h2")
-    return [KeepTogether([heading, table, Spacer(1, 2 * mm), grid(totals, [60 * mm, 40 * mm])])]
+    return [
+        KeepTogether(
+            [heading, table, Spacer(1, 2 * mm), grid(totals, [60 * mm, 40 * mm], zebra=False)]
+        )
+    ]
 
 
 def history_section(audit: AuditReport) -> list[Flowable]:

@@ -25,7 +25,7 @@ from slaengine.domain.report_text import STATUS_SYMBOLS, format_period, sourcing
 from slaengine.domain.reports import Portfolio, PortfolioRow
 from slaengine.i18n import _
 
-OVERVIEW_WIDTHS = [36 * mm, 21 * mm, 63 * mm, 22 * mm, 22 * mm, 16 * mm]
+OVERVIEW_WIDTHS = [36 * mm, 21 * mm, 58 * mm, 22 * mm, 27 * mm, 16 * mm]
 
 
 def _breached_markup(row: PortfolioRow) -> str:
@@ -68,7 +68,7 @@ def _money_markup(row: PortfolioRow) -> str:
         found += (
             f'<br/><font size="6.5" color="#52606d">{safe(_("incentives"))}'
             f" {safe(row.incentives)}<br/>{safe(_('net position'))}</font>"
-            f" <b>{safe(row.net_position)}</b>"
+            f"<br/><b>{safe(row.net_position)}</b>"
         )
     return found
 

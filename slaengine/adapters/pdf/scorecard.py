@@ -156,7 +156,11 @@ def incentives_table(card: Scorecard) -> Table | None:
         )
     rows.append(
         [
-            markup(f"<b>{safe(_('Net position for the provider'))}</b>", "cell"),
+            markup(
+                f"<b>{safe(_('Net position for the provider'))}</b>"
+                + GREY_SMALL.format(safe(_("incentives paid minus net credits owed"))),
+                "cell",
+            ),
             markup(f"<b>{safe(view.net_position)}</b>", "cell_right"),
         ]
     )
