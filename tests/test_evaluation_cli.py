@@ -70,3 +70,23 @@ def test_the_table_never_cuts_an_objective_id_in_80_columns(
     assert all(len(line) <= 80 for line in table.splitlines())
     # the notes (cut from the table in 80 columns) follow it, one line per objective
     assert f"{long_id}: no window could be determined" in result.output
+
+
+def test_a_contract_with_incentives_prints_them_and_the_net_position(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = Path(__file__).resolve().parent.parent
+    config = tmp_path / "config.toml"
+    config.write_text('[reports]\nlocale = "en_GB"\n', encoding="utf-8")
+    monkeypatch.setenv("SLAENGINE_CONFIG", str(config))
+    draft = root / "drafts" / "acme-l1-v3-draft.yaml"
+    loaded = runner.invoke(main, ["contract", "load", str(draft)])
+    assert loaded.exit_code == 0, loaded.output
+    result = runner.invoke(
+        main, ["evaluate", "acme-l1", "--period", "2027-01", "--as-of", "2027-02-05T00:00:00Z"]
+    )
+    assert result.exit_code == 0, result.output
+    # no feeds: nothing earned; cap 3 % x 120000.00 = 3600.00; no credits owed either
+    assert (
+        "incentives: 0.00 EUR of 3600.00 cap; net position for the provider 0.00" in result.output
+    )
