@@ -37,9 +37,7 @@ def postgres_server() -> str:
     """The admin URL of a reachable PostgreSQL server, or skip saying why."""
     url = _postgres_admin_url()
     if url is None:
-        pytest.skip(
-            f"PostgreSQL tests need {POSTGRES_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres)"
-        )
+        pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV} (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres)")
     try:
         probe = create_engine(url)
         with probe.connect() as connection:

@@ -194,7 +194,9 @@ def row_counts(engine: Engine) -> dict[str, Any]:
     """Every table's rows (sorted), so that a replaced row shows as well as an added one."""
     with engine.connect() as connection:
         return {
-            table: sorted(map(repr, connection.execute(text(f'SELECT * FROM "{table}"')).all()))
+            table: sorted(
+                map(repr, connection.execute(text(f'SELECT * FROM "{table}"')).all())
+            )
             for table in inspect(engine).get_table_names()
         }
 

@@ -275,7 +275,9 @@ def test_a_corrected_feed_restates_the_month_once_keeping_and_showing_the_old_fi
         assert "restated final result · settled 2026-11-04 15:00 (Europe/Paris)" in text
         assert "this final result restates an earlier one" in text
         assert "changed input: contacts file corrected.csv" in text
-        assert "moved: phone-sl 87.5% met, credit €0.00 → 62.5% breached, credit €50.00" in text
+        assert (
+            "moved: phone-sl 87.5% met, credit €0.00 → 62.5% breached, credit €50.00" in text
+        )
         assert "moved: credits owed €0.00 → €50.00" in text
         assert text.count("this final result restates an earlier one") == 1
 

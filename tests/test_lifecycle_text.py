@@ -54,7 +54,8 @@ def test_each_restatement_says_its_inputs_and_moves_numbered_when_several() -> N
         "restatement 1: changed input: contacts file late.csv (sha256 bbbbbbbbbbbb) ingested"
         " 2026-11-09 09:00 is new",
         "restatement 1: changed input: the results of 2026-09 (earn-back, chronic failure)",
-        "restatement 1: moved: phone-sl 81.2% met, credit €0.00 → 79.0% breached, credit €4,800.00",
+        "restatement 1: moved: phone-sl 81.2% met, credit €0.00 → 79.0% breached,"
+        " credit €4,800.00",
         "restatement 1: moved: credits owed €7,200.00 → €12,000.00",
         "restatement 2: changed input: contract version 2 (sha256 cccccccccccc) replaced by"
         " version 3 (sha256 dddddddddddd)",
