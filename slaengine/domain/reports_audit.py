@@ -151,7 +151,7 @@ def audit_exclusions(contract: Contract, evaluation: Evaluation) -> tuple[AuditE
                 day.day.isoformat(),
                 format_day(day.day),
                 channel_label(day.channel),
-                day.reason,
+                _("contacts over the forecast by more than the volume band allows"),
                 _("{contacts} contacts (forecast {forecast})").format(
                     contacts=format_count(day.contacts), forecast=format_count(day.forecast)
                 ),
