@@ -318,7 +318,9 @@ def test_data_quality_lists_feeds_pending_contacts_and_missing_days() -> None:
     assert quality.feeds[0].reasons_text == "duplicate contact_id: 3; timestamp without offset: 7"
     assert quality.pending_contacts == (("email-24h", 100),)
     assert (quality.missing_days, quality.missing_days_checked) == ((date(2026, 10, 5),), True)
-    assert quality.excluded_days == ("10 Oct 2026 phone: over forecast by more than 10%",)
+    assert quality.excluded_days == (
+        "10 Oct 2026 phone: 1,400 contacts against a forecast of 1,100 (over the volume band)",
+    )
 
 
 def test_a_closed_day_is_not_a_missing_day() -> None:

@@ -4,7 +4,8 @@ Made to open cleanly in Excel in the report locale: UTF-8 with a byte-order mark
 decimal comma in fr_FR (`,` and a decimal point in en_GB), headers in the report language
 with their units. Values are plain numbers without grouping (percentages as percent, seconds,
 nps points, money in the contract's currency), so a spreadsheet can recompute every ratio
-from the counts. The credits owed and the amount at risk close the table.
+from the counts. The credits owed and the amount at risk close the table, then the incentives
+and the provider's net position when the contract has an incentives block.
 
 Text cells that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a tab
 or a carriage return) are neutralised with a leading apostrophe (OWASP CSV injection).
@@ -107,12 +108,37 @@ def _line(card: Scorecard, row: ObjectiveRow, counts: tuple[str, str]) -> list[s
     ]
 
 
-def _total_line(card: Scorecard, label: str, amount: Decimal) -> list[str]:
+def _total_line(card: Scorecard, label: str, amount: Decimal, reason: str = "") -> list[str]:
     width = len(columns(card.currency))
     line = [card.contract_id, str(card.contract_version), card.period, neutralised(label)]
     line += [""] * (width - len(line))
     line[-2] = number(amount, 2)
+    line[-1] = neutralised(reason)
     return line
+
+
+def incentive_lines(card: Scorecard) -> list[list[str]]:
+    """Each objective's incentive, the total, the offset (if any) and the net position for
+    the provider; nothing when the contract has no incentives."""
+    view = card.incentives
+    if view is None:
+        return []
+    lines = [
+        _total_line(
+            card,
+            _("incentive {objective}").format(objective=line.objective_id),
+            line.amount_value,
+            line.why,
+        )
+        for line in view.lines
+    ]
+    lines.append(_total_line(card, _("total incentives"), view.total_value))
+    if view.offset_credits:
+        lines.append(
+            _total_line(card, _("incentives offset against the credits"), view.credits_offset_value)
+        )
+    lines.append(_total_line(card, _("net position for the provider"), view.net_value))
+    return lines
 
 
 def scorecard_lines(card: Scorecard) -> list[list[str]]:
@@ -127,7 +153,7 @@ def scorecard_lines(card: Scorecard) -> list[list[str]]:
             _total_line(card, _("net credits owed"), card.net_credits),
             _total_line(card, _("at risk this month"), card.at_risk),
         ]
-    return lines
+    return lines + incentive_lines(card)
 
 
 def write_objectives_csv(card: Scorecard, path: Path) -> Path:

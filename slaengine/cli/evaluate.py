@@ -99,16 +99,37 @@ def _shown(kpi: str, value: Any) -> str:
     return f"{value:.1%}"
 
 
-def _print_table(document: dict[str, Any]) -> None:
-    console = Console()
+WIDE = 120  # below this many columns: no kpi column, notes printed under the table
+
+
+def evaluation_table(document: dict[str, Any], width: int) -> tuple[Table, list[str]]:
+    """The objectives table and, in a narrow terminal, the notes to print under it (`id:
+    note`, wrapped at words). Objective ids are never cut: their column is as wide as the
+    longest id and never wraps."""
+    from rich import box
+
+    narrow = width < WIDE
     title = (
         f"{document['contract']} v{document['contract_version']} {document['period']}"
         + f" [{document['lifecycle']}]"
         + (" (month to date)" if document["month_to_date"] else "")
     )
-    table = Table(title=title)
-    for heading in ("objective", "kpi", "status", "value", "target", "counts", "credit", "note"):
-        table.add_column(heading)
+    longest = max((len(item["id"]) for item in document["objectives"]), default=9)
+    table = Table(
+        title=title,
+        box=box.SIMPLE_HEAD if narrow else box.HEAVY_HEAD,
+        show_edge=not narrow,
+        pad_edge=not narrow,
+    )
+    table.add_column("objective", no_wrap=True, min_width=max(longest, 9))
+    if not narrow:
+        table.add_column("kpi", overflow="fold")
+    table.add_column("status", no_wrap=True)
+    for heading in ("value", "target", "counts", "credit"):
+        table.add_column(heading, no_wrap=True, justify="right" if heading != "target" else "left")
+    if not narrow:
+        table.add_column("note", ratio=1)
+    notes: list[str] = []
     for item in document["objectives"]:
         status = item["status"]
         counts = (
@@ -117,24 +138,47 @@ def _print_table(document: dict[str, Any]) -> None:
         note = item["at_risk_reason"] or item["reason"] or ""
         if item["provider_differs"]:
             note = f"provider says {_shown(item['kpi'], item['provider_reported_value'])}; {note}"
-        table.add_row(
+        at_risk = " [bold red](at risk)[/]" if item["at_risk"] and not narrow else ""
+        cells = [
             item["id"],
-            item["kpi"],
-            f"[{_STATUS_STYLE[status]}]{status}[/]"
-            + (" [bold red](at risk)[/]" if item["at_risk"] else ""),
+            *([] if narrow else [item["kpi"]]),
+            f"[{_STATUS_STYLE[status]}]{status}[/]{at_risk}",
             _shown(item["kpi"], item["value"]),
             item["target_text"] or "-",
             counts,
             item["credit"],
-            note,
-        )
+            *([] if narrow else [note]),
+        ]
+        table.add_row(*cells)
+        if narrow and (note or item["at_risk"]):
+            risk = "at risk: " if item["at_risk"] else ""
+            notes.append(f"{item['id']}: {risk}{note}".rstrip(": "))
+    return table, notes
+
+
+def _print_table(document: dict[str, Any]) -> None:
+    console = Console()
+    table, notes = evaluation_table(document, console.width)
     console.print(table)
+    for line in notes:
+        console.print(line, markup=False, highlight=False)
     credits = document["credits"]
     console.print(
         f"credits: {credits['total']} {credits['currency']} of {credits['at_risk']} at risk"
         + (" (capped)" if credits["capped"] else "")
         + (f", earned back {credits['earned_back']}" if credits["earned_back"] != "0.00" else "")
     )
+    bonus = document.get("incentives")
+    if bonus and bonus["cap"] != "0.00":
+        console.print(
+            f"incentives: {bonus['total']} {bonus['currency']} of {bonus['cap']} cap"
+            + (
+                f" (offset against credits {bonus['credits_offset']})"
+                if bonus["offset_credits"]
+                else ""
+            )
+            + f"; net position for the provider {bonus['net_position']}"
+        )
     for day in document["excluded_days"]:
         console.print(f"excluded {day['day']} {day['channel']}: {day['reason']}")
     for flag in document["chronic_failures"]:

@@ -243,6 +243,8 @@ def format_target(target: str | None, value: float | None, kpi: str) -> str:
     unit = kpi_unit(kpi)
     if unit == "fraction" and Decimal(repr(value * 100)) % 1 == 0:
         shown = current().percent(value, 0)
+    elif unit == "fraction" and (Decimal(repr(value)) * 1000) % 1 != 0:
+        shown = current().percent(value, 2)  # a target moved to 89.25 % is not 89.3 %
     elif unit != "money" and Decimal(repr(value)) % 1 == 0:
         shown = current().decimal(value, 0) + ("\u00a0s" if unit == "seconds" else "")
     return f"{symbol}\u00a0{shown}"

@@ -27,6 +27,7 @@ from slaengine.domain.report_text import (
     status_label,
     window_words,
 )
+from slaengine.domain.reports_incentives import IncentivesView, incentives_view
 from slaengine.domain.reports_register import FeedFileInfo, WindowLine, window_lines
 from slaengine.domain.results import Evaluation, ObjectiveResult
 from slaengine.i18n import _, current
@@ -93,6 +94,7 @@ class AuditReport:
     inputs_sha256: str
     lifecycle: str = ""  # provisional / final / restated line shown on every page
     zone: tzinfo | None = None
+    incentives: IncentivesView | None = None  # None: the contract has no incentives block
 
 
 def audit_calendar(name: str, calendar: Calendar, contract: Contract, period: str) -> AuditCalendar:
@@ -149,7 +151,7 @@ def audit_exclusions(contract: Contract, evaluation: Evaluation) -> tuple[AuditE
                 day.day.isoformat(),
                 format_day(day.day),
                 channel_label(day.channel),
-                day.reason,
+                _("contacts over the forecast by more than the volume band allows"),
                 _("{contacts} contacts (forecast {forecast})").format(
                     contacts=format_count(day.contacts), forecast=format_count(day.forecast)
                 ),
@@ -261,6 +263,7 @@ def build_audit(
         exclusions=audit_exclusions(contract, evaluation),
         formulas=tuple(audit_formula(contract, r) for r in evaluation.objectives),
         credits=_credit_lines(evaluation),
+        incentives=incentives_view(contract, evaluation),
         restatements=tuple(dict.fromkeys([*restated, *restatements])),
         notes=evaluation.notes,
         engine_version=engine_version,

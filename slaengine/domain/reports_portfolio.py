@@ -44,6 +44,8 @@ class PortfolioRow:
     breached: tuple[CriticalStatus, ...] = ()
     critical_met: str = ""
     has_credits: bool = True
+    incentives: str | None = None  # the month's incentives; None: no incentives block
+    net_position: str | None = None  # incentives paid minus credits owed, for the provider
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,8 @@ def portfolio_row(card: Scorecard) -> PortfolioRow:
         net_credits=card.money(card.net_credits),
         cost_per_contact=card.cost_per_contact or "–",
         chronic_failure=bool(card.chronic_failures),
+        incentives=card.incentives.total if card.incentives else None,
+        net_position=card.incentives.net_position if card.incentives else None,
     )
 
 

@@ -239,7 +239,10 @@ def data_quality(
         (r.objective_id, r.pending_contacts) for r in evaluation.objectives if r.pending_contacts
     )
     excluded = tuple(
-        f"{format_day(d.day)} {channel_label(d.channel)}: {d.reason}"
+        f"{format_day(d.day)} {channel_label(d.channel)}: "
+        + _("{contacts} contacts against a forecast of {forecast} (over the volume band)").format(
+            contacts=format_count(d.contacts), forecast=format_count(d.forecast)
+        )
         for d in evaluation.excluded_days
     )
     return DataQuality(tuple(feeds), missing, checked, pending, excluded)

@@ -33,6 +33,7 @@ from slaengine.domain.report_text import (
     window_words,
 )
 from slaengine.domain.reports_benchmark import BenchmarkTable, build_benchmark_table
+from slaengine.domain.reports_incentives import IncentivesView, incentives_view, target_note
 from slaengine.domain.reports_register import (
     BreachEntry,
     DataQuality,
@@ -100,6 +101,7 @@ class ObjectiveRow:
     denominator_value: int | Decimal | None = None
     credit_amount: Decimal | None = None
     trend_delta: float | None = None
+    target_note: str | None = None  # target moved by continuous improvement: in force and why
 
     @property
     def trend_text(self) -> str:
@@ -194,6 +196,7 @@ class Scorecard:
     has_credits: bool = True
     months: tuple[MonthFigures, ...] = ()
     weeks: tuple[tuple[str, tuple[WindowLine, ...]], ...] = ()
+    incentives: IncentivesView | None = None  # None: the contract has no incentives block
 
     def money(self, amount: Decimal) -> str:
         return format_money(amount, self.currency)
@@ -278,6 +281,7 @@ def objective_row(
         denominator_value=result.denominator,
         credit_amount=result.credit,
         trend_delta=_delta_shown(result, previous),
+        target_note=target_note(objective, result, contract),
     )
 
 
@@ -491,6 +495,7 @@ def build_scorecard(
         has_credits=_has_credits(contract, evaluation),
         months=month_figures(evaluation, history),
         weeks=week_windows(evaluation),
+        incentives=incentives_view(contract, evaluation),
     )
 
 

@@ -186,6 +186,55 @@ def credits_section(audit: AuditReport) -> list[Flowable]:
     return [KeepTogether([markup(safe(_("Credits")), "h2"), table])]
 
 
+def incentives_section(audit: AuditReport) -> list[Flowable]:
+    """Each earn rule, the month figure, earned or not and why; then cap, total and the
+    provider's net position. Nothing when the contract has no incentives."""
+    view = audit.incentives
+    if view is None:
+        return []
+    rows: list[list[object]] = [
+        header_cells(
+            _("Objective"), _("Earned when"), _("Share of the cap"), _("Figure"), _("Why"),
+            _("Amount"),
+        )
+    ]  # fmt: skip
+    for line in view.lines:
+        mark = "✔" if line.earned else "–"
+        rows.append(
+            [
+                cell(line.objective_id, "cell_bold"),
+                cell(line.when),
+                cell(line.share, "cell_right"),
+                cell(line.figure, "cell_right"),
+                cell(f"{mark} {line.why}"),
+                cell(line.amount, "cell_right"),
+            ]
+        )
+    table = grid(rows, [30 * mm, 22 * mm, 20 * mm, 18 * mm, 62 * mm, 25 * mm])
+    totals: list[list[object]] = [
+        header_cells(_("Incentives (bonus)"), _("Amount")),
+        [cell(_("cap")), cell(view.cap, "cell_right")],
+        [
+            cell(_("total") + (" " + _("(scaled down to the cap)") if view.scaled else "")),
+            cell(view.total, "cell_right"),
+        ],
+    ]
+    if view.offset_credits:
+        totals.append(
+            [cell(_("offset against the credits")), cell(view.credits_offset, "cell_right")]
+        )
+    totals += [
+        [cell(_("paid")), cell(view.payable, "cell_right")],
+        [cell(_("net position for the provider")), cell(view.net_position, "cell_right")],
+    ]
+    heading = markup(safe(_("Incentives (bonus)")), "h2")
+    return [
+        KeepTogether(
+            [heading, table, Spacer(1, 2 * mm), grid(totals, [60 * mm, 40 * mm], zebra=False)]
+        )
+    ]
+
+
 def history_section(audit: AuditReport) -> list[Flowable]:
     found: list[Flowable] = [markup(safe(_("Restatement history")), "h2")]
     found += [text(line) for line in audit.restatements] or [text(_("No restatement."))]
@@ -227,6 +276,7 @@ def audit_story(audit: AuditReport) -> list[Flowable]:
         formulas_table(audit),
         *windows_section(audit),
         *credits_section(audit),
+        *incentives_section(audit),
         *calendars_section(audit),
         CondPageBreak(40 * mm),
         markup(safe(_("Feed files")), "h2"),

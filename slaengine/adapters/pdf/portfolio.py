@@ -25,7 +25,7 @@ from slaengine.domain.report_text import STATUS_SYMBOLS, format_period, sourcing
 from slaengine.domain.reports import Portfolio, PortfolioRow
 from slaengine.i18n import _
 
-OVERVIEW_WIDTHS = [36 * mm, 21 * mm, 63 * mm, 22 * mm, 22 * mm, 16 * mm]
+OVERVIEW_WIDTHS = [36 * mm, 21 * mm, 58 * mm, 22 * mm, 27 * mm, 16 * mm]
 
 
 def _breached_markup(row: PortfolioRow) -> str:
@@ -60,6 +60,19 @@ def _counts_markup(row: PortfolioRow) -> str:
     )  # fmt: skip
 
 
+def _money_markup(row: PortfolioRow) -> str:
+    """Net credits owed, then the incentives and the provider's net position when the
+    contract has incentives."""
+    found = f"<b>{safe(row.net_credits)}</b>" if row.has_credits else safe(_("none"))
+    if row.incentives is not None and row.net_position is not None:
+        found += (
+            f'<br/><font size="6.5" color="#52606d">{safe(_("incentives"))}'
+            f" {safe(row.incentives)}<br/>{safe(_('net position'))}</font>"
+            f"<br/><b>{safe(row.net_position)}</b>"
+        )
+    return found
+
+
 def overview_table(portfolio: Portfolio) -> Table:
     rows: list[list[object]] = [
         header_cells(
@@ -90,10 +103,7 @@ def overview_table(portfolio: Portfolio) -> Table:
                 cell(sourcing_label(row.sourcing)),
                 markup(_breached_markup(row), "cell"),
                 markup(_counts_markup(row), "cell"),
-                markup(
-                    f"<b>{safe(row.net_credits)}</b>" if row.has_credits else safe(_("none")),
-                    "cell_right",
-                ),
+                markup(_money_markup(row), "cell_right"),
                 cell(row.cost_per_contact, "cell_right"),
             ]
         )

@@ -118,8 +118,62 @@ def credits_table(card: Scorecard) -> Table:
             markup(f"<b>{safe(card.money(card.net_credits))}</b>", "cell_right"),
         ],
     ]
-    # incentives (procurement issue) would sit here, beside the credits, once modelled
     return grid(rows, [70 * mm, 40 * mm], zebra=False)
+
+
+GREY_SMALL = '<br/><font size="6.5" color="#52606d">{}</font>'
+
+
+def incentives_table(card: Scorecard) -> Table | None:
+    """The month's bonus beside the credits, and the provider's net position (None: the
+    contract has no incentives)."""
+    view = card.incentives
+    if view is None:
+        return None
+    rows: list[list[object]] = [header_cells(_("Incentives (bonus)"), _("Amount"))]
+    for line in view.lines:
+        rule = _("{objective}: {when} · {share} of the cap").format(
+            objective=f"<b>{safe(line.objective_id)}</b>",
+            when=safe(line.when),
+            share=safe(line.share),
+        )
+        rows.append(
+            [
+                markup(rule + GREY_SMALL.format(safe(line.why)), "cell"),
+                cell(line.amount, "cell_right"),
+            ]
+        )
+    total = _("Total (cap {cap})").format(cap=view.cap)
+    if view.scaled:
+        total += " " + _("(scaled down to the cap)")
+    rows.append([cell(total), cell(view.total, "cell_right")])
+    if view.offset_credits:
+        rows.append(
+            [
+                cell(_("Offset against the credits (not paid)")),
+                cell(view.credits_offset, "cell_right"),
+            ]
+        )
+    rows.append(
+        [
+            markup(
+                f"<b>{safe(_('Net position for the provider'))}</b>"
+                + GREY_SMALL.format(safe(_("incentives paid minus net credits owed"))),
+                "cell",
+            ),
+            markup(f"<b>{safe(view.net_position)}</b>", "cell_right"),
+        ]
+    )
+    return grid(rows, [70 * mm, 40 * mm], zebra=False)
+
+
+def money_block(card: Scorecard) -> list[Flowable]:
+    """The credits, with the incentives under them when the contract has some."""
+    found: list[Flowable] = [credits_table(card)]
+    bonus = incentives_table(card)
+    if bonus is not None:
+        found += [Spacer(1, 2 * mm), bonus]
+    return found
 
 
 def flags_block(card: Scorecard) -> list[Flowable]:
@@ -160,7 +214,8 @@ def objectives_table(card: Scorecard) -> Table:
                             kpi=kpi_name(row.kpi), definition=row.definition
                         )
                     )
-                    + f'<br/><font color="#52606d">{safe(window_text(row.window))}</font>',
+                    + f'<br/><font color="#52606d">{safe(window_text(row.window))}</font>'
+                    + (GREY_SMALL.format(safe(row.target_note)) if row.target_note else ""),
                     "cell",
                 ),
                 cell(row.target),
@@ -227,7 +282,7 @@ def status_with_why(row: ObjectiveRow) -> Paragraph:
 def page_one(card: Scorecard) -> list[Flowable]:
     """Identity, status summary, credits, flags, then the objectives table."""
     side_by_side = Table(
-        [[credits_table(card), flags_block(card)]], colWidths=[115 * mm, CONTENT_WIDTH - 115 * mm]
+        [[money_block(card), flags_block(card)]], colWidths=[115 * mm, CONTENT_WIDTH - 115 * mm]
     )
     side_by_side.setStyle(
         TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)])
