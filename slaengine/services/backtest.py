@@ -25,7 +25,6 @@ from sqlalchemy.engine import Engine
 from slaengine.domain.contract import Contract
 from slaengine.domain.contract_diff import Change, changes_json, diff_contracts
 from slaengine.domain.credits import parse_period, shift_period
-from slaengine.domain.evaluation import evaluate
 from slaengine.domain.incentives import net_position
 from slaengine.domain.periods import Period
 from slaengine.domain.results import Evaluation
@@ -210,6 +209,7 @@ def evaluate_draft(
     # uncached: a draft's inputs are its own (no cache entry would be reused), and a
     # backtest writes nothing at all, the evaluation input cache included
     from slaengine.services.evaluation import _gather_uncached as _gather
+    from slaengine.services.evaluation import evaluate_inputs
 
     month = Period.of(period, draft)
     settles = settlement_instant(draft, period)
@@ -217,19 +217,7 @@ def evaluate_draft(
     at, tally_at = (settles, due_cutoff(settles)) if final else (as_of, as_of)
     inputs = _gather(engine, draft.model_copy(update={"id": feeds_of}), month, at, tally_at)
     note = f"backtest of draft {draft.id} version {draft.version} on the feeds of {feeds_of}"
-    evaluation = evaluate(
-        draft,
-        period,
-        inputs.daily,
-        as_of=at,
-        excluded_days=inputs.excluded_days,
-        undetermined=inputs.undetermined,
-        costs=inputs.costs,
-        history=history,
-        provider_reported=inputs.provider_reported,
-        input_hashes=inputs.hashes,
-        notes=(note, *inputs.notes),
-    )
+    evaluation = evaluate_inputs(draft, period, inputs, at, history, note)
     return replace(evaluation, lifecycle="final" if final else "provisional", settles_at=settles)
 
 

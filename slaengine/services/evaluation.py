@@ -248,6 +248,18 @@ def _compute(
         f"contract {contract.id} version {contract.version} (in force from"
         f" {contract.effective.start.isoformat()}, file sha256 {stored.file_hash[:12]})"
     )
+    return evaluate_inputs(contract, period, inputs, as_of, history, version_note)
+
+
+def evaluate_inputs(
+    contract: Contract,
+    period: str,
+    inputs: _Inputs,
+    as_of: datetime,
+    history: list[Evaluation],
+    note: str,
+) -> Evaluation:
+    """The domain evaluation of gathered inputs; `note` leads the evaluation's notes."""
     return evaluate(
         contract,
         period,
@@ -259,7 +271,7 @@ def _compute(
         history=history,
         provider_reported=inputs.provider_reported,
         input_hashes=inputs.hashes,
-        notes=(version_note, *inputs.notes),
+        notes=(note, *inputs.notes),
     )
 
 
