@@ -92,7 +92,6 @@ def world(monkeypatch: pytest.MonkeyPatch) -> FakeWorld:
     replaced = datetime(2026, 11, 5, 9, tzinfo=UTC)
     fakes: dict[str, Any] = {
         "contract_in_force": contract_in_force,
-        "list_contracts": lambda engine: [FakeStored(acme())],
         "evaluation_history": lambda engine, cid, last, months: [september()],
         "final_runs": lambda engine, cid, period: world.finals,
         "run_evaluation": run_evaluation,
@@ -105,6 +104,10 @@ def world(monkeypatch: pytest.MonkeyPatch) -> FakeWorld:
     }
     for name, fake in fakes.items():
         monkeypatch.setattr(reports, name, fake)
+    from slaengine.services import contracts
+
+    # contracts_in_force (services.contracts) filters the stored list by effective dates
+    monkeypatch.setattr(contracts, "list_contracts", lambda engine: [FakeStored(acme())])
     return world
 
 

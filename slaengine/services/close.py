@@ -30,6 +30,7 @@ from slaengine.domain.contract import Contract
 from slaengine.domain.results import Evaluation
 from slaengine.errors import DeliveryError, EvaluationError, SlaEngineError
 from slaengine.services.close_mail import close_mail
+from slaengine.services.contracts import contracts_in_force
 from slaengine.services.runs import (
     JOB_MONTHLY,
     ContractOutcome,
@@ -39,7 +40,6 @@ from slaengine.services.runs import (
     RunInterrupted,
     RunReport,
     claim,
-    contracts_in_force,
     describe,
 )
 

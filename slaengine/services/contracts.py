@@ -227,3 +227,20 @@ def contracts_for_activity(engine: Engine, activity: str, day: date) -> list[Sto
         for stored in list_contracts(engine)
         if stored.contract.activity == activity and stored.contract.effective.covers(day)
     ]
+
+
+def contracts_in_force(engine: Engine, period: str) -> list[Contract]:
+    """The latest version of every contract in force at some point of `period` (YYYY-MM),
+    sorted by id."""
+    from slaengine.domain.report_text import period_days
+
+    first, last = period_days(period)
+    found: dict[str, Contract] = {}
+    for item in list_contracts(engine):
+        contract = item.contract
+        effective = contract.effective
+        if effective.start <= last and (effective.end is None or effective.end >= first):
+            known = found.get(contract.id)
+            if known is None or known.version < contract.version:
+                found[contract.id] = contract
+    return [found[key] for key in sorted(found)]

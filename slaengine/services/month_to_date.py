@@ -22,6 +22,7 @@ from slaengine.adapters.delivery.webhook import post_json
 from slaengine.adapters.storage import run_repo
 from slaengine.config import Settings
 from slaengine.errors import ConfigError, DeliveryError
+from slaengine.services.contracts import contracts_in_force
 from slaengine.services.runs import (
     JOB_MONTH_TO_DATE,
     JOB_PULL,
@@ -32,7 +33,6 @@ from slaengine.services.runs import (
     RunInterrupted,
     RunReport,
     claim,
-    contracts_in_force,
     describe,
 )
 

@@ -46,7 +46,11 @@ from slaengine.domain.reports import (
 from slaengine.domain.results import Evaluation
 from slaengine.errors import ContractNotFound, EvaluationError, SlaEngineError
 from slaengine.services.benchmark import load_benchmark_spec, run_benchmark
-from slaengine.services.contracts import StoredContract, contract_in_force, list_contracts
+from slaengine.services.contracts import (
+    StoredContract,
+    contract_in_force,
+    contracts_in_force,
+)
 from slaengine.services.evaluation import run_evaluation
 
 HISTORY_MONTHS = 11
@@ -230,19 +234,6 @@ def write_scorecard(
     return path
 
 
-def _contracts_in_force(engine: Engine, period: str) -> list[Contract]:
-    first, last = period_days(period)
-    found: dict[str, Contract] = {}
-    for item in list_contracts(engine):
-        contract = item.contract
-        effective = contract.effective
-        if effective.start <= last and (effective.end is None or effective.end >= first):
-            known = found.get(contract.id)
-            if known is None or known.version < contract.version:
-                found[contract.id] = contract
-    return [found[key] for key in sorted(found)]
-
-
 def write_portfolio(
     engine: Engine,
     period: str,
@@ -253,7 +244,7 @@ def write_portfolio(
 ) -> Path:
     """Write `portfolio-<period>.pdf`: every contract in force during the period."""
     check_period(period)
-    contracts = _contracts_in_force(engine, period)
+    contracts = contracts_in_force(engine, period)
     if not contracts:
         raise ContractNotFound(f"no contract is in force in {period}: load contracts first")
     benchmarks: dict[str, BenchmarkResult | None] = {}

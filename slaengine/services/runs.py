@@ -22,8 +22,6 @@ from sqlalchemy.engine import Engine
 from slaengine.adapters.storage import run_repo
 from slaengine.adapters.storage.lease import DatabaseLock, database_lock, kept
 from slaengine.adapters.storage.run_repo import RunRecord
-from slaengine.domain.contract import Contract
-from slaengine.domain.report_text import period_days
 from slaengine.errors import SlaEngineError
 
 JOB_MONTHLY = "monthly_close"
@@ -196,22 +194,6 @@ def run_lock(
         time.sleep(min(2.0, max(0.1, wait_seconds / 10)))
     with kept(lock, every_seconds=15.0, on_lost=lambda: None):
         yield lock
-
-
-def contracts_in_force(engine: Engine, period: str) -> list[Contract]:
-    """The latest version of every contract in force at some point of `period`, by id."""
-    from slaengine.services.contracts import list_contracts
-
-    first, last = period_days(period)
-    found: dict[str, Contract] = {}
-    for item in list_contracts(engine):
-        contract = item.contract
-        effective = contract.effective
-        if effective.start <= last and (effective.end is None or effective.end >= first):
-            known = found.get(contract.id)
-            if known is None or known.version < contract.version:
-                found[contract.id] = contract
-    return [found[key] for key in sorted(found)]
 
 
 def describe(error: BaseException) -> str:

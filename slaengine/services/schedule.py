@@ -138,7 +138,7 @@ def _deferred_close(
 
 def _settled(engine: Engine, period: str, now: datetime) -> bool:
     from slaengine.services.close import settles_at
-    from slaengine.services.runs import contracts_in_force
+    from slaengine.services.contracts import contracts_in_force
 
     contracts = contracts_in_force(engine, period)
     return bool(contracts) and all(settles_at(item, period) <= now for item in contracts)
