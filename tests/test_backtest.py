@@ -194,9 +194,7 @@ def row_counts(engine: Engine) -> dict[str, Any]:
     """Every table's rows (sorted), so that a replaced row shows as well as an added one."""
     with engine.connect() as connection:
         return {
-            table: sorted(
-                map(repr, connection.execute(text(f'SELECT * FROM "{table}"')).all())
-            )
+            table: sorted(map(repr, connection.execute(text(f'SELECT * FROM "{table}"')).all()))
             for table in inspect(engine).get_table_names()
         }
 
@@ -231,7 +229,10 @@ def test_a_backtest_stores_nothing_at_all(
     engine.dispose()
 
 
-def test_the_pdf_holds_the_table_the_chart_and_the_terms(demo_env: Path) -> None:
+def test_the_pdf_holds_the_table_the_chart_and_the_terms(
+    demo_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SLAENGINE_LOCALE", "en_GB")
     result = run(str(DRAFT), "--from", "2026-06", "--to", "2026-10", "--as-of", AS_OF, "--pdf")
     assert result.exit_code == 0, result.output
     path = demo_env / "backtest-acme-l1-v3-2026-06-2026-10.pdf"
@@ -245,6 +246,22 @@ def test_the_pdf_holds_the_table_the_chart_and_the_terms(demo_env: Path) -> None
     assert "Monthly credits and incentives (EUR)" in pages
     assert "16,800.00" in pages and "9,000.00" in pages
     assert "chronic failure: breaches 3 → 2 (favours the client)" in pages
+
+
+def test_the_pdf_speaks_the_report_language(
+    demo_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SLAENGINE_LOCALE", "fr_FR")
+    result = run(str(DRAFT), "--from", "2026-06", "--to", "2026-10", "--as-of", AS_OF, "--pdf")
+    assert result.exit_code == 0, result.output
+    from pypdf import PdfReader
+
+    path = demo_env / "backtest-acme-l1-v3-2026-06-2026-10.pdf"
+    pages = " ".join(" ".join(p.extract_text() for p in PdfReader(path).pages).split())
+    assert "Simulation d'un projet de contrat : acme-l1" in pages
+    assert "Mois où un statut bascule : 2026-06, 2026-07" in pages
+    assert "Pénalités et primes par mois (EUR)" in pages
+    assert "9 000,00 €" in pages and "juin 2026 : objectif" in pages
 
 
 def test_a_month_without_a_contract_in_force_has_only_the_draft(demo_env: Path) -> None:

@@ -23,26 +23,36 @@ from slaengine.adapters.pdf.style import (
     status_cell,
     text,
 )
-from slaengine.domain.contract import FRACTION_KPIS
+from slaengine.domain.report_text import (
+    STATUS_SYMBOLS,
+    format_money,
+    format_period,
+    format_value,
+    status_label,
+)
 from slaengine.domain.results import Evaluation, ObjectiveResult
+from slaengine.i18n import _
 
 if TYPE_CHECKING:
     from slaengine.services.backtest import Backtest, BacktestMonth, Totals
 
 ZERO = Decimal("0.00")
-STATUS_LABEL = {"met": "✔ met", "breached": "✗ breached", "not_determined": "? n/d",
-                "excused": "e excused"}  # fmt: skip
+
+
+def status_text(status: str) -> str:
+    """`✔ met` / `✔ respecté`: the symbol and the status in the report language."""
+    return f"{STATUS_SYMBOLS.get(status, '')} {status_label(status)}"
 
 
 def figure(result: ObjectiveResult | None) -> str:
-    """`88.22 %`, `12.3 s`, `48.0`, or `-` without a figure."""
+    """`88.2 %`, `12.3 s`, `48.0` in the report's locale, or `-` without a figure."""
     if result is None or result.value is None:
         return "-"
-    if result.kpi in FRACTION_KPIS:
-        return f"{result.value * 100:.2f} %"
-    if result.kpi in ("average_speed_of_answer", "average_handle_time"):
-        return f"{result.value:.1f} s"
-    return f"{result.value:.2f}"
+    return format_value(result.value, result.kpi)
+
+
+def _amount(amount: Decimal, currency: str) -> str:
+    return format_money(amount, currency)
 
 
 def _incentives(evaluation: Evaluation | None) -> Decimal:
@@ -56,54 +66,73 @@ def month_table(month: BacktestMonth) -> Table:
     in_force = {r.objective_id: r for r in month.in_force.objectives} if month.in_force else {}
     flipped = {flip.objective_id for flip in month.flips}
     rows: list[list[object]] = [
-        header_cells(f"{month.period}: objective", "in force", "", "draft", "")
+        header_cells(
+            _("{month}: objective").format(month=format_period(month.period)),
+            _("in force"),
+            "",
+            _("draft"),
+            "",
+        )
     ]
     extra: list[tuple[object, ...]] = []
     for result in month.draft.objectives:
         old = in_force.get(result.objective_id)
-        label = result.objective_id + ("  ⇄ flips" if result.objective_id in flipped else "")
+        flips = "  ⇄ " + _("flips") if result.objective_id in flipped else ""
+        label = result.objective_id + flips
         rows.append(
             [
                 cell(label),
-                status_cell(old.status, STATUS_LABEL[old.status]) if old else cell("-"),
+                status_cell(old.status, status_text(old.status)) if old else cell("-"),
                 cell(figure(old), "cell_right"),
-                status_cell(result.status, STATUS_LABEL[result.status]),
+                status_cell(result.status, status_text(result.status)),
                 cell(figure(result), "cell_right"),
             ]
         )
         if result.objective_id in flipped:
             extra.append(("BACKGROUND", (0, len(rows) - 1), (-1, len(rows) - 1),
                           STATUS_FILL["not_determined"]))  # fmt: skip
+    currency = month.draft.credits.currency
     for name, old_amount, new_amount in (
-        ("credits", month.in_force.credits.total if month.in_force else None,
+        (_("credits"), month.in_force.credits.total if month.in_force else None,
          month.draft.credits.total),
-        ("incentives", _incentives(month.in_force) if month.in_force else None,
+        (_("incentives"), _incentives(month.in_force) if month.in_force else None,
          _incentives(month.draft)),
     ):  # fmt: skip
+        old_text = "-" if old_amount is None else _amount(old_amount, currency)
         rows.append(
-            [markup(f"<b>{name}</b>", "cell"), cell(""),
-             cell("-" if old_amount is None else f"{old_amount:,.2f}", "cell_right"), cell(""),
-             cell(f"{new_amount:,.2f}", "cell_right")]
+            [markup(f"<b>{safe(name)}</b>", "cell"), cell(""),
+             cell(old_text, "cell_right"), cell(""),
+             cell(_amount(new_amount, currency), "cell_right")]
         )  # fmt: skip
     widths = [CONTENT_WIDTH * share for share in (0.34, 0.17, 0.16, 0.17, 0.16)]
     return grid(rows, widths, extra=extra)
 
 
 def totals_table(result: Backtest) -> Table:
+    currency = result.draft.currency
+
     def line(name: str, totals: Totals) -> list[object]:
         return [
             cell(name),
             *[
-                cell(f"{amount:,.2f}", "cell_right")
+                cell(_amount(amount, currency), "cell_right")
                 for amount in (totals.credits, totals.earned_back, totals.incentives,
                                totals.net_position)
             ],
         ]  # fmt: skip
 
     rows: list[list[object]] = [
-        header_cells("over the range", "credits", "earned back", "incentives", "net (provider)"),
-        line("contract in force", result.in_force_totals),
-        line(f"draft version {result.draft.version}", result.draft_totals),
+        header_cells(
+            _("over the range"),
+            _("credits"),
+            _("earned back"),
+            _("incentives"),
+            _("net (provider)"),
+        ),
+        line(_("contract in force"), result.in_force_totals),
+        line(
+            _("draft version {version}").format(version=result.draft.version), result.draft_totals
+        ),
     ]
     widths = [CONTENT_WIDTH * share for share in (0.32, 0.17, 0.17, 0.17, 0.17)]
     return grid(rows, widths)
@@ -111,10 +140,15 @@ def totals_table(result: Backtest) -> Table:
 
 def credits_chart(result: Backtest) -> Flowable:
     """Monthly credits and incentives under both, grouped by month."""
-    series = ["credits in force", "credits draft", "incentives in force", "incentives draft"]
+    series = [
+        _("credits in force"),
+        _("credits draft"),
+        _("incentives in force"),
+        _("incentives draft"),
+    ]
     groups = [
         (
-            month.period,
+            format_period(month.period, short=True),
             [
                 float(month.in_force.credits.total) if month.in_force else None,
                 float(month.draft.credits.total),
@@ -124,7 +158,7 @@ def credits_chart(result: Backtest) -> Flowable:
         )
         for month in result.months
     ]
-    title = f"Monthly credits and incentives ({result.draft.currency})"
+    title = _("Monthly credits and incentives ({currency})").format(currency=result.draft.currency)
     return setups_chart(title, series, groups, CONTENT_WIDTH)
 
 
@@ -133,17 +167,26 @@ def backtest_story(result: Backtest) -> list[Flowable]:
     flips = [month.period for month in result.months if month.flips]
     compared = result.compared_with
     against = (
-        f"{safe(compared.id)} version {compared.version}" if compared else safe(result.against)
+        _("{id} version {version}").format(id=safe(compared.id), version=compared.version)
+        if compared
+        else safe(result.against)
     )
-    intro = (
-        f"Draft <b>{safe(draft.id)} version {draft.version}</b> ({safe(draft.title)}) evaluated"
-        f" on the feeds stored for <b>{safe(result.against)}</b> from {result.months[0].period}"
-        f" to {result.months[-1].period}, beside the results of {against} in force. Nothing"
-        " was stored. Months where a status flips: "
-        f"<b>{safe(', '.join(flips) if flips else 'none')}</b>."
+    intro = _(
+        "Draft <b>{draft} version {version}</b> ({title}) evaluated on the feeds stored for"
+        " <b>{feeds}</b> from {first} to {last}, beside the results of {against} in force."
+        " Nothing was stored. Months where a status flips: <b>{flips}</b>."
+    ).format(
+        draft=safe(draft.id),
+        version=draft.version,
+        title=safe(draft.title),
+        feeds=safe(result.against),
+        first=result.months[0].period,
+        last=result.months[-1].period,
+        against=against,
+        flips=safe(", ".join(flips) if flips else _("none")),
     )
     story: list[Flowable] = [
-        text(f"Backtest of a draft contract: {draft.id}", "title"),
+        text(_("Backtest of a draft contract: {id}").format(id=draft.id), "title"),
         markup(intro, "subtitle"),
         totals_table(result),
         Spacer(1, 4 * mm),
@@ -152,9 +195,9 @@ def backtest_story(result: Backtest) -> list[Flowable]:
     ]
     for month in result.months:
         story += [KeepTogether([month_table(month)]), Spacer(1, 3 * mm)]  # a month on one page
-    story.append(markup("What the draft changes", "h3"))
+    story.append(markup(safe(_("What the draft changes")), "h3"))
     if not result.changes:
-        story.append(text("no differences in the terms", "small"))
+        story.append(text(_("no differences in the terms"), "small"))
     story += [text(change.text, "small") for change in result.changes]
     return story
 
@@ -163,5 +206,9 @@ def write_backtest_pdf(result: Backtest, reports_dir: Path) -> Path:
     """Write `backtest-DRAFT-vVERSION-FROM-TO.pdf` under `reports_dir`; returns its path."""
     first, last = result.months[0].period, result.months[-1].period
     name = f"backtest-{result.draft.id}-v{result.draft.version}-{first}-{last}.pdf"
-    frame = PageFrame("Draft backtest", result.draft.id, f"{first} to {last}")
+    frame = PageFrame(
+        _("Draft backtest"),
+        result.draft.id,
+        _("{start} to {end}").format(start=format_period(first), end=format_period(last)),
+    )
     return build_pdf(reports_dir / name, backtest_story(result), frame)
