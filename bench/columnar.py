@@ -30,6 +30,8 @@ import polars as pl
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import feeds as feeds_bench  # noqa: E402  (the same synthetic contacts)
+
 BAD_EVERY = 100
 MONTH_START = datetime(2026, 10, 1, tzinfo=UTC)
 MONTH_SECONDS = 31 * 86_400 - 7_200  # stay inside the Paris month
@@ -37,43 +39,15 @@ AS_OF = datetime(2026, 12, 1, tzinfo=UTC)
 
 
 def synthetic_contacts(rows: int, seed: int = 7) -> pl.DataFrame:
-    """`rows` contacts spread over October 2026 (Paris) as annex text, 1 row in 100 bad."""
-    step_us = MONTH_SECONDS * 1_000_000 // rows
-    frame = pl.DataFrame({"i": pl.int_range(0, rows, eager=True)}).with_columns(
-        r=((pl.col("i") * 2_654_435_761 + seed) % 1_000).cast(pl.Int64),
-        arrived=pl.lit(MONTH_START) + pl.duration(microseconds=pl.col("i") * step_us),
+    """`rows` contacts spread over October 2026 (Paris) as annex text, 1 row in 100 bad (no
+    repeated ids: a re-send must restate every row)."""
+    return feeds_bench.synthetic_contacts(
+        rows,
+        seed,
+        spacing_us=MONTH_SECONDS * 1_000_000 // rows,
+        stamp="%Y-%m-%dT%H:%M:%S%.6f+00:00",
+        duplicates=False,
     )
-    channel = (
-        pl.when(pl.col("r") < 600)
-        .then(pl.lit("phone"))
-        .when(pl.col("r") < 850)
-        .then(pl.lit("chat"))
-        .otherwise(pl.lit("email"))
-    )
-    wait = pl.duration(seconds=pl.col("r") % 90)
-    abandoned = (pl.col("r") % 10 == 0) & (channel != "email")
-    stamp = "%Y-%m-%dT%H:%M:%S%.6f+00:00"
-    frame = frame.with_columns(
-        contact_id=pl.format("c{}", pl.col("i")),
-        channel=channel,
-        queue=pl.lit("general"),
-        arrived_at=pl.col("arrived").dt.to_string(stamp),
-        answered_at=pl.when(~abandoned).then((pl.col("arrived") + wait).dt.to_string(stamp)),
-        abandoned_at=pl.when(abandoned).then((pl.col("arrived") + wait).dt.to_string(stamp)),
-        handle_seconds=pl.when(~abandoned).then((pl.col("r") % 600 + 30).cast(pl.String)),
-        resolved_first_contact=pl.when(pl.col("r") % 2 == 0).then(pl.lit("true")),
-        csat=pl.when(pl.col("r") % 10 == 1).then((pl.col("r") % 5 + 1).cast(pl.String)),
-        nps=pl.when(pl.col("r") % 16 == 3).then((pl.col("r") % 11).cast(pl.String)),
-    )
-    bad = pl.col("i") % BAD_EVERY == 0
-    kind = (pl.col("i") // BAD_EVERY) % 4
-    return frame.with_columns(
-        arrived_at=pl.when(bad & (kind == 0))
-        .then(pl.col("arrived").dt.to_string("%Y-%m-%dT%H:%M:%S"))
-        .otherwise(pl.col("arrived_at")),
-        csat=pl.when(bad & (kind == 1)).then(pl.lit("9")).otherwise(pl.col("csat")),
-        channel=pl.when(bad & (kind == 2)).then(pl.lit("fax")).otherwise(pl.col("channel")),
-    ).drop("i", "r", "arrived")
 
 
 def files_for(rows: int, folder: Path, formats: list[str]) -> dict[str, Path]:

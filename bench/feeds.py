@@ -31,12 +31,21 @@ BAD_EVERY = 100  # one row in a hundred is bad, in four different ways
 _MONTHS_SPANNED = (datetime(2026, 10, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
 
 
-def synthetic_contacts(rows: int, seed: int = 7) -> pl.DataFrame:
-    """`rows` contacts over October 2026 as annex text, every 100th row bad in some way."""
+def synthetic_contacts(
+    rows: int,
+    seed: int = 7,
+    *,
+    spacing_us: int = 2_000_000,
+    stamp: str = "%Y-%m-%dT%H:%M:%S+00:00",
+    duplicates: bool = True,
+) -> pl.DataFrame:
+    """`rows` contacts from 2026-10-01 (UTC), `spacing_us` apart, as annex text; every 100th
+    row is bad in one of four ways (a repeated contact_id only when `duplicates`)."""
     index = pl.int_range(0, rows, eager=True)
     frame = pl.DataFrame({"i": index}).with_columns(
         r=((pl.col("i") * 2_654_435_761 + seed) % 1_000).cast(pl.Int64),
-        arrived=pl.lit(datetime(2026, 10, 1, tzinfo=UTC)) + pl.duration(seconds=pl.col("i") * 2),
+        arrived=pl.lit(datetime(2026, 10, 1, tzinfo=UTC))
+        + pl.duration(microseconds=pl.col("i") * spacing_us),
     )
     channel = (
         pl.when(pl.col("r") < 600)
@@ -47,7 +56,6 @@ def synthetic_contacts(rows: int, seed: int = 7) -> pl.DataFrame:
     )
     wait = pl.duration(seconds=pl.col("r") % 90)
     abandoned = (pl.col("r") % 10 == 0) & (channel != "email")
-    stamp = "%Y-%m-%dT%H:%M:%S+00:00"
     frame = frame.with_columns(
         contact_id=pl.format("c{}", pl.col("i")),
         channel=channel,
@@ -68,7 +76,7 @@ def synthetic_contacts(rows: int, seed: int = 7) -> pl.DataFrame:
         .otherwise(pl.col("arrived_at")),
         csat=pl.when(bad & (kind == 1)).then(pl.lit("9")).otherwise(pl.col("csat")),
         channel=pl.when(bad & (kind == 2)).then(pl.lit("fax")).otherwise(pl.col("channel")),
-        contact_id=pl.when(bad & (kind == 3))
+        contact_id=pl.when(bad & (kind == 3) & pl.lit(duplicates))
         .then(pl.format("c{}", pl.col("i") - 1))
         .otherwise(pl.col("contact_id")),
     ).drop("i", "r", "arrived")

@@ -41,6 +41,7 @@ from slaengine.services.runs import (
     RunReport,
     claim,
     describe,
+    finish,
 )
 
 
@@ -132,15 +133,7 @@ def close_month(
         report.outcome, report.error = "interrupted", f"interrupted ({stop}): the next run resumes"
     else:
         report.outcome = "done" if not report.failures else "failed"
-    run_repo.finish_run(
-        engine,
-        run.id,
-        outcome=report.outcome,
-        counts=report.counts(),
-        error="; ".join(report.failures) or None,
-        now=now,
-    )
-    return report
+    return finish(engine, run, report, now=now)
 
 
 def _settled_contracts(engine: Engine, period: str, now: datetime) -> list[Contract]:

@@ -34,6 +34,7 @@ from slaengine.services.runs import (
     RunReport,
     claim,
     describe,
+    finish,
 )
 
 
@@ -81,15 +82,7 @@ def month_to_date(
     except RunInterrupted:
         report.outcome = "interrupted"
     report.delivery = _delivery_line(settings, report)
-    run_repo.finish_run(
-        engine,
-        run.id,
-        outcome=report.outcome,
-        counts=report.counts(),
-        error="; ".join(report.failures) or None,
-        now=as_of,
-    )
-    return report
+    return finish(engine, run, report, now=as_of)
 
 
 Send = Callable[[str, dict[str, Any]], str | None]
@@ -239,12 +232,4 @@ def pull_all(
     report.outcome = "failed" if report.failures else "done"
     if should_stop():
         report.outcome = "interrupted"
-    run_repo.finish_run(
-        engine,
-        run.id,
-        outcome=report.outcome,
-        counts=report.counts(),
-        error="; ".join(report.failures) or None,
-        now=now,
-    )
-    return report
+    return finish(engine, run, report, now=now)

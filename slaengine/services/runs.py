@@ -141,6 +141,19 @@ class RunReport:
         }
 
 
+def finish(engine: Engine, run: RunRecord, report: RunReport, *, now: datetime) -> RunReport:
+    """Record `report`'s outcome, counts and failures as the end of `run`; returns `report`."""
+    run_repo.finish_run(
+        engine,
+        run.id,
+        outcome=report.outcome,
+        counts=report.counts(),
+        error="; ".join(report.failures) or None,
+        now=now,
+    )
+    return report
+
+
 def claim(engine: Engine, job: str, period: str, *, mode: Mode, now: datetime) -> RunRecord | None:
     """The run to do for (job, period), or None when it is already done (mode "once").
 
