@@ -177,3 +177,11 @@ def test_an_evaluation_table_from_before_the_lifecycle_gains_its_columns(engine:
     columns = {column["name"] for column in inspect(engine).get_columns("evaluation_run")}
     assert {"lifecycle", "settles_at", "inputs_json"} <= columns
     assert revision_of(engine) == head_revision()
+
+
+def test_db_commands_say_when_the_server_cannot_be_reached() -> None:
+    env = {"SLAENGINE_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"}
+    for command in ("upgrade", "current"):
+        result = CliRunner().invoke(main, ["db", command], env=env)
+        assert result.exit_code == 1
+        assert result.output.startswith("error: cannot reach the database:")
