@@ -255,10 +255,16 @@ HOSTILE = ["control.csv", "control.jsonl", "control.parquet", "cr-only.csv", "cr
            "huge.csv", "intervals.csv", "costs.csv", "forecasts.csv"]  # fmt: skip
 
 
+@pytest.mark.parametrize("pieces", [False, True], ids=["whole", "in-pieces"])
 @pytest.mark.parametrize("index", range(len(HOSTILE)), ids=HOSTILE)
 def test_a_hostile_file_gives_the_same_counts_on_every_backend(
-    acme: Engine, tmp_path: Path, index: int
+    acme: Engine, tmp_path: Path, index: int, pieces: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    if pieces:  # read, validated and stored in pieces of 64 bytes (Parquet: 2 rows)
+        from slaengine.adapters.feeds import readers
+
+        monkeypatch.setattr(readers, "CHUNK_BYTES", 64)
+        monkeypatch.setattr(readers, "BATCH_ROWS", 2)
     _baseline(acme, tmp_path)
     before = stored_state(acme)
     case = hostile_files(tmp_path)[index]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,16 +22,17 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from slaengine.adapters.columnar.batches import validate_in_batches
 from slaengine.adapters.feeds.mapping_model import DROP_PREFIX
-from slaengine.adapters.feeds.readers import LINE, read_feed_file
-from slaengine.adapters.feeds.schemas import KINDS, REASONS, check_columns
+from slaengine.adapters.feeds.readers import LINE, ReadWhole, iter_feed_file, read_feed_file
+from slaengine.adapters.feeds.schemas import KINDS, REASONS, check_columns, validate_frame
 from slaengine.adapters.storage.feed_repo import FeedFileRecord
 from slaengine.adapters.storage.feed_store import (
     FEED_FILE,
     QUARANTINE,
     AlreadyStored,
+    Filled,
     NewFeedFile,
+    RowSink,
     find_feed_file,
     store_feed,
 )
@@ -125,8 +127,10 @@ def ingest_feed(
 ) -> IngestReport:
     """Validate and store one feed file for the contract's provider.
 
-    Raises ContractNotFound, FeedRefused (nothing stored), FeedRejected (strict and bad rows:
-    nothing stored), StorageError.
+    The file streams: read in batches, each batch validated and its valid rows written out
+    before the next is read (`iter_feed_file`, `PartWriter`), so memory is bounded by a batch
+    and the file's keys. Raises ContractNotFound, FeedRefused (nothing stored), FeedRejected
+    (strict and bad rows: nothing stored), StorageError.
     """
     if kind not in KINDS:
         raise FeedRefused(f"unknown feed kind {kind!r} (expected {', '.join(KINDS)})")
@@ -135,14 +139,6 @@ def ingest_feed(
     known = find_feed_file(engine, contract_id, kind, sha256)
     if known is not None:
         return _unchanged(known)
-    frame, dropped, drops = _read(path, kind, mapping)
-    validated = validate_in_batches(frame, kind)  # the rules' memory bounded by a batch
-    del frame  # the text columns are no longer needed: free them before storing
-    bad = pl.concat([_quarantine_frame(validated.invalid), dropped], how="vertical").sort(LINE)
-    rows = validated.rows + dropped.height + sum(drops.values())
-    reasons = _count_reasons(bad)
-    if strict and bad.height:
-        raise FeedRejected(_rejection(path, rows, bad, reasons))
     new = NewFeedFile(
         contract_id=contract_id,
         provider_id=provider_id,
@@ -151,17 +147,109 @@ def ingest_feed(
         source=source,
         file_name=path.name,
         received_at=received_at or datetime.now(UTC),
-        rows=rows,
-        reasons=reasons | drops,
     )
     try:
-        file_id, restated = store_feed(engine, new, validated.valid, bad)
+        try:
+            stored = store_feed(engine, new, _filler(path, kind, mapping, strict, whole=False))
+        except ReadWhole:  # a CSV whose pieces disagree with the whole: read it whole
+            stored = store_feed(engine, new, _filler(path, kind, mapping, strict, whole=True))
     except AlreadyStored as already:  # the same bytes, ingested meanwhile by another process
         return _unchanged(already.record)
+    filled = stored.filled
+    drops = {k: n for k, n in filled.reasons.items() if k.startswith(DROP_PREFIX)}
+    reasons = {k: n for k, n in filled.reasons.items() if k not in drops}
     return IngestReport(
-        file_id, sha256, kind, source, rows, validated.valid.height, bad.height, reasons, False,
-        restated, path.name, sum(drops.values()), drops,
+        stored.file_id, sha256, kind, source, filled.rows, stored.stored, stored.quarantined,
+        reasons, False, stored.restated, path.name, sum(drops.values()), drops,
     )  # fmt: skip
+
+
+def _filler(
+    path: Path, kind: str, mapping: FeedMapping | None, strict: bool, *, whole: bool
+) -> Callable[[RowSink], Filled]:
+    """Read, validate and sink the file's rows; the counts and quarantine it gave.
+
+    Contacts are validated batch by batch. The one rule across rows (a contact_id on several
+    rows) needs the ids of the whole file: they are kept (ids only) and, if some repeat, the
+    file is read again with the repeated ids known (the rows already sunk are discarded). The
+    other kinds are small by nature and validated whole.
+    """
+
+    def fill(sink: RowSink) -> Filled:
+        repeated = pl.Series("contact_id", [], pl.String)
+        seen = _fill_once(path, kind, mapping, sink, repeated, whole=whole)
+        again = _repeated_ids(seen.ids)
+        if again.len():
+            sink.reset()
+            seen = _fill_once(path, kind, mapping, sink, again, whole=whole)
+        bad = pl.concat([*seen.bad, seen.dropped], how="vertical").sort(LINE)
+        reasons = _count_reasons(bad)
+        rows = seen.rows + seen.dropped.height + sum(seen.drops.values())
+        if strict and bad.height:
+            raise FeedRejected(_rejection(path, rows, bad, reasons))
+        return Filled(rows, reasons | dict(sorted(seen.drops.items())), bad)
+
+    return fill
+
+
+_BAD_SCHEMA = {LINE: pl.Int64, "_raw": pl.String, "_reasons": pl.String}
+
+
+@dataclass
+class _Seen:
+    """What one reading of a file saw: rows validated, quarantine frames, mapping drops, ids."""
+
+    rows: int = 0
+    bad: list[pl.DataFrame] = field(default_factory=list)
+    dropped: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_BAD_SCHEMA))
+    drops: Counter[str] = field(default_factory=Counter)
+    ids: list[pl.Series] = field(default_factory=list)
+
+
+def _fill_once(
+    path: Path, kind: str, mapping: FeedMapping | None, sink: RowSink, repeated: pl.Series,
+    *, whole: bool,
+) -> _Seen:  # fmt: skip
+    """One reading: contacts batch by batch (`repeated`: the ids known to repeat), the other
+    kinds whole."""
+    seen = _Seen()
+    dropped: list[pl.DataFrame] = []
+    batches = [read_feed_file(path)] if whole else iter_feed_file(path)
+    pending: list[pl.DataFrame] = []
+    for number, batch in enumerate(batches):
+        frame, lost, drops = _mapped(batch, mapping)
+        if number == 0:
+            check_columns(frame, kind, path)
+        dropped.append(lost)
+        seen.drops.update(drops)
+        if kind != "contacts":
+            pending.append(frame)
+            continue
+        ids = frame.get_column("contact_id").str.strip_chars()
+        seen.ids.append(ids.filter(ids.is_not_null() & (ids != "")))
+        _validate_into(seen, sink, frame, kind, repeated)
+    if pending:
+        _validate_into(seen, sink, pl.concat(pending, how="vertical"), kind, None)
+    seen.dropped = pl.concat(dropped, how="vertical")
+    return seen
+
+
+def _validate_into(
+    seen: _Seen, sink: RowSink, frame: pl.DataFrame, kind: str, repeated: pl.Series | None
+) -> None:
+    validated = validate_frame(frame, kind, repeated=repeated)
+    seen.rows += validated.rows
+    sink.add(validated.valid)
+    if validated.invalid.height:
+        seen.bad.append(_quarantine_frame(validated.invalid))
+
+
+def _repeated_ids(ids: list[pl.Series]) -> pl.Series:
+    """The trimmed contact ids found on several rows of the file (none for other kinds)."""
+    if not ids:
+        return pl.Series("contact_id", [], pl.String)
+    every = pl.concat(ids)
+    return every.filter(every.is_duplicated()).unique()
 
 
 def _provider_of(engine: Engine, contract_id: str) -> str:
@@ -192,32 +280,27 @@ def _unchanged(known: FeedFileRecord) -> IngestReport:
     )  # fmt: skip
 
 
-_BAD_SCHEMA = {LINE: pl.Int64, "_raw": pl.String, "_reasons": pl.String}
-
-
-def _read(
-    path: Path, kind: str, mapping: FeedMapping | None
-) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]]:
-    """The annex text frame, the rows a mapping could not map (as quarantine rows) and the
-    counts of rows it dropped on purpose by `mapping_drop:<rule>` code."""
-    frame = read_feed_file(path)
-    dropped = pl.DataFrame(schema=_BAD_SCHEMA)
+def _mapped(
+    frame: pl.DataFrame, mapping: FeedMapping | None
+) -> tuple[pl.DataFrame, pl.DataFrame, Counter[str]]:
+    """The annex text frame of a batch, the rows a mapping could not map (as quarantine rows)
+    and the counts of rows it dropped on purpose by `mapping_drop:<rule>` code."""
     drops: Counter[str] = Counter()
-    if mapping is not None:
-        from slaengine.adapters.feeds.mapping import apply_mapping
+    lost = pl.DataFrame(schema=_BAD_SCHEMA)
+    if mapping is None:
+        return frame, lost, drops
+    from slaengine.adapters.feeds.mapping import apply_mapping
 
-        result = apply_mapping(frame, mapping)
-        frame = result.frame
-        drops.update(row.drop_code for row in result.dropped if row.drop_code)
-        records = [
-            {LINE: row.line, "_raw": json.dumps(row.raw), "_reasons": json.dumps(list(row.reasons))}
-            for row in result.dropped
-            if not row.drop_code
-        ]
-        if records:
-            dropped = pl.DataFrame(records, schema=_BAD_SCHEMA)
-    check_columns(frame, kind, path)
-    return frame, dropped, dict(sorted(drops.items()))
+    result = apply_mapping(frame, mapping)
+    drops.update(row.drop_code for row in result.dropped if row.drop_code)
+    records = [
+        {LINE: row.line, "_raw": json.dumps(row.raw), "_reasons": json.dumps(list(row.reasons))}
+        for row in result.dropped
+        if not row.drop_code
+    ]
+    if records:
+        lost = pl.DataFrame(records, schema=_BAD_SCHEMA)
+    return result.frame, lost, drops
 
 
 def _quarantine_frame(invalid: pl.DataFrame) -> pl.DataFrame:

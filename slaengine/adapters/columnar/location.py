@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import io
 import os
+import tempfile
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import fsspec
 import polars as pl
 from fsspec import AbstractFileSystem
 from fsspec.implementations.local import LocalFileSystem
 from sqlalchemy.engine import Engine
+
+if TYPE_CHECKING:
+    from slaengine.adapters.columnar.store import Part
 
 DATA_ENV = "SLAENGINE_DATA_URL"
 DEFAULT_DATA = "data"
@@ -80,11 +85,58 @@ class DataStore:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
-        folder = os.open(path.parent, os.O_RDONLY)
+        _fsync_folder(path.parent)
+
+    def temporary(self, relative: str) -> str:
+        """A local file to write `relative` into before `publish` (never a visible name)."""
+        if self.local:
+            path = Path(self.full(relative))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return str(path.with_name(f".{path.name}.tmp"))
+        handle, name = tempfile.mkstemp(prefix="slaengine-part-", suffix=".parquet")
+        os.close(handle)
+        return name
+
+    def publish(self, temporary: str, relative: str) -> None:
+        """Make a written temporary file visible as `relative`, whole or not at all."""
+        if not self.local:
+            try:
+                self.fs.put_file(temporary, self.full(relative))
+            finally:
+                Path(temporary).unlink(missing_ok=True)
+            return
+        with open(temporary, "rb+") as handle:
+            os.fsync(handle.fileno())
+        path = Path(self.full(relative))
+        os.replace(temporary, path)
+        _fsync_folder(path.parent)
+
+    def sink(self, rows: pl.LazyFrame, relative: str, time: str, month: str) -> Part | None:
+        """Write a lazy frame's rows as `relative` (streamed on local files); the part written,
+        or None when there are no rows (nothing is left behind)."""
+        from slaengine.adapters.columnar.store import Part
+
+        temporary = self.temporary(relative)
         try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
+            rows.sink_parquet(temporary, statistics=True)
+            stats = (
+                pl.scan_parquet(temporary)
+                .select(
+                    pl.len().alias("rows"),
+                    pl.col(time).dt.epoch("us").min().alias("first"),
+                    pl.col(time).dt.epoch("us").max().alias("last"),
+                )
+                .collect()
+                .row(0, named=True)
+            )
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        if not stats["rows"]:
+            Path(temporary).unlink(missing_ok=True)
+            return None
+        self.publish(temporary, relative)
+        return Part(relative, month, int(stats["rows"]), int(stats["first"]), int(stats["last"]))
 
     def scan(self, relatives: list[str], schema: dict[str, pl.DataType]) -> pl.LazyFrame:
         """A lazy frame over the files (predicates pushed down on local files)."""
@@ -104,6 +156,14 @@ class DataStore:
                 self.fs.rm_file(self.full(name))
             except FileNotFoundError:
                 continue
+
+
+def _fsync_folder(folder: Path) -> None:
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
 
 
 def open_store(engine: Engine) -> DataStore:

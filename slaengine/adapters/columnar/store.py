@@ -8,16 +8,20 @@ whose values changed are kept as `history` parts with the replacing file and tim
 
 Everything here runs inside the caller's SQL transaction: parts are written first (whole or
 not at all), registered by that transaction, and removed again by the caller if it rolls back.
+A feed file's rows arrive batch by batch (`PartWriter`) and stored parts are rewritten by lazy
+scans sunk to new files, so memory is bounded by a batch and the file's keys, not the file.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from urllib.parse import quote
 from uuid import uuid4
 
 import polars as pl
+import pyarrow.parquet as pq
 from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.engine import Connection
 
@@ -102,84 +106,223 @@ def part_frame(kind: PartKind, owner: Owner, valid: pl.DataFrame) -> pl.DataFram
     return frame.select(pl.col(name).cast(dtype) for name, dtype in kind.schema.items())
 
 
-def store_parts(
-    connection: Connection, store: DataStore, kind: PartKind, owner: Owner, valid: pl.DataFrame,
-    changes: Changes,
-) -> int:  # fmt: skip
-    """Supersede stored rows sharing keys with the file, then write the file's parts; returns
-    how many stored rows changed (restated)."""
-    frame = part_frame(kind, owner, valid)
-    if frame.height == 0:
-        return 0
-    restated = _supersede(connection, store, kind, owner, frame, changes)
-    write_parts(connection, store, kind, owner.contract_id, owner.provider_id, owner.file_id,
-                frame, changes)  # fmt: skip
-    return restated
-
-
 def month_of(time: str) -> pl.Expr:
     return pl.col(time).dt.strftime("%Y-%m")
+
+
+def _part_path(kind: PartKind, provider_id: str, month: str, file_id: int) -> str:
+    name = f"part-{file_id:08d}-{uuid4().hex[:12]}.parquet"
+    return f"{kind.name}/provider={quote(provider_id, safe='')}/month={month}/{name}"
+
+
+@dataclass(frozen=True)
+class Part:
+    """A written part, to register: where, which month, how many rows, first and last instant."""
+
+    path: str
+    month: str
+    rows: int
+    first_us: int
+    last_us: int
+
+
+def register(
+    connection: Connection, kind: PartKind, contract_id: str, provider_id: str, file_id: int,
+    part: Part,
+) -> None:  # fmt: skip
+    connection.execute(
+        insert(PART).values(
+            kind=kind.name, contract_id=contract_id, provider_id=provider_id, month=part.month,
+            file_id=file_id, path=part.path, rows=part.rows, first_us=part.first_us,
+            last_us=part.last_us,
+        )
+    )  # fmt: skip
 
 
 def write_parts(
     connection: Connection, store: DataStore, kind: PartKind, contract_id: str, provider_id: str,
     file_id: int, frame: pl.DataFrame, changes: Changes,
 ) -> None:  # fmt: skip
-    """One registered part per UTC month of the frame."""
+    """One registered part per UTC month of the frame (a frame held in memory)."""
     months = frame.with_columns(month_of(kind.time).alias("_month"))
     for (month,), part in sorted(months.partition_by("_month", as_dict=True).items()):
         rows = part.drop("_month").sort(kind.time, *kind.key)
-        name = f"part-{file_id:08d}-{uuid4().hex[:12]}.parquet"
-        relative = f"{kind.name}/provider={quote(provider_id, safe='')}/month={month}/{name}"
+        relative = _part_path(kind, provider_id, str(month), file_id)
         store.write(relative, rows)
         changes.written.append(relative)
         times = rows.get_column(kind.time).dt.epoch("us")
-        connection.execute(
-            insert(PART).values(
-                kind=kind.name, contract_id=contract_id, provider_id=provider_id,
-                month=str(month), file_id=file_id, path=relative, rows=rows.height,
-                first_us=int(times.min()), last_us=int(times.max()),  # type: ignore[arg-type]
-            )
-        )  # fmt: skip
+        first, last = int(times.min()), int(times.max())  # type: ignore[arg-type]
+        register(connection, kind, contract_id, provider_id, file_id,
+                 Part(relative, str(month), rows.height, first, last))  # fmt: skip
 
 
-def _candidates(
-    connection: Connection, kind: PartKind, owner: Owner, frame: pl.DataFrame
-) -> list[tuple[int, str, str, str, int]]:
-    scope = owner.provider_id if kind.scope == "provider_id" else owner.contract_id
-    query = select(PART.c.id, PART.c.path, PART.c.contract_id, PART.c.provider_id, PART.c.file_id)
-    query = query.where(PART.c.kind == kind.name, PART.c[kind.scope] == scope)
-    if kind.scope == "contract_id":  # the key holds the time: only the file's months can match
-        months = frame.select(month_of(kind.time).unique()).to_series().to_list()
-        query = query.where(PART.c.month.in_(sorted(months)))
-    rows = connection.execute(query.order_by(PART.c.id)).all()
-    return [(int(r[0]), str(r[1]), str(r[2]), str(r[3]), int(r[4])) for r in rows]
+class PartWriter:
+    """The rows of one feed file, written batch by batch: one part per UTC month, each batch a
+    row group sorted by time and key (files sent in time order give parts sorted throughout).
+
+    Memory holds one batch, the open writers' buffers and the file's keys (for supersession).
+    At most `MAX_OPEN` months are open at once; a file spread over more months gets several
+    parts for some of them. Nothing is registered here: `finish` closes the files and returns
+    the parts, `abort` removes what was written.
+    """
+
+    MAX_OPEN = 8
+
+    def __init__(self, store: DataStore, kind: PartKind, owner: Owner, changes: Changes) -> None:
+        self.store, self.kind, self.owner, self.changes = store, kind, owner, changes
+        self._open: dict[str, _OpenPart] = {}
+        self.parts: list[Part] = []
+        self.keys: list[pl.DataFrame] = []
+        self.rows = 0
+        self.first_us: int | None = None
+        self.last_us: int | None = None
+
+    def add(self, valid: pl.DataFrame) -> None:
+        """Append validated rows (typed columns and `_line`)."""
+        if valid.height == 0:
+            return
+        frame = part_frame(self.kind, self.owner, valid)
+        self.keys.append(frame.select(self.kind.key))
+        self.rows += frame.height
+        months = frame.with_columns(month_of(self.kind.time).alias("_month"))
+        for (month,), part in sorted(months.partition_by("_month", as_dict=True).items()):
+            rows = part.drop("_month").sort(self.kind.time, *self.kind.key)
+            self._writer(str(month)).write(rows)
+        times = frame.get_column(self.kind.time).dt.epoch("us")
+        first, last = int(times.min()), int(times.max())  # type: ignore[arg-type]
+        self.first_us = first if self.first_us is None else min(self.first_us, first)
+        self.last_us = last if self.last_us is None else max(self.last_us, last)
+
+    def _writer(self, month: str) -> _OpenPart:
+        found = self._open.pop(month, None)
+        if found is None:
+            if len(self._open) >= self.MAX_OPEN:  # the least recently written month
+                oldest = next(iter(self._open))
+                self.parts.append(self._open.pop(oldest).close())
+            relative = _part_path(self.kind, self.owner.provider_id, month, self.owner.file_id)
+            found = _OpenPart(self.store, relative, month, self.kind)
+            self.changes.written.append(relative)
+        self._open[month] = found  # most recent last
+        return found
+
+    def key_frame(self) -> pl.DataFrame:
+        """The keys of every row added (unique: a key twice in a file is quarantined)."""
+        if not self.keys:
+            return pl.DataFrame(schema={n: self.kind.schema[n] for n in self.kind.key})
+        return pl.concat(self.keys, how="vertical")
+
+    def finish(self) -> list[Part]:
+        """Close every open part; the parts written, in month order."""
+        while self._open:
+            self.parts.append(self._open.pop(next(iter(self._open))).close())
+        return sorted(self.parts, key=lambda part: (part.month, part.path))
+
+    def abort(self) -> None:
+        """Close and remove the parts still open (the caller removes `changes.written`)."""
+        for part in self._open.values():
+            part.discard()
+        self._open.clear()
+
+    def reset(self) -> None:
+        """Remove everything written so far and start again empty."""
+        self.abort()
+        finished = [part.path for part in self.parts]
+        self.store.remove(finished)
+        self.changes.written[:] = [p for p in self.changes.written if p not in set(finished)]
+        self.parts, self.keys, self.rows = [], [], 0
+        self.first_us = self.last_us = None
 
 
-def _supersede(
-    connection: Connection, store: DataStore, kind: PartKind, owner: Owner, frame: pl.DataFrame,
-    changes: Changes,
+class _OpenPart:
+    """A Parquet file being written row group by row group (local: a temporary name renamed
+    when closed; object store: a local temporary file uploaded in one PUT when closed)."""
+
+    def __init__(self, store: DataStore, relative: str, month: str, kind: PartKind) -> None:
+        self.store, self.relative, self.month, self.kind = store, relative, month, kind
+        self.temporary = store.temporary(relative)
+        self.writer: pq.ParquetWriter | None = None
+        self.rows = 0
+        self.first_us: int | None = None
+        self.last_us: int | None = None
+
+    def write(self, rows: pl.DataFrame) -> None:
+        table = rows.to_arrow()
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.temporary, table.schema, compression="zstd")
+        self.writer.write_table(table)
+        times = rows.get_column(self.kind.time).dt.epoch("us")
+        first, last = int(times.min()), int(times.max())  # type: ignore[arg-type]
+        self.first_us = first if self.first_us is None else min(self.first_us, first)
+        self.last_us = last if self.last_us is None else max(self.last_us, last)
+        self.rows += rows.height
+
+    def close(self) -> Part:
+        assert self.writer is not None and self.first_us is not None and self.last_us is not None
+        self.writer.close()
+        self.store.publish(self.temporary, self.relative)
+        return Part(self.relative, self.month, self.rows, self.first_us, self.last_us)
+
+    def discard(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        Path(self.temporary).unlink(missing_ok=True)
+        self.store.remove([self.relative])
+
+
+def supersede(
+    connection: Connection, store: DataStore, kind: PartKind, owner: Owner, writer: PartWriter,
+    parts: list[Part], changes: Changes,
 ) -> int:  # fmt: skip
-    candidates = _candidates(connection, kind, owner, frame)
+    """Rewrite the stored parts holding keys of the new file without them (copy-on-write), the
+    changed rows kept as history (contacts); returns how many stored rows changed (restated).
+
+    Streams: a stored part is read lazily, its kept rows and its changed rows sunk to new files;
+    a row changed when a digest of its values (two 64-bit hashes) differs from the new row's.
+    """
+    months = sorted({part.month for part in parts})
+    candidates = _candidates(connection, kind, owner, months)
     if not candidates:  # nothing stored in scope yet: no key to compare
         return 0
-    keys = frame.select(kind.key).unique()
+    keys = writer.key_frame().lazy()
     key = list(kind.key)
-    restated, replaced = 0, []
-    for part_id, path, contract_id, provider_id, file_id in candidates:
+    fresh = store.scan([part.path for part in parts], kind.schema).select(
+        *key, *_digest(kind.values)
+    )
+    restated, new_months = 0, set(months)
+    for part_id, path, contract_id, provider_id, file_id, month in candidates:
         scanned = store.scan([path], kind.schema)
-        hit = scanned.select(key).join(keys.lazy(), on=key, how="semi").head(1).collect()
+        if kind.scope == "contract_id" and month not in new_months:
+            continue
+        hit = scanned.select(key).join(keys, on=key, how="semi").head(1).collect()
         if hit.height == 0:
             continue
-        old = scanned.collect()
-        kept = old.join(keys, on=key, how="anti")
-        removed = old.join(keys, on=key, how="semi")
-        compared = removed.join(frame.select(*key, *kind.values), on=key, suffix="_new")
-        differs = pl.any_horizontal(pl.col(n).ne_missing(pl.col(f"{n}_new")) for n in kind.values)
-        changed = compared.filter(differs).select(old.columns)
-        restated += changed.height
-        if changed.height:
-            replaced.append(changed)
+        kept = scanned.join(keys, on=key, how="anti", maintain_order="left")
+        if kind is CONTACT_KIND:
+            old = scanned.join(keys, on=key, how="semi").with_columns(*_digest(kind.values))
+            changed = (
+                old.join(fresh, on=key, suffix="_new", maintain_order="left")
+                .filter((pl.col("_h0") != pl.col("_h0_new")) | (pl.col("_h1") != pl.col("_h1_new")))
+                .select(list(kind.schema))
+                .with_columns(
+                    pl.lit(owner.file_id, pl.Int64).alias("replaced_by_file_id"),
+                    pl.lit(owner.received_at).cast(UTC_US).alias("replaced_at"),
+                )
+            )
+            history = _part_path(HISTORY_KIND, provider_id, month, owner.file_id)
+            written = store.sink(changed, history, HISTORY_KIND.time, month)
+            if written is not None:
+                changes.written.append(written.path)
+                restated += written.rows
+                register(connection, HISTORY_KIND, contract_id, owner.provider_id, owner.file_id,
+                         written)  # fmt: skip
+        else:
+            old = scanned.join(keys, on=key, how="semi")
+            new_values = store.scan([p.path for p in parts], kind.schema)
+            compared = old.join(new_values.select(*key, *kind.values), on=key, suffix="_new")
+            differs = pl.any_horizontal(
+                pl.col(n).ne_missing(pl.col(f"{n}_new")) for n in kind.values
+            )
+            restated += compared.filter(differs).select(pl.len()).collect().item()
         gone = connection.execute(delete(PART).where(PART.c.id == part_id)).rowcount
         if gone != 1:
             raise StorageError(
@@ -187,22 +330,28 @@ def _supersede(
                 " ingest the file again"
             )
         changes.retired.append(path)
-        if kept.height:
-            write_parts(connection, store, kind, contract_id, provider_id, file_id, kept, changes)
-    if kind is CONTACT_KIND and replaced:
-        _write_history(connection, store, owner, pl.concat(replaced, how="vertical"), changes)
+        written = store.sink(kept, _part_path(kind, provider_id, month, file_id), kind.time, month)
+        if written is not None:
+            changes.written.append(written.path)
+            register(connection, kind, contract_id, provider_id, file_id, written)
     return restated
 
 
-def _write_history(
-    connection: Connection, store: DataStore, owner: Owner, rows: pl.DataFrame, changes: Changes
-) -> None:
-    history = rows.with_columns(
-        pl.lit(owner.file_id, pl.Int64).alias("replaced_by_file_id"),
-        pl.lit(owner.received_at).cast(UTC_US).alias("replaced_at"),
-    )
-    for (contract_id,), group in sorted(history.partition_by("contract_id", as_dict=True).items()):
-        write_parts(
-            connection, store, HISTORY_KIND, str(contract_id), owner.provider_id, owner.file_id,
-            group, changes,
-        )  # fmt: skip
+def _digest(values: list[str]) -> list[pl.Expr]:
+    """Two independent 64-bit hashes of a row's values (a float's -0.0 hashes as 0.0)."""
+    row = pl.struct(values)
+    return [row.hash(seed=0).alias("_h0"), row.hash(seed=1).alias("_h1")]
+
+
+def _candidates(
+    connection: Connection, kind: PartKind, owner: Owner, months: list[str]
+) -> list[tuple[int, str, str, str, int, str]]:
+    scope = owner.provider_id if kind.scope == "provider_id" else owner.contract_id
+    query = select(
+        PART.c.id, PART.c.path, PART.c.contract_id, PART.c.provider_id, PART.c.file_id,
+        PART.c.month,
+    ).where(PART.c.kind == kind.name, PART.c[kind.scope] == scope)  # fmt: skip
+    if kind.scope == "contract_id":  # the key holds the time: only the file's months can match
+        query = query.where(PART.c.month.in_(months))
+    rows = connection.execute(query.order_by(PART.c.id)).all()
+    return [(int(r[0]), str(r[1]), str(r[2]), str(r[3]), int(r[4]), str(r[5])) for r in rows]

@@ -12,6 +12,13 @@ Line endings: \n, \r\n and a lone \r (old Mac exports) all end a line; a lone \r
 \n (inside a quoted value too, where any line break is a control character the schema
 quarantines). Fields of any length are read: an over-long value fails its column's rule
 (contact_id_too_long, queue_too_long, bad_channel, bad_number...) as a bad row.
+
+`iter_feed_file` gives the same rows in batches, with memory bounded by the batch: a CSV file
+is cut into pieces of about `CHUNK_BYTES` at line ends outside quoted values (an even number of
+quotes before the cut), each piece read with the header as a small file of its own; a Parquet
+file is read row group by row group. The concatenated batches equal `read_feed_file`. A file
+the pieces cannot say the same of (CR-only line ends, a quote left open, any piece that does not
+read) is read whole, so its message is the whole file's.
 """
 
 from __future__ import annotations
@@ -74,6 +81,145 @@ def read_feed_file(path: Path, format: str | None = None) -> pl.DataFrame:
     return frame
 
 
+CHUNK_BYTES = 64 << 20  # a CSV piece: ~650,000 contacts of the annex's usual width
+BATCH_ROWS = 500_000  # a Parquet batch
+_MAX_CUT_TRIES = 64  # line ends tried, from a piece's end backwards, before reading it whole
+
+
+class ReadWhole(Exception):
+    """The file cannot be read in pieces with the whole file's result: read it whole."""
+
+
+def iter_feed_file(
+    path: Path, format: str | None = None, *, chunk_bytes: int | None = None,
+    batch_rows: int | None = None,
+) -> Iterator[pl.DataFrame]:  # fmt: skip
+    """`read_feed_file` in batches (text columns plus `_line`, each batch non-empty).
+
+    Raises FeedRefused as `read_feed_file` does, and ReadWhole after some batches were given
+    when the rest cannot be read in pieces while the whole file reads: the caller starts again
+    with `read_feed_file` (only a CSV file whose pieces disagree with the whole can do that).
+    """
+    kind = feed_format(path, format)
+    chunk_bytes = chunk_bytes or CHUNK_BYTES
+    batch_rows = batch_rows or BATCH_ROWS
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise FeedRefused(f"{path}: cannot read the file: {error.strerror}") from None
+    if kind == "parquet":
+        yield from _parquet_batches(path, batch_rows)
+    elif kind == "csv" and size > chunk_bytes:
+        yield from _csv_pieces(path, chunk_bytes)
+    else:
+        yield read_feed_file(path, format)
+
+
+def _csv_pieces(path: Path, chunk_bytes: int) -> Iterator[pl.DataFrame]:
+    """Pieces of a CSV file cut at record ends, each read with the header line before it."""
+    given = 0
+    try:
+        for frame in _csv_piece_frames(path, chunk_bytes):
+            given += frame.height
+            yield frame
+    except (FeedRefused, ReadWhole):
+        if given == 0:  # nothing given yet: the whole file's own result or message
+            yield read_feed_file(path, "csv")
+            return
+        read_feed_file(path, "csv")  # the whole file's message, if it has one
+        raise ReadWhole(str(path)) from None
+    if given == 0:  # blank: the whole file's message
+        yield read_feed_file(path, "csv")
+
+
+def _csv_piece_frames(path: Path, chunk_bytes: int) -> Iterator[pl.DataFrame]:
+    header = b""
+    lines_before = 0  # physical lines in the pieces already read (the header's included)
+    carry = b""
+    with path.open("rb") as handle:
+        while True:
+            block = handle.read(chunk_bytes)
+            data = carry + block
+            if not data:
+                return
+            last = not block
+            cut = len(data) if last else _record_end(data)
+            if cut < 0:  # no record end in the block: read on
+                carry = data
+                continue
+            piece, carry = data[:cut], data[cut:]
+            if b"\r" in piece and re.search(rb"\r(?!\n)", piece):
+                raise ReadWhole(str(path))  # a lone CR may end a line: the whole file says how
+            if not header:
+                piece = piece.removeprefix(codecs.BOM_UTF8)
+                end = piece.find(b"\n")
+                header = piece if end < 0 else piece[: end + 1]
+                body = piece[len(header) :]
+                if header.count(b'"') % 2:  # a quoted name spans lines
+                    raise ReadWhole(str(path))
+            else:
+                body = piece
+            _decodes(body)
+            if body.strip(b"\r\n,"):
+                frame = _read_csv(path, header + body)
+                frame = frame.with_columns(pl.col(LINE) + (lines_before - 1 if lines_before else 0))
+                if frame.height:
+                    yield frame
+            lines_before += (header if not lines_before else b"").count(b"\n") + body.count(b"\n")
+            if last:
+                return
+
+
+def _record_end(data: bytes) -> int:
+    """Just past the last line end of `data` that no quoted value spans, or -1."""
+    end = len(data)
+    for _try in range(_MAX_CUT_TRIES):
+        end = data.rfind(b"\n", 0, end)
+        if end < 0:
+            return -1
+        if data.count(b'"', 0, end) % 2 == 0:
+            return end + 1
+    raise ReadWhole("a quoted value spans too many lines to cut the file there")
+
+
+def _decodes(data: bytes) -> None:
+    try:
+        data.decode()
+    except UnicodeDecodeError:
+        raise ReadWhole("not UTF-8") from None
+
+
+def _parquet_batches(path: Path, batch_rows: int) -> Iterator[pl.DataFrame]:
+    """A Parquet file batch by batch; `_line` counts the non-blank rows from 2, as whole."""
+    import pyarrow.parquet as pq
+
+    numbered, given = 2, False
+    try:
+        parquet = pq.ParquetFile(path)
+        batches = parquet.iter_batches(batch_size=batch_rows)
+        for batch in batches:
+            frame = pl.from_arrow(batch)
+            assert isinstance(frame, pl.DataFrame)
+            if numbered == 2:
+                _check_header(path, [name.strip() for name in frame.columns])
+            frame = _drop_blank_rows(_as_text(path, frame))
+            if frame.height == 0:
+                continue
+            lines = pl.int_range(numbered, numbered + frame.height, dtype=pl.Int64, eager=True)
+            numbered += frame.height
+            given = True
+            yield frame.with_columns(lines.alias(LINE))
+    except FeedRefused:
+        raise
+    except Exception:  # pyarrow's own errors: the whole file's message (or its rows)
+        if given:
+            raise ReadWhole(str(path)) from None
+        yield read_feed_file(path, "parquet")
+        return
+    if not given:  # no rows: the whole file's message
+        yield read_feed_file(path, "parquet")
+
+
 def _utf8(path: Path, data: bytes) -> bytes:
     """The bytes without a UTF-8 byte-order mark, checked block by block (no copy as text)."""
     decoder = codecs.getincrementaldecoder("utf-8")()
@@ -127,7 +273,8 @@ def _read_csv_text(path: Path, data: bytes) -> pl.DataFrame:
         raise FeedRefused(
             f"{path}{where}: not a readable CSV file: {detail or _first_line(error)}"
         ) from None
-    if not quoted:
+    physical = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    if not quoted or frame.height == physical - 1:  # one row per line: number them so
         return _number_unquoted(path, frame, data)
     frame = _drop_blank_rows(frame)
     lines = _csv_record_lines(text)

@@ -1,11 +1,15 @@
 """The data annex as Pandera schemas: each row rule is a check named by its reason code.
 
-Validation runs in three steps. The text columns are parsed with explicit formats into typed
-columns (a value that does not parse becomes null and raises a flag column instead of failing
-the file). A Pandera polars schema then checks dtypes and every row rule lazily, each rule a
-dataframe-level check named by its stable reason code. The failure cases' row indexes split
-the rows into valid (typed, ready to store) and quarantined (raw text and reason codes); we do
-not use `drop_invalid_rows`, which keeps rows failing multi-column uniqueness.
+Validation runs in three steps. The text columns are trimmed once and parsed with explicit
+formats into typed columns (a value that does not parse becomes null and raises a flag column
+instead of failing the file); the rules that look across rows (a key twice in the file, mixed
+currencies) become flag columns too, so that every rule reads its own row only. A Pandera polars
+schema then checks dtypes and every row rule, each rule a dataframe-level check named by its
+stable reason code. The rules' expressions are first evaluated together in one pass; Pandera
+validates the rows failing any of them (and the first row, for the dtypes), and its failure
+cases split the rows into valid (typed, ready to store) and quarantined (raw text and reason
+codes). A file of good rows thus costs one pass of the rules, not one per rule; we do not use
+`drop_invalid_rows`, which keeps rows failing multi-column uniqueness.
 """
 
 from __future__ import annotations
@@ -120,7 +124,8 @@ class Validated:
 
 
 def _text(name: str) -> pl.Expr:
-    return pl.col(name).str.strip_chars()
+    """A text column as the rules read it: `typed_frame` has trimmed it (empty is null)."""
+    return pl.col(name)
 
 
 def _normalised_ts(name: str) -> pl.Expr:
@@ -197,7 +202,11 @@ def _queue() -> pl.Expr:
 
 def _duplicated(*names: str) -> pl.Expr:
     present = pl.all_horizontal([pl.col(n).is_not_null() for n in names])
-    return present & pl.struct(list(names)).is_duplicated()
+    key = pl.struct(list(names)) if len(names) > 1 else pl.col(names[0])
+    return present & key.is_duplicated()
+
+
+DUPLICATE = "_duplicate"  # the flag column of a key seen twice in the file
 
 
 # --- the four kinds ------------------------------------------------------------------------
@@ -316,7 +325,7 @@ def _contacts_rules() -> list[Rule]:
         Rule("bad_boolean", ~c("_bad_boolean")),
         Rule("csat_out_of_range", c("csat").is_between(1, 5).fill_null(True)),
         Rule("nps_out_of_range", c("nps").is_between(0, 10).fill_null(True)),
-        Rule("duplicate_contact_id_in_file", ~_duplicated("contact_id")),
+        Rule("duplicate_contact_id_in_file", ~c(DUPLICATE)),
     ]
 
 
@@ -363,10 +372,7 @@ def _intervals_rules() -> list[Rule]:
         Rule("bad_number", ~c("_bad_number")),
         Rule("negative_count", pl.all_horizontal(non_negative)),
         Rule("counts_inconsistent", pl.all_horizontal([e.fill_null(True) for e in consistent])),
-        Rule(
-            "duplicate_interval_in_file",
-            ~_duplicated("channel", "queue", "interval_start"),
-        ),
+        Rule("duplicate_interval_in_file", ~c(DUPLICATE)),
     ]
 
 
@@ -392,16 +398,25 @@ def _costs_rules() -> list[Rule]:
         Rule("bad_currency", c("currency").str.contains(r"^[A-Z]{3}$").fill_null(False)),
         Rule("bad_kind", c("kind").is_in(("fee", "other"))),
         # rows of one (month, channel, kind) add up (SPEC section 2): only mixed currencies fail
-        Rule(
-            "cost_currencies_differ_in_file",
-            pl.when(c("currency").str.contains(r"^[A-Z]{3}$"))
-            .then(c("currency"))
-            .drop_nulls()
-            .n_unique()
-            .over("month", "channel", "kind")
-            <= 1,
-        ),
+        Rule("cost_currencies_differ_in_file", ~c(DUPLICATE)),
     ]
+
+
+def _mixed_currencies() -> pl.Expr:
+    """Rows of a (month, channel, kind) whose valid currencies differ within the file."""
+    c = pl.col
+    currencies = pl.when(c("currency").str.contains(r"^[A-Z]{3}$")).then(c("currency")).drop_nulls()
+    return (currencies.n_unique().over("month", "channel", "kind") > 1).fill_null(False)
+
+
+# The flag of the rule that looks across the rows of a file, per kind (contacts: the key's
+# copies may lie in other batches: `typed_frame` is then given the repeated ids).
+_ACROSS_ROWS: dict[str, pl.Expr] = {
+    "contacts": _duplicated("contact_id"),
+    "intervals": _duplicated("channel", "queue", "interval_start"),
+    "costs": _mixed_currencies(),
+    "forecasts": _duplicated("date", "channel"),
+}
 
 
 def _forecasts_typed() -> list[pl.Expr]:
@@ -424,7 +439,7 @@ def _forecasts_rules() -> list[Rule]:
         Rule("bad_channel", c("channel").is_null() | c("channel").is_in(CHANNELS)),
         Rule("bad_number", c("contacts").is_not_null()),
         Rule("negative_count", (c("contacts") >= 0).fill_null(True)),
-        Rule("duplicate_forecast_in_file", ~_duplicated("date", "channel")),
+        Rule("duplicate_forecast_in_file", ~c(DUPLICATE)),
     ]
 
 
@@ -516,45 +531,71 @@ def check_columns(frame: pl.DataFrame, kind: str, path: Path | str) -> None:
     )
 
 
+def feed_rules(kind: str) -> list[Rule]:
+    """Every row rule of the kind, in the order its reason codes are listed."""
+    _typed, rules, _stamps = _TYPED[kind]
+    return [*rules(), *_storable_rules(kind)]
+
+
 def feed_schema(kind: str) -> pa.DataFrameSchema:
     """The Pandera schema of a typed `kind` frame: dtypes, then one check per reason code."""
     spec = SPECS[kind]
-    _typed, rules, _stamps = _TYPED[kind]
     columns = {name: pa.Column(dtype, nullable=True) for name, dtype in spec.stored.items()}
-    checks = [_check(rule) for rule in (*rules(), *_storable_rules(kind))]
+    checks = [_check(rule) for rule in feed_rules(kind)]
     return pa.DataFrameSchema(columns, checks=checks, name=f"{kind} feed", strict=False)
 
 
 def _check(rule: Rule) -> pa.Check:
-    expression = rule.ok.fill_null(False).alias(rule.code)
+    expression = _passes(rule)
     return pa.Check(lambda data: data.lazyframe.select(expression), name=rule.code)
 
 
-def typed_frame(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
-    """The text frame parsed into the kind's typed columns plus the flag columns the rules read."""
+def _passes(rule: Rule) -> pl.Expr:
+    return rule.ok.fill_null(False).alias(rule.code)
+
+
+def typed_frame(
+    frame: pl.DataFrame, kind: str, *, repeated: pl.Series | None = None
+) -> pl.DataFrame:
+    """The text frame parsed into the kind's typed columns plus the flag columns the rules read.
+
+    `repeated` (contacts): the contact ids (trimmed) found on several rows of the whole file,
+    when `frame` is one batch of it; by default the frame is the whole file.
+    """
     spec = SPECS[kind]
     typed, _rules, stamps = _TYPED[kind]
     absent = [pl.lit(None, pl.String).alias(n) for n in spec.columns if n not in frame.columns]
     text = frame.select(*[n for n in spec.columns if n in frame.columns], LINE).with_columns(absent)
-    empty_as_null = [
-        pl.when(_text(n) == "").then(None).otherwise(pl.col(n)).alias(n) for n in spec.columns
-    ]
-    text = text.with_columns(empty_as_null)
-    out = text.with_columns(*typed(), _control(spec.columns))
+    control = text.select(_control(spec.columns)).to_series()  # as written, before trimming
+    trimmed = {n: pl.col(n).str.strip_chars() for n in spec.columns}
+    text = text.with_columns(
+        pl.when(t == "").then(None).otherwise(t).alias(n) for n, t in trimmed.items()
+    )
+    out = text.with_columns(*typed(), control)
     if stamps:
         out = pl.concat([out, _parse_timestamps(text, stamps)], how="horizontal")
         out = out.with_columns([pl.col(f"_ts_{n}").alias(n) for n in stamps])
         out = out.drop([f"_ts_{n}" for n in stamps])
     if _NUMBERS[kind]:
         out = out.with_columns(_number_bad(_NUMBERS[kind]))
-    return _within_years(out, kind).with_row_index(ROW)
+    out = _within_years(out, kind)
+    if repeated is not None and kind == "contacts":
+        across = pl.col("contact_id").is_in(repeated.implode()).fill_null(False)
+    else:
+        across = _ACROSS_ROWS[kind]
+    return out.with_columns(across.alias(DUPLICATE)).with_row_index(ROW)
 
 
-def validate_frame(frame: pl.DataFrame, kind: str) -> Validated:
-    """Split the rows of a text frame (with `_line`) into valid typed rows and quarantined ones."""
+def validate_frame(
+    frame: pl.DataFrame, kind: str, *, repeated: pl.Series | None = None
+) -> Validated:
+    """Split the rows of a text frame (with `_line`) into valid typed rows and quarantined ones.
+
+    `repeated`: see `typed_frame` (a batch of a contacts file).
+    """
     if kind not in SPECS:
         raise FeedRefused(f"unknown feed kind {kind!r} (expected {', '.join(KINDS)})")
-    typed = typed_frame(frame, kind)
+    typed = typed_frame(frame, kind, repeated=repeated)
     reasons = _failures(typed, kind)
     spec = SPECS[kind]
     bad_rows = reasons.get_column(ROW)
@@ -564,10 +605,19 @@ def validate_frame(frame: pl.DataFrame, kind: str) -> Validated:
 
 
 def _failures(typed: pl.DataFrame, kind: str) -> pl.DataFrame:
-    """`_row` -> `_reasons` (codes in rule order) for every row failing at least one rule."""
+    """`_row` -> `_reasons` (codes in rule order) for every row failing at least one rule.
+
+    Every rule reads its own row only (see `typed_frame`), so Pandera validates the rows that
+    fail some rule in the one pass below, plus the first row (the dtypes are checked even when
+    every row passes); its failure cases are indexed within that subset.
+    """
     empty = pl.DataFrame(schema={ROW: pl.UInt32, "_reasons": pl.List(pl.String)})
+    if typed.height == 0:
+        return empty
+    passes = pl.all_horizontal([_passes(rule) for rule in feed_rules(kind)])
+    subset = typed.filter(~passes | (pl.col(ROW) == 0))
     try:
-        feed_schema(kind).validate(typed, lazy=True)
+        feed_schema(kind).validate(subset, lazy=True)
     except SchemaErrors as errors:
         cases: pl.DataFrame = errors.failure_cases
         unexpected = cases.filter(pl.col("schema_context") != "DataFrameSchema")
@@ -576,9 +626,10 @@ def _failures(typed: pl.DataFrame, kind: str) -> pl.DataFrame:
         if cases.get_column("index").null_count():  # a failing row Pandera could not name
             raise RuntimeError(f"feed check without a row: {cases.head(5)}") from None
         order = {code: n for n, code in enumerate(REASONS)}
+        rows = subset.get_column(ROW).gather(cases.get_column("index").cast(pl.UInt32))
         failures: pl.DataFrame = (
             cases.select(
-                pl.col("index").cast(pl.UInt32).alias(ROW),
+                rows.alias(ROW),
                 pl.col("check").alias("_code"),
                 pl.col("check").replace_strict(order, return_dtype=pl.Int64).alias("_order"),
             )

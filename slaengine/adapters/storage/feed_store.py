@@ -29,7 +29,9 @@ from slaengine.adapters.columnar.store import (
     INTERVAL_KIND,
     Changes,
     Owner,
-    store_parts,
+    PartWriter,
+    register,
+    supersede,
 )
 from slaengine.adapters.storage.feed_repo import FeedFileRecord, feed_file, us_of
 from slaengine.adapters.storage.feed_tables import (
@@ -50,7 +52,7 @@ QUARANTINE: Table = QuarantinedRowRecord.__table__  # type: ignore[attr-defined]
 
 @dataclass(frozen=True)
 class NewFeedFile:
-    """What is known of a file before its rows are stored."""
+    """What is known of a file before its rows are read."""
 
     contract_id: str
     provider_id: str
@@ -59,8 +61,43 @@ class NewFeedFile:
     source: str | None
     file_name: str
     received_at: datetime
+
+
+@dataclass(frozen=True)
+class Filled:
+    """What reading a file gave, once its valid rows went to the sink: the rows read, the
+    reason counts (mapping drops included), the quarantined rows (`_line`, `_raw`, `_reasons`)."""
+
     rows: int
     reasons: dict[str, int]
+    quarantined: pl.DataFrame
+
+
+class RowSink:
+    """Where `fill` puts a file's valid rows, batch by batch (typed columns and `_line`):
+    Parquet parts for contacts and intervals, memory for costs and forecasts (small by nature,
+    and replaced by keys compared in SQL)."""
+
+    def __init__(self, writer: PartWriter | None) -> None:
+        self.writer = writer
+        self.frames: list[pl.DataFrame] = []
+        self.rows = 0
+
+    def add(self, valid: pl.DataFrame) -> None:
+        self.rows += valid.height
+        if self.writer is not None:
+            self.writer.add(valid)
+        elif valid.height:
+            self.frames.append(valid)
+
+    def frame(self) -> pl.DataFrame:
+        return pl.concat(self.frames, how="vertical") if self.frames else pl.DataFrame()
+
+    def reset(self) -> None:
+        """Forget every row added (the file is read again)."""
+        if self.writer is not None:
+            self.writer.reset()
+        self.frames, self.rows = [], 0
 
 
 def find_feed_file(
@@ -85,60 +122,88 @@ class AlreadyStored(Exception):
         self.record = record
 
 
-def store_feed(
-    engine: Engine, new: NewFeedFile, valid: pl.DataFrame, quarantined: pl.DataFrame
-) -> tuple[int, int]:
-    """Store the file record, its valid rows and its quarantined rows; (file id, restated).
+@dataclass(frozen=True)
+class Stored:
+    """A stored file: its id, its valid rows stored, its quarantined rows, the rows restated."""
 
-    `valid` has the kind's typed columns and `_line`; `quarantined` has `_line`, `_raw` (JSON
-    object text) and `_reasons` (list of codes). One transaction: all or nothing. Raises
-    AlreadyStored when another ingestion stored the same bytes first, StorageError.
+    file_id: int
+    stored: int
+    quarantined: int
+    restated: int
+    filled: Filled
+
+
+def store_feed(engine: Engine, new: NewFeedFile, fill: Callable[[RowSink], Filled]) -> Stored:
+    """Record the file, let `fill` read and validate it into a sink, store what it gave.
+
+    One transaction, all or nothing: the file's row is inserted first (so its id names the
+    Parquet parts written while the rows stream in), then the rows, the supersession of older
+    rows, the quarantine and the counts. An exception from `fill` (a refused or rejected file)
+    leaves nothing. Raises AlreadyStored when another ingestion stored the same bytes first,
+    StorageError.
     """
-    stored, bad = valid.height, quarantined.height
     store = open_store(engine)
     changes = Changes()
+    writer: PartWriter | None = None
     try:
         with engine.begin() as connection:
-            file_id = _insert_file(connection, new, stored, bad, _extent(new.kind, valid))
-            restated = _store_rows(connection, store, new, file_id, valid, changes)
-            _insert_quarantine(connection, new.contract_id, file_id, quarantined)
-            if restated:
-                connection.execute(
-                    update(FEED_FILE).where(FEED_FILE.c.id == file_id).values(restated=restated)
+            file_id = _insert_file(connection, new)
+            owner = Owner(new.contract_id, new.provider_id, file_id, new.received_at)
+            kind = _PART_KINDS.get(new.kind)
+            if kind is not None:
+                _lock_provider(connection, new.provider_id)
+                writer = PartWriter(store, kind, owner, changes)
+            sink = RowSink(writer)
+            filled = fill(sink)
+            if writer is not None and kind is not None:
+                parts = writer.finish()
+                restated = supersede(connection, store, kind, owner, writer, parts, changes)
+                for part in parts:
+                    register(connection, kind, new.contract_id, new.provider_id, file_id, part)
+                extent = _extent_us(writer.first_us, writer.last_us)
+            else:
+                valid = sink.frame()
+                restated = _STORERS[new.kind](connection, new, file_id, valid)
+                extent = _extent(new.kind, valid)
+            _insert_quarantine(connection, new.contract_id, file_id, filled.quarantined)
+            bad = filled.quarantined.height
+            connection.execute(
+                update(FEED_FILE)
+                .where(FEED_FILE.c.id == file_id)
+                .values(
+                    rows=filled.rows, stored=sink.rows, quarantined=bad, restated=restated,
+                    reasons_json=json.dumps(dict(sorted(filled.reasons.items()))),
+                    status=_status(sink.rows, bad), **extent,
                 )
+            )  # fmt: skip
     except IntegrityError as error:
-        store.remove(changes.written)
+        _abandon(store, writer, changes)
         known = find_feed_file(engine, new.contract_id, new.kind, new.sha256)
         if known is not None:
             raise AlreadyStored(known) from None
         raise StorageError(f"cannot store the feed file {new.file_name}: {error.orig}") from None
     except OperationalError as error:
-        store.remove(changes.written)
+        _abandon(store, writer, changes)
         raise StorageError(f"cannot reach the database: {error.orig}") from None
     except OSError as error:  # the data location: permissions, space, network
-        store.remove(changes.written)
+        _abandon(store, writer, changes)
         raise StorageError(
             f"cannot write the feed file's rows to the data location {store.location}: {error}"
         ) from None
     except BaseException:
-        store.remove(changes.written)
+        _abandon(store, writer, changes)
         raise
     store.remove(changes.retired)
-    return file_id, restated
+    return Stored(file_id, sink.rows, bad, restated, filled)
 
 
-def _store_rows(
-    connection: Connection, store: DataStore, new: NewFeedFile, file_id: int,
-    valid: pl.DataFrame, changes: Changes,
-) -> int:  # fmt: skip
-    if new.kind not in ("contacts", "intervals"):
-        return _STORERS[new.kind](connection, new, file_id, valid)
-    if valid.height == 0:
-        return 0
-    _lock_provider(connection, new.provider_id)
-    owner = Owner(new.contract_id, new.provider_id, file_id, new.received_at)
-    kind = CONTACT_KIND if new.kind == "contacts" else INTERVAL_KIND
-    return store_parts(connection, store, kind, owner, valid, changes)
+def _abandon(store: DataStore, writer: PartWriter | None, changes: Changes) -> None:
+    if writer is not None:
+        writer.abort()
+    store.remove(changes.written)
+
+
+_PART_KINDS = {"contacts": CONTACT_KIND, "intervals": INTERVAL_KIND}
 
 
 def _lock_provider(connection: Connection, provider_id: str) -> None:
@@ -155,14 +220,24 @@ def _status(stored: int, quarantined: int) -> str:
     return "quarantined" if stored == 0 else "partial"
 
 
+_NO_EXTENT: dict[str, Any] = {
+    "first_us": None,
+    "last_us": None,
+    "first_day": None,
+    "last_day": None,
+}
+
+
+def _extent_us(first_us: int | None, last_us: int | None) -> dict[str, Any]:
+    """First/last instant of the valid rows of contacts or intervals."""
+    return _NO_EXTENT | {"first_us": first_us, "last_us": last_us}
+
+
 def _extent(kind: str, valid: pl.DataFrame) -> dict[str, Any]:
-    """First/last instant (contacts, intervals) or day (costs, forecasts) of the valid rows."""
-    none: dict[str, Any] = {"first_us": None, "last_us": None, "first_day": None, "last_day": None}
+    """First/last day (costs, forecasts) of the valid rows."""
+    none = dict(_NO_EXTENT)
     if valid.height == 0:
         return none
-    if kind in ("contacts", "intervals"):
-        column = valid.get_column("arrived_at" if kind == "contacts" else "interval_start")
-        return none | {"first_us": us_of(column.min()), "last_us": us_of(column.max())}  # type: ignore[arg-type]
     if kind == "forecasts":
         days = valid.get_column("date")
         return none | {"first_day": str(days.min()), "last_day": str(days.max())}
@@ -174,9 +249,8 @@ def _extent(kind: str, valid: pl.DataFrame) -> dict[str, Any]:
     return none | {"first_day": f"{months[0]}-01", "last_day": last_day.isoformat()}
 
 
-def _insert_file(
-    connection: Connection, new: NewFeedFile, stored: int, bad: int, extent: dict[str, Any]
-) -> int:
+def _insert_file(connection: Connection, new: NewFeedFile) -> int:
+    """The file's row, its counts to be set once its rows are read (same transaction)."""
     values = {
         "contract_id": new.contract_id,
         "provider_id": new.provider_id,
@@ -185,13 +259,13 @@ def _insert_file(
         "source": new.source,
         "file_name": new.file_name,
         "received_at_us": us_of(new.received_at),
-        "rows": new.rows,
-        "stored": stored,
-        "quarantined": bad,
+        "rows": 0,
+        "stored": 0,
+        "quarantined": 0,
         "restated": 0,
-        "reasons_json": json.dumps(dict(sorted(new.reasons.items()))),
-        "status": _status(stored, bad),
-        **extent,
+        "reasons_json": "{}",
+        "status": "stored",
+        **_NO_EXTENT,
     }
     result = connection.execute(insert(FEED_FILE).values(values))
     key = result.inserted_primary_key
