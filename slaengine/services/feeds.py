@@ -170,18 +170,21 @@ def _filler(
     """Read, validate and sink the file's rows; the counts and quarantine it gave.
 
     Contacts are validated batch by batch. The one rule across rows (a contact_id on several
-    rows) needs the ids of the whole file: they are kept (ids only) and, if some repeat, the
-    file is read again with the repeated ids known (the rows already sunk are discarded). The
-    other kinds are small by nature and validated whole.
+    rows) needs the ids of the whole file: a 64-bit hash of each id is kept (8 bytes a row)
+    and, if two hashes are equal, the file's ids with those hashes are read again to tell the
+    ids that truly repeat, then the file is read again with them known (the rows already sunk
+    are discarded). The other kinds are small by nature and validated whole.
     """
 
     def fill(sink: RowSink) -> Filled:
-        repeated = pl.Series("contact_id", [], pl.String)
-        seen = _fill_once(path, kind, mapping, sink, repeated, whole=whole)
-        again = _repeated_ids(seen.ids)
-        if again.len():
-            sink.reset()
-            seen = _fill_once(path, kind, mapping, sink, again, whole=whole)
+        seen = _fill_once(path, kind, mapping, sink, _NO_IDS, whole=whole)
+        if kind == "contacts":
+            hashes = pl.concat(seen.ids) if seen.ids else pl.Series([], dtype=pl.UInt64)
+            twice = hashes.filter(hashes.is_duplicated()).unique()
+            repeated = _repeated_ids(path, mapping, twice, whole=whole) if twice.len() else None
+            if repeated is not None and repeated.len():
+                sink.reset()
+                seen = _fill_once(path, kind, mapping, sink, repeated, whole=whole)
         bad = pl.concat([*seen.bad, seen.dropped], how="vertical").sort(LINE)
         reasons = _count_reasons(bad)
         rows = seen.rows + seen.dropped.height + sum(seen.drops.values())
@@ -195,9 +198,13 @@ def _filler(
 _BAD_SCHEMA = {LINE: pl.Int64, "_raw": pl.String, "_reasons": pl.String}
 
 
+_NO_IDS = pl.Series("contact_id", [], pl.String)
+
+
 @dataclass
 class _Seen:
-    """What one reading of a file saw: rows validated, quarantine frames, mapping drops, ids."""
+    """What one reading of a file saw: rows validated, quarantine frames, mapping drops, and
+    the hashes of the trimmed contact ids given."""
 
     rows: int = 0
     bad: list[pl.DataFrame] = field(default_factory=list)
@@ -225,8 +232,7 @@ def _fill_once(
         if kind != "contacts":
             pending.append(frame)
             continue
-        ids = frame.get_column("contact_id").str.strip_chars()
-        seen.ids.append(ids.filter(ids.is_not_null() & (ids != "")))
+        seen.ids.append(_ids(frame).hash())
         _validate_into(seen, sink, frame, kind, repeated)
     if pending:
         _validate_into(seen, sink, pl.concat(pending, how="vertical"), kind, None)
@@ -244,11 +250,21 @@ def _validate_into(
         seen.bad.append(_quarantine_frame(validated.invalid))
 
 
-def _repeated_ids(ids: list[pl.Series]) -> pl.Series:
-    """The trimmed contact ids found on several rows of the file (none for other kinds)."""
-    if not ids:
-        return pl.Series("contact_id", [], pl.String)
-    every = pl.concat(ids)
+def _ids(frame: pl.DataFrame) -> pl.Series:
+    """The contact ids given in a batch, trimmed as the rule reads them."""
+    ids = frame.get_column("contact_id").str.strip_chars()
+    return ids.filter(ids.is_not_null() & (ids != ""))
+
+
+def _repeated_ids(
+    path: Path, mapping: FeedMapping | None, hashes: pl.Series, *, whole: bool
+) -> pl.Series:
+    """The ids (trimmed) on several rows of the file, among those whose hash is in `hashes`."""
+    candidates: list[pl.Series] = []
+    for batch in [read_feed_file(path)] if whole else iter_feed_file(path):
+        ids = _ids(_mapped(batch, mapping)[0])
+        candidates.append(ids.filter(ids.hash().is_in(hashes.implode())))
+    every = pl.concat(candidates)
     return every.filter(every.is_duplicated()).unique()
 
 

@@ -156,11 +156,16 @@ def write_parts(
                  Part(relative, str(month), rows.height, first, last))  # fmt: skip
 
 
+# Columns with few distinct values: dictionary-encoded (trying it on ids and instants only
+# costs time: they fall back to plain encoding).
+_DICTIONARY = ("contract_id", "channel", "queue", "csat", "nps", "interval_minutes")
+
+
 class PartWriter:
     """The rows of one feed file, written batch by batch: one part per UTC month, each batch a
     row group sorted by time and key (files sent in time order give parts sorted throughout).
 
-    Memory holds one batch, the open writers' buffers and the file's keys (for supersession).
+    Memory holds one batch and the open writers' buffers.
     At most `MAX_OPEN` months are open at once; a file spread over more months gets several
     parts for some of them. Nothing is registered here: `finish` closes the files and returns
     the parts, `abort` removes what was written.
@@ -172,7 +177,6 @@ class PartWriter:
         self.store, self.kind, self.owner, self.changes = store, kind, owner, changes
         self._open: dict[str, _OpenPart] = {}
         self.parts: list[Part] = []
-        self.keys: list[pl.DataFrame] = []
         self.rows = 0
         self.first_us: int | None = None
         self.last_us: int | None = None
@@ -182,7 +186,6 @@ class PartWriter:
         if valid.height == 0:
             return
         frame = part_frame(self.kind, self.owner, valid)
-        self.keys.append(frame.select(self.kind.key))
         self.rows += frame.height
         months = frame.with_columns(month_of(self.kind.time).alias("_month"))
         for (month,), part in sorted(months.partition_by("_month", as_dict=True).items()):
@@ -205,12 +208,6 @@ class PartWriter:
         self._open[month] = found  # most recent last
         return found
 
-    def key_frame(self) -> pl.DataFrame:
-        """The keys of every row added (unique: a key twice in a file is quarantined)."""
-        if not self.keys:
-            return pl.DataFrame(schema={n: self.kind.schema[n] for n in self.kind.key})
-        return pl.concat(self.keys, how="vertical")
-
     def finish(self) -> list[Part]:
         """Close every open part; the parts written, in month order."""
         while self._open:
@@ -229,7 +226,7 @@ class PartWriter:
         finished = [part.path for part in self.parts]
         self.store.remove(finished)
         self.changes.written[:] = [p for p in self.changes.written if p not in set(finished)]
-        self.parts, self.keys, self.rows = [], [], 0
+        self.parts, self.rows = [], 0
         self.first_us = self.last_us = None
 
 
@@ -248,7 +245,10 @@ class _OpenPart:
     def write(self, rows: pl.DataFrame) -> None:
         table = rows.to_arrow()
         if self.writer is None:
-            self.writer = pq.ParquetWriter(self.temporary, table.schema, compression="zstd")
+            self.writer = pq.ParquetWriter(
+                self.temporary, table.schema, compression="zstd",
+                use_dictionary=[n for n in _DICTIONARY if n in table.column_names],
+            )  # fmt: skip
         self.writer.write_table(table)
         times = rows.get_column(self.kind.time).dt.epoch("us")
         first, last = int(times.min()), int(times.max())  # type: ignore[arg-type]
@@ -270,59 +270,50 @@ class _OpenPart:
 
 
 def supersede(
-    connection: Connection, store: DataStore, kind: PartKind, owner: Owner, writer: PartWriter,
-    parts: list[Part], changes: Changes,
+    connection: Connection, store: DataStore, kind: PartKind, owner: Owner, parts: list[Part],
+    changes: Changes,
 ) -> int:  # fmt: skip
-    """Rewrite the stored parts holding keys of the new file without them (copy-on-write), the
-    changed rows kept as history (contacts); returns how many stored rows changed (restated).
+    """Rewrite the stored parts holding keys of the new file (`parts`) without them
+    (copy-on-write), the changed rows kept as history (contacts); returns how many stored rows
+    changed (restated).
 
-    Streams: a stored part is read lazily, its kept rows and its changed rows sunk to new files;
-    a row changed when a digest of its values (two 64-bit hashes) differs from the new row's.
+    Rows are matched by a 128-bit digest of their key and compared by a 64-bit digest of their
+    values, held for the new file only (24 bytes a row); a stored part is read lazily and its
+    kept and changed rows are streamed to new files, so memory does not grow with the parts.
     """
     months = sorted({part.month for part in parts})
     candidates = _candidates(connection, kind, owner, months)
     if not candidates:  # nothing stored in scope yet: no key to compare
         return 0
-    keys = writer.key_frame().lazy()
-    key = list(kind.key)
-    fresh = store.scan([part.path for part in parts], kind.schema).select(
-        *key, *_digest(kind.values)
+    fresh = (
+        store.scan([part.path for part in parts], kind.schema)
+        .select(*_key_digest(kind), pl.struct(kind.values).hash(seed=0).alias("_new"))
+        .collect()
     )
-    restated, new_months = 0, set(months)
+    restated = 0
     for part_id, path, contract_id, provider_id, file_id, month in candidates:
-        scanned = store.scan([path], kind.schema)
-        if kind.scope == "contract_id" and month not in new_months:
+        old = store.scan([path], kind.schema).with_columns(*_key_digest(kind))
+        hit = old.select(_KEY).join(fresh.lazy(), on=_KEY, how="semi").select(pl.len())
+        if not hit.collect().item():
             continue
-        hit = scanned.select(key).join(keys, on=key, how="semi").head(1).collect()
-        if hit.height == 0:
-            continue
-        kept = scanned.join(keys, on=key, how="anti", maintain_order="left")
+        matched = old.join(fresh.lazy(), on=_KEY, how="left", maintain_order="left")
+        replaced = pl.col("_new").is_not_null()
+        differs = pl.struct(kind.values).hash(seed=0) != pl.col("_new")
+        changed = matched.filter(replaced & differs)
         if kind is CONTACT_KIND:
-            old = scanned.join(keys, on=key, how="semi").with_columns(*_digest(kind.values))
-            changed = (
-                old.join(fresh, on=key, suffix="_new", maintain_order="left")
-                .filter((pl.col("_h0") != pl.col("_h0_new")) | (pl.col("_h1") != pl.col("_h1_new")))
-                .select(list(kind.schema))
-                .with_columns(
-                    pl.lit(owner.file_id, pl.Int64).alias("replaced_by_file_id"),
-                    pl.lit(owner.received_at).cast(UTC_US).alias("replaced_at"),
-                )
+            history = changed.select(list(kind.schema)).with_columns(
+                pl.lit(owner.file_id, pl.Int64).alias("replaced_by_file_id"),
+                pl.lit(owner.received_at).cast(UTC_US).alias("replaced_at"),
             )
-            history = _part_path(HISTORY_KIND, provider_id, month, owner.file_id)
-            written = store.sink(changed, history, HISTORY_KIND.time, month)
+            relative = _part_path(HISTORY_KIND, provider_id, month, owner.file_id)
+            written = store.sink(history, relative, HISTORY_KIND.time, month)
             if written is not None:
                 changes.written.append(written.path)
                 restated += written.rows
                 register(connection, HISTORY_KIND, contract_id, owner.provider_id, owner.file_id,
                          written)  # fmt: skip
         else:
-            old = scanned.join(keys, on=key, how="semi")
-            new_values = store.scan([p.path for p in parts], kind.schema)
-            compared = old.join(new_values.select(*key, *kind.values), on=key, suffix="_new")
-            differs = pl.any_horizontal(
-                pl.col(n).ne_missing(pl.col(f"{n}_new")) for n in kind.values
-            )
-            restated += compared.filter(differs).select(pl.len()).collect().item()
+            restated += changed.select(pl.len()).collect().item()
         gone = connection.execute(delete(PART).where(PART.c.id == part_id)).rowcount
         if gone != 1:
             raise StorageError(
@@ -330,6 +321,7 @@ def supersede(
                 " ingest the file again"
             )
         changes.retired.append(path)
+        kept = matched.filter(~replaced).select(list(kind.schema))
         written = store.sink(kept, _part_path(kind, provider_id, month, file_id), kind.time, month)
         if written is not None:
             changes.written.append(written.path)
@@ -337,10 +329,13 @@ def supersede(
     return restated
 
 
-def _digest(values: list[str]) -> list[pl.Expr]:
-    """Two independent 64-bit hashes of a row's values (a float's -0.0 hashes as 0.0)."""
-    row = pl.struct(values)
-    return [row.hash(seed=0).alias("_h0"), row.hash(seed=1).alias("_h1")]
+_KEY = ["_k0", "_k1"]
+
+
+def _key_digest(kind: PartKind) -> list[pl.Expr]:
+    """Two independent 64-bit hashes of a row's key (a collision: about 1 in 10^38)."""
+    key = pl.struct(list(kind.key))
+    return [key.hash(seed=0).alias("_k0"), key.hash(seed=1).alias("_k1")]
 
 
 def _candidates(

@@ -81,8 +81,8 @@ def read_feed_file(path: Path, format: str | None = None) -> pl.DataFrame:
     return frame
 
 
-CHUNK_BYTES = 64 << 20  # a CSV piece: ~650,000 contacts of the annex's usual width
-BATCH_ROWS = 500_000  # a Parquet batch
+CHUNK_BYTES = 16 << 20  # a CSV piece: ~170,000 contacts of the annex's usual width
+BATCH_ROWS = 200_000  # a Parquet batch
 _MAX_CUT_TRIES = 64  # line ends tried, from a piece's end backwards, before reading it whole
 
 
@@ -122,7 +122,7 @@ def _csv_pieces(path: Path, chunk_bytes: int) -> Iterator[pl.DataFrame]:
         for frame in _csv_piece_frames(path, chunk_bytes):
             given += frame.height
             yield frame
-    except (FeedRefused, ReadWhole):
+    except (FeedRefused, ReadWhole, UnicodeDecodeError):
         if given == 0:  # nothing given yet: the whole file's own result or message
             yield read_feed_file(path, "csv")
             return
@@ -159,8 +159,7 @@ def _csv_piece_frames(path: Path, chunk_bytes: int) -> Iterator[pl.DataFrame]:
                     raise ReadWhole(str(path))
             else:
                 body = piece
-            _decodes(body)
-            if body.strip(b"\r\n,"):
+            if body.strip(b"\r\n,"):  # (polars refuses bytes that are not UTF-8)
                 frame = _read_csv(path, header + body)
                 frame = frame.with_columns(pl.col(LINE) + (lines_before - 1 if lines_before else 0))
                 if frame.height:
@@ -180,13 +179,6 @@ def _record_end(data: bytes) -> int:
         if data.count(b'"', 0, end) % 2 == 0:
             return end + 1
     raise ReadWhole("a quoted value spans too many lines to cut the file there")
-
-
-def _decodes(data: bytes) -> None:
-    try:
-        data.decode()
-    except UnicodeDecodeError:
-        raise ReadWhole("not UTF-8") from None
 
 
 def _parquet_batches(path: Path, batch_rows: int) -> Iterator[pl.DataFrame]:
@@ -259,16 +251,16 @@ def _read_csv(path: Path, data: bytes) -> pl.DataFrame:
 
 def _read_csv_text(path: Path, data: bytes) -> pl.DataFrame:
     end = data.find(b"\n")
-    first_line = (data if end < 0 else data[:end]).decode()
+    first_line = data if end < 0 else data[:end]
     quoted = b'"' in data
-    text = data.decode() if quoted else first_line
-    header = next(csv.reader(io.StringIO(text)), [])
+    whole_header = first_line.count(b'"') % 2 == 0  # no quoted name runs past the first line
+    header = next(csv.reader(io.StringIO((first_line if whole_header else data).decode())), [])
     names = [name.strip() for name in header]
     _check_header(path, names)
     try:
         frame = pl.read_csv(data, infer_schema=False, new_columns=names, raise_if_empty=False)
     except (pl.exceptions.PolarsError, ValueError) as error:
-        line, detail = _csv_problem(text if quoted else data.decode(), len(names))
+        line, detail = _csv_problem(data.decode(), len(names))
         where = f":{line}" if line else ""
         raise FeedRefused(
             f"{path}{where}: not a readable CSV file: {detail or _first_line(error)}"
@@ -277,7 +269,7 @@ def _read_csv_text(path: Path, data: bytes) -> pl.DataFrame:
     if not quoted or frame.height == physical - 1:  # one row per line: number them so
         return _number_unquoted(path, frame, data)
     frame = _drop_blank_rows(frame)
-    lines = _csv_record_lines(text)
+    lines = _csv_record_lines(data.decode())
     if len(lines) != frame.height:
         raise FeedRefused(
             f"{path}: not a readable CSV file ({frame.height} rows parsed, {len(lines)} records"

@@ -19,8 +19,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandera.polars as pa
+import pandera.polars as pandera
 import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
 from pandera.errors import SchemaErrors
 
 from slaengine.adapters.feeds.readers import LINE
@@ -155,7 +157,7 @@ def _parse_timestamps(text: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
     typed: list[pl.Series] = []
     for name in names:
         raw = text.get_column(name)
-        fast = raw.str.to_datetime(_TS_FORMATS[0], strict=False, time_unit="us", time_zone="UTC")
+        fast = _canonical_timestamps(raw)
         need = (fast.is_null() & raw.is_not_null()).arg_true()
         if need.len():
             subset = raw.gather(need).to_frame()
@@ -169,6 +171,34 @@ def _parse_timestamps(text: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
             bad = bad.scatter(need, failed | bad.gather(need))
         typed.append(fast.alias(f"_ts_{name}"))
     return pl.DataFrame([*typed, bad, no_offset])
+
+
+# The usual shape, each field within its range: Arrow's ISO 8601 cast reads these exactly as
+# the first of _TS_FORMATS does (compared on edge values in tests), and ten times faster.
+_CANONICAL = (
+    r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    r"(\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+)
+
+
+def _canonical_timestamps(raw: pl.Series) -> pl.Series:
+    """The values of the usual shape parsed (Arrow's cast), null elsewhere."""
+    shaped = raw.str.contains(_CANONICAL).fill_null(False)
+    parsed = pl.Series(raw.name, [None] * raw.len(), dtype=_UTC)
+    count = shaped.sum()
+    if count == 0:
+        return parsed
+    whole = count == raw.len() - raw.null_count()  # every value given has the usual shape
+    at = shaped.arg_true()
+    values = raw if whole else raw.gather(at)
+    try:
+        cast = pc.cast(values.to_arrow(), pa.timestamp("us", tz="UTC"))
+        found = pl.Series(raw.name, cast).cast(_UTC)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # a day the month lacks, say
+        found = values.str.replace("Z$", "+00:00").str.to_datetime(
+            _TS_FORMATS[0], strict=False, time_unit="us", time_zone="UTC"
+        )
+    return found.alias(raw.name) if whole else parsed.scatter(at, found)
 
 
 def _float(name: str) -> pl.Expr:
@@ -537,17 +567,17 @@ def feed_rules(kind: str) -> list[Rule]:
     return [*rules(), *_storable_rules(kind)]
 
 
-def feed_schema(kind: str) -> pa.DataFrameSchema:
+def feed_schema(kind: str) -> pandera.DataFrameSchema:
     """The Pandera schema of a typed `kind` frame: dtypes, then one check per reason code."""
     spec = SPECS[kind]
-    columns = {name: pa.Column(dtype, nullable=True) for name, dtype in spec.stored.items()}
+    columns = {name: pandera.Column(dtype, nullable=True) for name, dtype in spec.stored.items()}
     checks = [_check(rule) for rule in feed_rules(kind)]
-    return pa.DataFrameSchema(columns, checks=checks, name=f"{kind} feed", strict=False)
+    return pandera.DataFrameSchema(columns, checks=checks, name=f"{kind} feed", strict=False)
 
 
-def _check(rule: Rule) -> pa.Check:
+def _check(rule: Rule) -> pandera.Check:
     expression = _passes(rule)
-    return pa.Check(lambda data: data.lazyframe.select(expression), name=rule.code)
+    return pandera.Check(lambda data: data.lazyframe.select(expression), name=rule.code)
 
 
 def _passes(rule: Rule) -> pl.Expr:

@@ -157,7 +157,7 @@ def store_feed(engine: Engine, new: NewFeedFile, fill: Callable[[RowSink], Fille
             filled = fill(sink)
             if writer is not None and kind is not None:
                 parts = writer.finish()
-                restated = supersede(connection, store, kind, owner, writer, parts, changes)
+                restated = supersede(connection, store, kind, owner, parts, changes)
                 for part in parts:
                     register(connection, kind, new.contract_id, new.provider_id, file_id, part)
                 extent = _extent_us(writer.first_us, writer.last_us)
