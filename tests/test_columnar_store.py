@@ -351,3 +351,36 @@ def test_contacts_of_several_parts_come_back_in_arrival_then_id_order(
     ingest_feed(acme, "acme-l1", "contacts", write_csv(tmp_path / "late.csv", late))
     ingest_feed(acme, "acme-l1", "contacts", write_csv(tmp_path / "early.csv", early))
     assert ids(acme) == ["a", "b", "z", "y"]
+
+
+@pytest.mark.parametrize("bucket_rows", [1, 3, 2_000_000], ids=["1-row", "3-rows", "one"])
+def test_supersession_in_buckets_of_keys_gives_the_same_rows_history_and_counts(
+    acme: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bucket_rows: int
+) -> None:
+    from slaengine.adapters.columnar import store as columnar_store
+
+    monkeypatch.setattr(columnar_store, "BUCKET_ROWS", bucket_rows)
+    first = [contact(f"k{n}", csat=str(1 + n % 5)) for n in range(12)]
+    november = [
+        contact("m1", arrived_at=NOVEMBER_ARRIVAL, answered=NOVEMBER_ANSWER),
+        contact("m2", arrived_at=NOVEMBER_ARRIVAL, answered=NOVEMBER_ANSWER),
+    ]
+    ingest_feed(acme, "acme-l1", "contacts", write_csv(tmp_path / "a.csv", first))
+    ingest_feed(acme, "acme-l1", "contacts", write_csv(tmp_path / "n.csv", november))
+    # k0..k5 sent again (csat was 1, 2, 3, 4, 5, 1): k0 and k4 changed; m2 moves to October
+    csat = ["3", "2", "3", "4", "1", "1"]
+    again = [contact(f"k{n}", csat=value) for n, value in enumerate(csat)]
+    again.append(contact("m2", csat="2"))
+    report = ingest_feed(acme, "acme-l1", "contacts", write_csv(tmp_path / "b.csv", again))
+    assert report.restated == 3  # k0, k4, m2
+    frame = feed_repo.contacts_frame(acme, "acme-l1", *OCTOBER).sort("contact_id")
+    assert frame.select("contact_id", "csat").rows() == sorted(
+        [(f"k{n}", int(value)) for n, value in enumerate(csat)]
+        + [(f"k{n}", 1 + n % 5) for n in range(6, 12)]
+        + [("m2", 2)]
+    )
+    assert ids(acme, NOVEMBER) == ["m1"]
+    found = feed_repo.restatements(acme, "acme-l1", OCTOBER[0], NOVEMBER[1])
+    assert sorted(r.contact_id for r in found) == ["k0", "k4", "m2"]
+    registered = {path for _, path, _, _ in parts(acme)}
+    assert set(files_on_disk(acme)) == registered

@@ -243,6 +243,8 @@ class _OpenPart:
         self.last_us: int | None = None
 
     def write(self, rows: pl.DataFrame) -> None:
+        if rows.height == 0:
+            return
         table = rows.to_arrow()
         if self.writer is None:
             self.writer = pq.ParquetWriter(
@@ -269,6 +271,9 @@ class _OpenPart:
         self.store.remove([self.relative])
 
 
+BUCKET_ROWS = 2_000_000  # new rows whose key digests are held at once while superseding
+
+
 def supersede(
     connection: Connection, store: DataStore, kind: PartKind, owner: Owner, parts: list[Part],
     changes: Changes,
@@ -277,70 +282,162 @@ def supersede(
     (copy-on-write), the changed rows kept as history (contacts); returns how many stored rows
     changed (restated).
 
-    Rows are matched by a 128-bit digest of their key and compared by a 64-bit digest of their
-    values, held for the new file only (24 bytes a row); a stored part is read lazily and its
-    kept and changed rows are streamed to new files, so memory does not grow with the parts.
+    Rows are matched by a 128-bit digest of their key and told changed by a 64-bit digest of
+    key and values. The new file's digests are taken in buckets of its keys (digest modulo the
+    number of buckets) of at most `BUCKET_ROWS` rows: per bucket, each stored part's key column
+    is checked first, and only a part holding some of the keys has that bucket's rows read and
+    written out (kept rows to its new part, changed rows to history). Memory is bounded by a
+    bucket, not by the file or the parts; one bucket (files up to 2M rows) keeps the stored
+    order.
     """
     months = sorted({part.month for part in parts})
     candidates = _candidates(connection, kind, owner, months)
     if not candidates:  # nothing stored in scope yet: no key to compare
         return 0
-    fresh = (
-        store.scan([part.path for part in parts], kind.schema)
-        .select(*_key_digest(kind), pl.struct(kind.values).hash(seed=0).alias("_new"))
-        .collect()
-    )
+    buckets = max(1, -(-sum(part.rows for part in parts) // BUCKET_ROWS))
+    digests = _Digests(store.scan([part.path for part in parts], kind.schema), kind, buckets)
+    hit: list[_Candidate] = []
+    for bucket in range(buckets):  # which parts hold some key (their key column only)
+        keys, _full_rows = digests.of(bucket)
+        for candidate in candidates:
+            if candidate not in hit:
+                old = store.scan([candidate.path], kind.schema).filter(digests.mine(bucket))
+                found = old.select(_key(kind)).filter(pl.col("_key").is_in(keys)).head(1)
+                if found.collect().height:
+                    hit.append(candidate)
+    hit.sort(key=lambda candidate: candidate.id)
+    rewrites = {candidate.id: _Rewrite(store, kind, owner, candidate) for candidate in hit}
+    try:
+        for bucket in range(buckets if hit else 0):
+            keys, full = digests.of(bucket)
+            for candidate in hit:
+                old = store.scan([candidate.path], kind.schema).filter(digests.mine(bucket))
+                rows = old.with_columns(_key(kind), _full(kind)).collect()
+                replaced = rows.get_column("_key").is_in(keys)
+                changed = replaced & ~rows.get_column("_full").is_in(full)
+                into = rewrites[candidate.id]
+                into.kept.write(rows.filter(~replaced).select(list(kind.schema)))
+                into.write_changed(rows.filter(changed).select(list(kind.schema)))
+    except BaseException:
+        for rewrite in rewrites.values():
+            rewrite.discard()
+        raise
     restated = 0
-    for part_id, path, contract_id, provider_id, file_id, month in candidates:
-        old = store.scan([path], kind.schema).with_columns(*_key_digest(kind))
-        hit = old.select(_KEY).join(fresh.lazy(), on=_KEY, how="semi").select(pl.len())
-        if not hit.collect().item():
-            continue
-        matched = old.join(fresh.lazy(), on=_KEY, how="left", maintain_order="left")
-        replaced = pl.col("_new").is_not_null()
-        differs = pl.struct(kind.values).hash(seed=0) != pl.col("_new")
-        changed = matched.filter(replaced & differs)
-        if kind is CONTACT_KIND:
-            history = changed.select(list(kind.schema)).with_columns(
-                pl.lit(owner.file_id, pl.Int64).alias("replaced_by_file_id"),
-                pl.lit(owner.received_at).cast(UTC_US).alias("replaced_at"),
-            )
-            relative = _part_path(HISTORY_KIND, provider_id, month, owner.file_id)
-            written = store.sink(history, relative, HISTORY_KIND.time, month)
-            if written is not None:
-                changes.written.append(written.path)
-                restated += written.rows
-                register(connection, HISTORY_KIND, contract_id, owner.provider_id, owner.file_id,
-                         written)  # fmt: skip
-        else:
-            restated += changed.select(pl.len()).collect().item()
-        gone = connection.execute(delete(PART).where(PART.c.id == part_id)).rowcount
+    for candidate in hit:  # in registry order
+        rewrite = rewrites[candidate.id]
+        restated += rewrite.restated
+        gone = connection.execute(delete(PART).where(PART.c.id == candidate.id)).rowcount
         if gone != 1:
             raise StorageError(
                 "another ingestion changed the stored rows of this provider at the same time;"
                 " ingest the file again"
             )
-        changes.retired.append(path)
-        kept = matched.filter(~replaced).select(list(kind.schema))
-        written = store.sink(kept, _part_path(kind, provider_id, month, file_id), kind.time, month)
-        if written is not None:
-            changes.written.append(written.path)
-            register(connection, kind, contract_id, provider_id, file_id, written)
+        changes.retired.append(candidate.path)
+        rewrite.finish(connection, changes)
     return restated
 
 
-_KEY = ["_k0", "_k1"]
+class _Digests:
+    """The new rows' key and row digests, one bucket at a time (the last one kept)."""
+
+    def __init__(self, rows: pl.LazyFrame, kind: PartKind, buckets: int) -> None:
+        self.rows, self.kind, self.buckets = rows, kind, buckets
+        self._held: tuple[int, pl.Series, pl.Series] | None = None
+
+    def mine(self, bucket: int) -> pl.Expr:
+        if self.buckets == 1:
+            return pl.lit(True)
+        return _key_digest(self.kind)[0] % self.buckets == bucket
+
+    def of(self, bucket: int) -> tuple[pl.Series, pl.Series]:
+        """(keys, row digests) of the bucket, each imploded for `is_in`."""
+        if self._held is None or self._held[0] != bucket:
+            self._held = None  # free the last bucket first
+            fresh = self.rows.filter(self.mine(bucket)).select(_key(self.kind), _full(self.kind))
+            found = fresh.collect()
+            self._held = (
+                bucket, found.get_column("_key").implode(), found.get_column("_full").implode()
+            )  # fmt: skip
+        return self._held[1], self._held[2]
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    """A registered part that may hold keys of the new file."""
+
+    id: int
+    path: str
+    contract_id: str
+    provider_id: str
+    file_id: int
+    month: str
+
+
+class _Rewrite:
+    """The new version of a stored part (its kept rows) and its changed rows (history)."""
+
+    def __init__(self, store: DataStore, kind: PartKind, owner: Owner, old: _Candidate) -> None:
+        self.kind, self.owner, self.old = kind, owner, old
+        self.kept = _OpenPart(
+            store, _part_path(kind, old.provider_id, old.month, old.file_id), old.month, kind
+        )
+        self.history: _OpenPart | None = None
+        if kind is CONTACT_KIND:
+            path = _part_path(HISTORY_KIND, old.provider_id, old.month, owner.file_id)
+            self.history = _OpenPart(store, path, old.month, HISTORY_KIND)
+        self.restated = 0
+
+    def write_changed(self, rows: pl.DataFrame) -> None:
+        self.restated += rows.height
+        if self.history is not None and rows.height:
+            self.history.write(
+                rows.with_columns(
+                    pl.lit(self.owner.file_id, pl.Int64).alias("replaced_by_file_id"),
+                    pl.lit(self.owner.received_at).cast(UTC_US).alias("replaced_at"),
+                )
+            )
+
+    def finish(self, connection: Connection, changes: Changes) -> None:
+        """Publish and register the kept rows' part and the history part (when not empty)."""
+        old, owner = self.old, self.owner
+        for part, kind, file_id in ((self.kept, self.kind, old.file_id),
+                                    (self.history, HISTORY_KIND, owner.file_id)):  # fmt: skip
+            if part is None or not part.rows:
+                if part is not None:
+                    part.discard()
+                continue
+            changes.written.append(part.relative)
+            register(connection, kind, old.contract_id, old.provider_id, file_id, part.close())
+
+    def discard(self) -> None:
+        for part in (self.kept, self.history):
+            if part is not None:
+                part.discard()
 
 
 def _key_digest(kind: PartKind) -> list[pl.Expr]:
-    """Two independent 64-bit hashes of a row's key (a collision: about 1 in 10^38)."""
+    """Two independent 64-bit hashes of a row's key."""
     key = pl.struct(list(kind.key))
-    return [key.hash(seed=0).alias("_k0"), key.hash(seed=1).alias("_k1")]
+    return [key.hash(seed=0), key.hash(seed=1)]
+
+
+def _key(kind: PartKind) -> pl.Expr:
+    """A row's key as one 128-bit digest (two rows of different keys collide about once in
+    10^38)."""
+    first, second = _key_digest(kind)
+    high = first.cast(pl.UInt128) * pl.lit(2**64, pl.UInt128)
+    return (high + second.cast(pl.UInt128)).alias("_key")
+
+
+def _full(kind: PartKind) -> pl.Expr:
+    """A 64-bit digest of a row's key and values (file and line aside): equal for the same row
+    sent again."""
+    return pl.struct([*kind.key, *kind.values]).hash(seed=2).alias("_full")
 
 
 def _candidates(
     connection: Connection, kind: PartKind, owner: Owner, months: list[str]
-) -> list[tuple[int, str, str, str, int, str]]:
+) -> list[_Candidate]:
     scope = owner.provider_id if kind.scope == "provider_id" else owner.contract_id
     query = select(
         PART.c.id, PART.c.path, PART.c.contract_id, PART.c.provider_id, PART.c.file_id,
@@ -349,4 +446,6 @@ def _candidates(
     if kind.scope == "contract_id":  # the key holds the time: only the file's months can match
         query = query.where(PART.c.month.in_(months))
     rows = connection.execute(query.order_by(PART.c.id)).all()
-    return [(int(r[0]), str(r[1]), str(r[2]), str(r[3]), int(r[4]), str(r[5])) for r in rows]
+    return [
+        _Candidate(int(r[0]), str(r[1]), str(r[2]), str(r[3]), int(r[4]), str(r[5])) for r in rows
+    ]
