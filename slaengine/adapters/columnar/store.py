@@ -271,7 +271,7 @@ class _OpenPart:
         self.store.remove([self.relative])
 
 
-BUCKET_ROWS = 2_000_000  # new rows whose key digests are held at once while superseding
+BUCKET_ROWS = 2_000_000  # new rows whose digests, stored rows that are held at once
 
 
 def supersede(
@@ -285,10 +285,10 @@ def supersede(
     Rows are matched by a 128-bit digest of their key and told changed by a 64-bit digest of
     key and values. The new file's digests are taken in buckets of its keys (digest modulo the
     number of buckets) of at most `BUCKET_ROWS` rows: per bucket, each stored part's key column
-    is checked first, and only a part holding some of the keys has that bucket's rows read and
-    written out (kept rows to its new part, changed rows to history). Memory is bounded by a
-    bucket, not by the file or the parts; one bucket (files up to 2M rows) keeps the stored
-    order.
+    is checked first, and only a part holding some of the keys has that bucket's rows read, in
+    slices of `BUCKET_ROWS`, and written out (kept rows to its new part, changed rows to
+    history). Memory is bounded by a bucket and a slice, not by the file or the parts; one
+    bucket (files up to 2M rows) keeps the stored order.
     """
     months = sorted({part.month for part in parts})
     candidates = _candidates(connection, kind, owner, months)
@@ -311,13 +311,15 @@ def supersede(
         for bucket in range(buckets if hit else 0):
             keys, full = digests.of(bucket)
             for candidate in hit:
-                old = store.scan([candidate.path], kind.schema).filter(digests.mine(bucket))
-                rows = old.with_columns(_key(kind), _full(kind)).collect()
-                replaced = rows.get_column("_key").is_in(keys)
-                changed = replaced & ~rows.get_column("_full").is_in(full)
-                into = rewrites[candidate.id]
-                into.kept.write(rows.filter(~replaced).select(list(kind.schema)))
-                into.write_changed(rows.filter(changed).select(list(kind.schema)))
+                old = store.scan([candidate.path], kind.schema)
+                for start in range(0, candidate.rows, BUCKET_ROWS):  # the stored rows in slices
+                    piece = old.slice(start, BUCKET_ROWS).filter(digests.mine(bucket))
+                    rows = piece.with_columns(_key(kind), _full(kind)).collect()
+                    replaced = rows.get_column("_key").is_in(keys)
+                    changed = replaced & ~rows.get_column("_full").is_in(full)
+                    into = rewrites[candidate.id]
+                    into.kept.write(rows.filter(~replaced).select(list(kind.schema)))
+                    into.write_changed(rows.filter(changed).select(list(kind.schema)))
     except BaseException:
         for rewrite in rewrites.values():
             rewrite.discard()
@@ -371,6 +373,7 @@ class _Candidate:
     provider_id: str
     file_id: int
     month: str
+    rows: int
 
 
 class _Rewrite:
@@ -441,11 +444,12 @@ def _candidates(
     scope = owner.provider_id if kind.scope == "provider_id" else owner.contract_id
     query = select(
         PART.c.id, PART.c.path, PART.c.contract_id, PART.c.provider_id, PART.c.file_id,
-        PART.c.month,
+        PART.c.month, PART.c.rows,
     ).where(PART.c.kind == kind.name, PART.c[kind.scope] == scope)  # fmt: skip
     if kind.scope == "contract_id":  # the key holds the time: only the file's months can match
         query = query.where(PART.c.month.in_(months))
     rows = connection.execute(query.order_by(PART.c.id)).all()
     return [
-        _Candidate(int(r[0]), str(r[1]), str(r[2]), str(r[3]), int(r[4]), str(r[5])) for r in rows
+        _Candidate(int(r[0]), str(r[1]), str(r[2]), str(r[3]), int(r[4]), str(r[5]), int(r[6]))
+        for r in rows
     ]
