@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 
@@ -43,6 +43,9 @@ from slaengine.services.runs import (
     describe,
     finish,
 )
+
+if TYPE_CHECKING:
+    from slaengine.services.reports import MonthReports
 
 
 def settles_at(contract: Contract, period: str) -> datetime:
@@ -72,6 +75,7 @@ class _Close:
     environ: Mapping[str, str]
     should_stop: Callable[[], bool]
     mail_options: dict[str, Any]
+    reports: MonthReports
     steps: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
 
     def step(self, name: str, subject: str, action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -102,6 +106,8 @@ def close_month(
 
     Raises EvaluationError when the period is not settled yet or no contract is in force.
     """
+    from slaengine.services.reports import MonthReports  # ReportLab: only when closing
+
     contracts = _settled_contracts(engine, period, now)
     mode: Mode = "force" if force else "once"
     run = claim(engine, JOB_MONTHLY, period, mode=mode, now=now)
@@ -117,6 +123,7 @@ def close_month(
         os.environ if environ is None else environ,
         should_stop,
         mail_options or {},
+        MonthReports(engine, period, contracts_dir=settings.contracts_dir),
         steps=run_repo.done_steps(engine, run.id),
     )
     report = RunReport(
@@ -239,38 +246,20 @@ def _take_summary(outcome: ContractOutcome, detail: dict[str, Any]) -> None:
 
 
 def _reports(close: _Close, contract_id: str) -> dict[str, Any]:
-    from slaengine.services.reports import write_audit, write_scorecard
-
     as_of = datetime.fromisoformat(close.steps[("evaluated", contract_id)]["as_of"])
     folder = close.settings.reports_dir
-    scorecard = write_scorecard(
-        close.engine,
-        contract_id,
-        close.period,
-        folder,
-        as_of=as_of,
-        csv=True,
-        contracts_dir=close.settings.contracts_dir,
-    )
-    audit = write_audit(close.engine, contract_id, close.period, folder, as_of=as_of)
+    scorecard = close.reports.write_scorecard(contract_id, folder, as_of=as_of, csv=True)
+    audit = close.reports.write_audit(contract_id, folder, as_of=as_of)
     return {"scorecard": str(scorecard), "audit": str(audit)}
 
 
 def _portfolio(close: _Close) -> dict[str, Any]:
-    from slaengine.services.reports import write_portfolio
-
     as_of = max(
         datetime.fromisoformat(detail["as_of"])
         for (name, _), detail in close.steps.items()
         if name == "evaluated"
     )
-    path = write_portfolio(
-        close.engine,
-        close.period,
-        close.settings.reports_dir,
-        as_of=as_of,
-        contracts_dir=close.settings.contracts_dir,
-    )
+    path = close.reports.write_portfolio(close.settings.reports_dir, as_of=as_of)
     return {"portfolio": str(path)}
 
 

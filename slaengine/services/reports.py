@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -44,6 +44,7 @@ from slaengine.domain.reports import (
     build_scorecard,
 )
 from slaengine.domain.results import Evaluation
+from slaengine.domain.settlement import settlement_instant
 from slaengine.errors import ContractNotFound, EvaluationError, SlaEngineError
 from slaengine.services.benchmark import load_benchmark_spec, run_benchmark
 from slaengine.services.contracts import (
@@ -185,6 +186,146 @@ def closed_days_of(contract: Contract, period: str) -> dict[date, str]:
     return found
 
 
+@dataclass(frozen=True)
+class _ContractMonth:
+    """What a contract's reports of the month show besides the benchmark."""
+
+    stored: StoredContract
+    evaluation: Evaluation
+    history: list[Evaluation]
+    feeds: list[FeedFileInfo]
+    restatements: list[str]
+
+
+class MonthReports:
+    """The reports of one month, sharing what they read: each contract's result and feeds
+    once, each activity's benchmark once per instant (51 benchmarks of 50 contracts each
+    were most of a 50-contract close).
+
+    For one batch of reports (a monthly close): feeds or results stored meanwhile are not
+    seen. A settled month's result is the same at every `as_of` after its settlement, so it
+    is read once; before, once per `as_of`.
+    """
+
+    def __init__(self, engine: Engine, period: str, *, contracts_dir: Path | None = None):
+        self.engine = engine
+        self.period = check_period(period)
+        self.contracts_dir = contracts_dir
+        self._contracts: dict[str, StoredContract] = {}
+        self._months: dict[tuple[str, datetime | None], _ContractMonth] = {}
+        self._benchmarks: dict[tuple[str, datetime, Path | None], BenchmarkResult | None] = {}
+
+    def contract_month(self, contract_id: str, as_of: datetime) -> _ContractMonth:
+        """The contract's result at `as_of` and the inputs of its reports."""
+        if contract_id not in self._contracts:
+            self._contracts[contract_id] = _stored_contract(self.engine, contract_id, self.period)
+        stored = self._contracts[contract_id]
+        settled = as_of >= settlement_instant(stored.contract, self.period)
+        key = (contract_id, None if settled else as_of)
+        if key not in self._months:
+            self._months[key] = self._read_month(stored, as_of)
+        return self._months[key]
+
+    def _read_month(self, stored: StoredContract, as_of: datetime) -> _ContractMonth:
+        contract: Contract = stored.contract
+        return _ContractMonth(
+            stored,
+            _evaluation(self.engine, contract.id, self.period, as_of),
+            _history(self.engine, contract.id, self.period),
+            feed_infos(self.engine, contract, self.period),
+            restatement_notes(self.engine, contract, self.period),
+        )
+
+    def benchmark(
+        self, activity: str, as_of: datetime, contracts_dir: Path | None
+    ) -> BenchmarkResult | None:
+        """`benchmark_or_none`, once per activity, instant and benchmark folder."""
+        key = (activity, as_of, contracts_dir)
+        if key not in self._benchmarks:
+            self._benchmarks[key] = benchmark_or_none(
+                self.engine, activity, self.period, as_of, contracts_dir
+            )
+        return self._benchmarks[key]
+
+    def scorecard(
+        self,
+        contract_id: str,
+        *,
+        as_of: datetime,
+        benchmark: BenchmarkResult | None = None,
+        contracts_dir: Path | None = None,
+    ) -> Scorecard:
+        """`scorecard_for`: `benchmark`, else the activity's (on `contracts_dir`'s spec)."""
+        month = self.contract_month(contract_id, as_of)
+        contract: Contract = month.stored.contract
+        if benchmark is None:
+            benchmark = self.benchmark(contract.activity, as_of, contracts_dir)
+        card = build_scorecard(
+            contract,
+            month.evaluation,
+            history=month.history,
+            feeds=month.feeds,
+            benchmark=benchmark,
+            restatements=month.restatements,
+            closed_days=closed_days_of(contract, self.period),
+        )
+        return replace(
+            card,
+            lifecycle=lifecycle_of(contract, month.evaluation),
+            lifecycle_kind=month.evaluation.lifecycle,
+        )
+
+    def write_scorecard(
+        self, contract_id: str, reports_dir: Path, *, as_of: datetime, csv: bool = False
+    ) -> Path:
+        """`write_scorecard`, with the benchmark of this object's `contracts_dir`."""
+        card = self.scorecard(contract_id, as_of=as_of, contracts_dir=self.contracts_dir)
+        path = render_scorecard_pdf(
+            card, reports_dir / f"scorecard-{contract_id}-{self.period}.pdf"
+        )
+        if csv:
+            write_objectives_csv(card, path.with_suffix(".csv"))
+        return path
+
+    def write_portfolio(self, reports_dir: Path, *, as_of: datetime) -> Path:
+        """`write_portfolio`: every contract in force during the period."""
+        contracts = contracts_in_force(self.engine, self.period)
+        if not contracts:
+            raise ContractNotFound(
+                f"no contract is in force in {self.period}: load contracts first"
+            )
+        benchmarks = {
+            c.activity: self.benchmark(c.activity, as_of, self.contracts_dir) for c in contracts
+        }
+        # a card whose activity has no benchmark looks for the default one (no contracts_dir)
+        cards = [
+            self.scorecard(c.id, as_of=as_of, benchmark=benchmarks[c.activity]) for c in contracts
+        ]
+        results: Sequence[BenchmarkResult] = [b for b in benchmarks.values() if b is not None]
+        portfolio = replace(
+            build_portfolio(self.period, cards, results),
+            lifecycle=_portfolio_line(cards, contracts),
+        )
+        return render_portfolio(portfolio, reports_dir / f"portfolio-{self.period}.pdf")
+
+    def write_audit(self, contract_id: str, reports_dir: Path, *, as_of: datetime) -> Path:
+        """`write_audit` (byte-identical for identical stored inputs)."""
+        month = self.contract_month(contract_id, as_of)
+        stored, contract = month.stored, month.stored.contract
+        audit = build_audit(
+            contract,
+            month.evaluation,
+            spec_text=str(stored.raw_text),
+            contract_file_hash=str(stored.file_hash),
+            engine_version=__version__,
+            feeds=month.feeds,
+            restatements=month.restatements,
+            contract_source=str(stored.source_path) if stored.source_path else None,
+        )
+        audit = replace(audit, lifecycle=lifecycle_of(contract, month.evaluation))
+        return render_audit(audit, reports_dir / f"audit-{contract_id}-{self.period}.pdf")
+
+
 def scorecard_for(
     engine: Engine,
     contract_id: str,
@@ -195,24 +336,8 @@ def scorecard_for(
     contracts_dir: Path | None = None,
 ) -> Scorecard:
     """Build the scorecard of a stored contract and period (evaluating it if needed)."""
-    check_period(period)
-    contract: Contract = _stored_contract(engine, contract_id, period).contract
-    evaluation = _evaluation(engine, contract_id, period, as_of)
-    if benchmark is None:
-        benchmark = benchmark_or_none(engine, contract.activity, period, as_of, contracts_dir)
-    card = build_scorecard(
-        contract,
-        evaluation,
-        history=_history(engine, contract_id, period),
-        feeds=feed_infos(engine, contract, period),
-        benchmark=benchmark,
-        restatements=restatement_notes(engine, contract, period),
-        closed_days=closed_days_of(contract, period),
-    )
-    return replace(
-        card,
-        lifecycle=lifecycle_of(contract, evaluation),
-        lifecycle_kind=evaluation.lifecycle,
+    return MonthReports(engine, period).scorecard(
+        contract_id, as_of=as_of, benchmark=benchmark, contracts_dir=contracts_dir
     )
 
 
@@ -227,11 +352,8 @@ def write_scorecard(
     contracts_dir: Path | None = None,
 ) -> Path:
     """Write `scorecard-<contract>-<period>.pdf` (and its `.csv` twin) and return the PDF path."""
-    card = scorecard_for(engine, contract_id, period, as_of=as_of, contracts_dir=contracts_dir)
-    path = render_scorecard_pdf(card, reports_dir / f"scorecard-{contract_id}-{period}.pdf")
-    if csv:
-        write_objectives_csv(card, path.with_suffix(".csv"))
-    return path
+    reports = MonthReports(engine, period, contracts_dir=contracts_dir)
+    return reports.write_scorecard(contract_id, reports_dir, as_of=as_of, csv=csv)
 
 
 def write_portfolio(
@@ -243,25 +365,8 @@ def write_portfolio(
     contracts_dir: Path | None = None,
 ) -> Path:
     """Write `portfolio-<period>.pdf`: every contract in force during the period."""
-    check_period(period)
-    contracts = contracts_in_force(engine, period)
-    if not contracts:
-        raise ContractNotFound(f"no contract is in force in {period}: load contracts first")
-    benchmarks: dict[str, BenchmarkResult | None] = {}
-    for contract in contracts:
-        if contract.activity not in benchmarks:
-            benchmarks[contract.activity] = benchmark_or_none(
-                engine, contract.activity, period, as_of, contracts_dir
-            )
-    cards = [
-        scorecard_for(engine, c.id, period, as_of=as_of, benchmark=benchmarks[c.activity])
-        for c in contracts
-    ]
-    results: Sequence[BenchmarkResult] = [b for b in benchmarks.values() if b is not None]
-    portfolio = replace(
-        build_portfolio(period, cards, results), lifecycle=_portfolio_line(cards, contracts)
-    )
-    return render_portfolio(portfolio, reports_dir / f"portfolio-{period}.pdf")
+    reports = MonthReports(engine, period, contracts_dir=contracts_dir)
+    return reports.write_portfolio(reports_dir, as_of=as_of)
 
 
 def _portfolio_line(cards: Sequence[Scorecard], contracts: Sequence[Contract]) -> str:
@@ -293,22 +398,7 @@ def write_audit(
     engine: Engine, contract_id: str, period: str, reports_dir: Path, *, as_of: datetime
 ) -> Path:
     """Write `audit-<contract>-<period>.pdf` (byte-identical for identical stored inputs)."""
-    check_period(period)
-    stored = _stored_contract(engine, contract_id, period)
-    contract: Contract = stored.contract
-    evaluation = _evaluation(engine, contract_id, period, as_of)
-    audit = build_audit(
-        contract,
-        evaluation,
-        spec_text=str(stored.raw_text),
-        contract_file_hash=str(stored.file_hash),
-        engine_version=__version__,
-        feeds=feed_infos(engine, contract, period),
-        restatements=restatement_notes(engine, contract, period),
-        contract_source=str(stored.source_path) if stored.source_path else None,
-    )
-    audit = replace(audit, lifecycle=lifecycle_of(contract, evaluation))
-    return render_audit(audit, reports_dir / f"audit-{contract_id}-{period}.pdf")
+    return MonthReports(engine, period).write_audit(contract_id, reports_dir, as_of=as_of)
 
 
 def write_benchmark(
