@@ -178,20 +178,25 @@ def _to_stored(row: ContractVersionRow) -> StoredContract:
     )
 
 
-def list_contracts(engine: Engine) -> list[StoredContract]:
-    """Every stored version, sorted by contract id then version."""
+def list_contracts(
+    engine: Engine, *, contract_id: str | None = None, activity: str | None = None
+) -> list[StoredContract]:
+    """Every stored version (of one contract, or serving one activity: filtered in SQL, so a
+    look-up reads and validates only those), sorted by contract id then version."""
+    query = select(ContractVersionRow)
+    if contract_id is not None:
+        query = query.where(col(ContractVersionRow.contract_id) == contract_id)
+    if activity is not None:
+        query = query.where(col(ContractVersionRow.activity) == activity)
+    order = (col(ContractVersionRow.contract_id), col(ContractVersionRow.version))
     with Session(engine) as session:
-        rows = session.exec(
-            select(ContractVersionRow).order_by(
-                col(ContractVersionRow.contract_id), col(ContractVersionRow.version)
-            )
-        ).all()
+        rows = session.exec(query.order_by(*order)).all()
         return [_to_stored(row) for row in rows]
 
 
 def contract_versions(engine: Engine, contract_id: str) -> list[StoredContract]:
     """The stored versions of one contract (possibly none), oldest first."""
-    return [s for s in list_contracts(engine) if s.contract.id == contract_id]
+    return list_contracts(engine, contract_id=contract_id)
 
 
 def latest_contract(engine: Engine, contract_id: str) -> StoredContract:
@@ -224,7 +229,7 @@ def contracts_for_activity(engine: Engine, activity: str, day: date) -> list[Sto
     """The versions in force on `day` of every contract serving `activity`."""
     return [
         stored
-        for stored in list_contracts(engine)
+        for stored in list_contracts(engine, activity=activity)
         if stored.contract.activity == activity and stored.contract.effective.covers(day)
     ]
 
