@@ -353,13 +353,14 @@ def test_contacts_of_several_parts_come_back_in_arrival_then_id_order(
     assert ids(acme) == ["a", "b", "z", "y"]
 
 
-@pytest.mark.parametrize("bucket_rows", [1, 3, 2_000_000], ids=["1-row", "3-rows", "one"])
+@pytest.mark.parametrize("bucket_rows", [1, 5, 2_000_000], ids=["1-row", "5-rows", "one"])
 def test_supersession_in_buckets_of_keys_gives_the_same_rows_history_and_counts(
     acme: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bucket_rows: int
 ) -> None:
     from slaengine.adapters.columnar import store as columnar_store
 
     monkeypatch.setattr(columnar_store, "BUCKET_ROWS", bucket_rows)
+    monkeypatch.setattr(columnar_store, "SLICE_ROWS", max(2, bucket_rows // 2))
     first = [contact(f"k{n}", csat=str(1 + n % 5)) for n in range(12)]
     november = [
         contact("m1", arrived_at=NOVEMBER_ARRIVAL, answered=NOVEMBER_ANSWER),

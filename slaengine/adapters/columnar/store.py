@@ -271,7 +271,8 @@ class _OpenPart:
         self.store.remove([self.relative])
 
 
-BUCKET_ROWS = 2_000_000  # new rows whose digests, stored rows that are held at once
+BUCKET_ROWS = 2_000_000  # new rows whose digests are held at once while superseding
+SLICE_ROWS = 1_000_000  # stored rows read at once while superseding
 
 
 def supersede(
@@ -286,7 +287,7 @@ def supersede(
     key and values. The new file's digests are taken in buckets of its keys (digest modulo the
     number of buckets) of at most `BUCKET_ROWS` rows: per bucket, each stored part's key column
     is checked first, and only a part holding some of the keys has that bucket's rows read, in
-    slices of `BUCKET_ROWS`, and written out (kept rows to its new part, changed rows to
+    slices of `SLICE_ROWS`, and written out (kept rows to its new part, changed rows to
     history). Memory is bounded by a bucket and a slice, not by the file or the parts; one
     bucket (files up to 2M rows) keeps the stored order.
     """
@@ -312,8 +313,8 @@ def supersede(
             keys, full = digests.of(bucket)
             for candidate in hit:
                 old = store.scan([candidate.path], kind.schema)
-                for start in range(0, candidate.rows, BUCKET_ROWS):  # the stored rows in slices
-                    piece = old.slice(start, BUCKET_ROWS).filter(digests.mine(bucket))
+                for start in range(0, candidate.rows, SLICE_ROWS):  # the stored rows in slices
+                    piece = old.slice(start, SLICE_ROWS).filter(digests.mine(bucket))
                     rows = piece.with_columns(_key(kind), _full(kind)).collect()
                     replaced = rows.get_column("_key").is_in(keys)
                     changed = replaced & ~rows.get_column("_full").is_in(full)
