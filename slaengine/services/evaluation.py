@@ -26,7 +26,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 from sqlalchemy.engine import Engine
@@ -41,6 +41,9 @@ from slaengine.domain.periods import Period
 from slaengine.domain.results import Evaluation, ExcludedDay, ObjectiveResult, WindowResult
 from slaengine.domain.settlement import due_cutoff, settlement_instant
 from slaengine.errors import ContractNotFound, EvaluationError, MonthNotSettled
+
+if TYPE_CHECKING:
+    from slaengine.adapters.tally import ContactGroups
 
 
 @dataclass
@@ -101,6 +104,17 @@ class _Run:
         self.finals: dict[tuple[str, str], EvaluationOutcome] = {}
         self._settles: dict[tuple[str, int, str], datetime] = {}
         self._digests: dict[tuple[str, str, str], str] = {}
+        self._contracts: dict[tuple[str, str], Any] = {}
+
+    def contract(self, contract_id: str, period: str) -> Any:
+        """`contract_for_period`, once per month in this run (None: no version in force)."""
+        key = (contract_id, period)
+        if key not in self._contracts:
+            try:
+                self._contracts[key] = contract_for_period(self.engine, contract_id, period)
+            except ContractNotFound:
+                self._contracts[key] = None
+        return self._contracts[key]
 
     def digest(self, evaluation: Evaluation) -> str:
         """`result_digest`, once per final result in this run (it serialises the result)."""
@@ -312,9 +326,8 @@ def _history(run: _Run, contract: Contract, period: str, at: datetime) -> list[E
     found: list[Evaluation] = []
     for step in range(months, 0, -1):
         earlier = shift_period(period, -step)
-        try:
-            stored = contract_for_period(run.engine, contract.id, earlier)
-        except ContractNotFound:
+        stored = run.contract(contract.id, earlier)
+        if stored is None:
             continue
         settles = run.settles(stored.contract, earlier)
         if at >= settles:
@@ -344,74 +357,93 @@ def _gather_uncached(
     engine: Engine, contract: Contract, month: Period, as_of: datetime, tally_as_of: datetime
 ) -> _Inputs:
     from slaengine.adapters.storage import feed_repo
+    from slaengine.adapters.tally import TALLIED
 
     # month to date: only what had arrived at as_of (stored data may run past it)
     until = min(month.stop, as_of.astimezone(UTC))
-    contacts = feed_repo.contacts_frame(engine, contract.id, month.start, until)
+    # positional `columns`: only what the tally reads, in any row order
+    contacts = feed_repo.contacts_frame(engine, contract.id, month.start, until, TALLIED)
     intervals = feed_repo.intervals_frame(engine, contract.id, month.start, until)
     local_start, local_stop = month.start.astimezone(month.zone), month.stop.astimezone(month.zone)
     files = feed_repo.feed_files_for_period(engine, contract.id, local_start, local_stop)
     inputs = _Inputs(hashes=tuple(sorted({record.sha256 for record in files})))
     forecasts = feed_repo.forecasts(engine, contract.id, month.first, month.end - timedelta(days=1))
+    calendars = _calendars(contract)
+    grouped: ContactGroups | None = None
+    if contacts.height or not intervals.height:  # intervals alone: their own tally
+        grouped = _grouped(contract, contacts, calendars, tally_as_of)
     inputs.excluded_days = volume_band_days(
         contract,
-        _contacts_per_day(contacts, intervals, contract),
+        _contacts_per_day(grouped, intervals, contract),
         {(item.day, item.channel): int(item.contacts) for item in forecasts},
     )
-    _tally(contract, contacts, intervals, tally_as_of, inputs)
+    _tally(contract, grouped, intervals, calendars, inputs)
     _costs(contract, feed_repo.costs(engine, contract.id, month.name), inputs)
     return inputs
 
 
+def _calendars(contract: Contract) -> dict[str, Any]:
+    from slaengine.adapters.tally import benchmark_calendars
+
+    try:
+        return benchmark_calendars(contract.calendars, contract.zone)
+    except ValueError as error:  # unknown holidays country: contract rules should have said
+        raise EvaluationError(f"contract {contract.id}: {error}") from None
+
+
+def _grouped(
+    contract: Contract, contacts: pl.DataFrame, calendars: dict[str, Any], as_of: datetime
+) -> ContactGroups:
+    """The contacts summed once for every objective (adapters/tally.py)."""
+    from slaengine.adapters.tally import group_contacts
+
+    events = contract.exclusions.events if contract.exclusions else ()
+    return group_contacts(
+        contacts, contract.objectives, contract.zone, calendars, as_of=as_of, events=events
+    )
+
+
 def _contacts_per_day(
-    contacts: pl.DataFrame, intervals: pl.DataFrame, contract: Contract
+    grouped: ContactGroups | None, intervals: pl.DataFrame, contract: Contract
 ) -> dict[tuple[date, str], int]:
     """Contacts per (local day, real-time channel), from contacts or else intervals."""
-    zone = contract.zone.key
-    if contacts.height:
-        days = contacts.select(
-            pl.col("arrived_at").dt.convert_time_zone(zone).dt.date().alias("day"), "channel"
-        )
-        grouped = days.group_by("day", "channel").len()
-        return {
-            (row[0], row[1]): int(row[2])
-            for row in grouped.iter_rows()
-            if row[1] in REAL_TIME_CHANNELS
-        }
-    found: Counter[tuple[date, str]] = Counter()
+    from slaengine.adapters.tally import contacts_per_day
+
+    if grouped is not None and grouped.groups.height:
+        found = contacts_per_day(grouped)
+        return {key: n for key, n in found.items() if key[1] in REAL_TIME_CHANNELS}
+    counted: Counter[tuple[date, str]] = Counter()
     for row in intervals.iter_rows(named=True):
         day = row["interval_start"].astimezone(contract.zone).date()
-        found[(day, row["channel"])] += int(row["offered"])
-    return dict(found)
+        counted[(day, row["channel"])] += int(row["offered"])
+    return dict(counted)
 
 
 def _tally(
     contract: Contract,
-    contacts: pl.DataFrame,
+    grouped: ContactGroups | None,
     intervals: pl.DataFrame,
-    as_of: datetime,
+    calendars: dict[str, Any],
     inputs: _Inputs,
 ) -> None:
+    """Daily counts per objective from the contacts (`grouped`, None when only intervals are
+    stored), else from the intervals, which also give the provider-reported figures."""
     from slaengine.adapters.interval_tally import tally_intervals
-    from slaengine.adapters.tally import benchmark_calendars, tally_objective
+    from slaengine.adapters.tally import daily_counts
 
     zone = contract.zone
-    try:
-        calendars = benchmark_calendars(contract.calendars, zone)
-    except ValueError as error:  # unknown holidays country: contract rules should have said
-        raise EvaluationError(f"contract {contract.id}: {error}") from None
     events = contract.exclusions.events if contract.exclusions else ()
-    if not contacts.height and not intervals.height:
+    has_contacts = grouped is not None and grouped.groups.height > 0
+    if not has_contacts and not intervals.height:
         inputs.notes.append("no contacts or intervals stored for the period")
+    counted = daily_counts(grouped, inputs.excluded_days) if grouped is not None else {}
     for objective in contract.objectives:
         options: dict[str, Any] = {"events": events, "excluded_days": inputs.excluded_days}
-        if contacts.height or not intervals.height:
-            inputs.daily[objective.id] = tally_objective(
-                contacts, objective, zone, calendars, as_of=as_of, **options
-            )
+        if grouped is not None:
+            inputs.daily[objective.id] = counted[objective.id]
         if intervals.height:
             daily, problem = tally_intervals(intervals, objective, zone, calendars, **options)
-            if not contacts.height:
+            if not has_contacts:
                 inputs.daily[objective.id] = daily
                 if problem:
                     inputs.undetermined[objective.id] = problem

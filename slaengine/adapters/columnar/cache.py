@@ -147,9 +147,13 @@ def _decoded(values: dict[str, Any]) -> dict[str, Any]:
 _DECIMAL_COUNTS = {item.name for item in fields(Counts) if isinstance(item.default, Decimal)}
 
 
+_COUNT_NAMES = tuple(item.name for item in fields(Counts))
+
+
 def _counts_json(counts: Counts) -> dict[str, Any]:
-    values = asdict(counts)
-    return {name: str(v) if name in _DECIMAL_COUNTS else v for name, v in values.items()}
+    # getattr, not asdict: asdict deep-copies every value (a month has hundreds of Counts)
+    values = ((name, getattr(counts, name)) for name in _COUNT_NAMES)
+    return {name: str(v) if name in _DECIMAL_COUNTS else v for name, v in values}
 
 
 def _counts(values: dict[str, Any]) -> Counts:

@@ -6,6 +6,7 @@ row groups. Supersession was resolved at ingest, so no row needs de-duplication 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import polars as pl
@@ -42,16 +43,18 @@ def _moment(us: int) -> datetime:
 
 
 def scan_rows(
-    engine: Engine, kind_name: str, contract_id: str, start_us: int, end_us: int
-) -> pl.DataFrame:
-    """The stored rows of the contract whose time is in [start, end), all part columns.
+    engine: Engine, kind_name: str, contract_id: str, start_us: int, end_us: int,
+    columns: Sequence[str] | None = None,
+) -> pl.DataFrame:  # fmt: skip
+    """The stored rows of the contract whose time is in [start, end): all part columns, or
+    only `columns` (the others are then never read from the files).
 
     A part retired by an ingestion that committed after the registry was read is gone from
     the disk: the registry is read again (once per retry) and the scan repeated.
     """
     for _attempt in range(3):
         try:
-            return _scan_rows(engine, KINDS[kind_name], contract_id, start_us, end_us)
+            return _scan_rows(engine, KINDS[kind_name], contract_id, start_us, end_us, columns)
         except FileNotFoundError as error:
             missing = error
     raise StorageError(
@@ -62,9 +65,13 @@ def scan_rows(
 
 
 def _scan_rows(
-    engine: Engine, kind: PartKind, contract_id: str, start_us: int, end_us: int
-) -> pl.DataFrame:
+    engine: Engine, kind: PartKind, contract_id: str, start_us: int, end_us: int,
+    columns: Sequence[str] | None,
+) -> pl.DataFrame:  # fmt: skip
     parts = _parts(engine, kind, contract_id, start_us, end_us)
+    wanted = {name: kind.schema[name] for name in (columns or kind.schema)}
+    if not parts:  # an empty month (earlier months of a history often are): no scan at all
+        return pl.DataFrame(schema=wanted)
     store = open_store(engine)
     time = pl.col(kind.time)
     frame = store.scan([path for path, *_ in parts], kind.schema).filter(
@@ -72,8 +79,7 @@ def _scan_rows(
         time >= pl.lit(_moment(start_us)).cast(kind.schema[kind.time]),
         time < pl.lit(_moment(end_us)).cast(kind.schema[kind.time]),
     )
-    found = frame.collect()
-    return found.select(pl.col(n).cast(t) for n, t in kind.schema.items())
+    return frame.select(pl.col(n).cast(t) for n, t in wanted.items()).collect()
 
 
 def file_ids(engine: Engine, kind_name: str, contract_id: str, start_us: int, end_us: int) -> set[

@@ -8,6 +8,7 @@ Ranges are half-open: start <= instant < end (aware datetimes, any zone).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -94,13 +95,22 @@ def moment_of(us: int | None) -> datetime | None:
 
 
 def contacts_frame(
-    engine: Engine, contract_id: str, start: datetime, end: datetime
-) -> pl.DataFrame:
-    """Current contacts of the contract arriving in [start, end), ordered by arrival."""
+    engine: Engine, contract_id: str, start: datetime, end: datetime,
+    columns: Sequence[str] | None = None,
+) -> pl.DataFrame:  # fmt: skip
+    """Current contacts of the contract arriving in [start, end), ordered by arrival.
+
+    With `columns`, only those columns are read, in no particular row order (for sums that
+    do not depend on it: no pass to check or restore the order).
+    """
     from slaengine.adapters.columnar.read import scan_rows
 
-    frame = scan_rows(engine, "contacts", contract_id, us_of(start), us_of(end))
-    return _ordered(frame.select(list(CONTACT_COLUMNS)), "arrived_at", "contact_id")
+    if columns is not None:
+        return scan_rows(engine, "contacts", contract_id, us_of(start), us_of(end), columns)
+    frame = scan_rows(
+        engine, "contacts", contract_id, us_of(start), us_of(end), list(CONTACT_COLUMNS)
+    )
+    return _ordered(frame, "arrived_at", "contact_id")
 
 
 def intervals_frame(
@@ -109,8 +119,10 @@ def intervals_frame(
     """Current interval rows of the contract starting in [start, end), ordered by start."""
     from slaengine.adapters.columnar.read import scan_rows
 
-    frame = scan_rows(engine, "intervals", contract_id, us_of(start), us_of(end))
-    return frame.select(list(INTERVAL_COLUMNS)).sort("interval_start", "channel", "queue")
+    frame = scan_rows(
+        engine, "intervals", contract_id, us_of(start), us_of(end), list(INTERVAL_COLUMNS)
+    )
+    return frame.sort("interval_start", "channel", "queue")
 
 
 def _ordered(frame: pl.DataFrame, time: str, key: str) -> pl.DataFrame:
