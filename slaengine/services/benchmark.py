@@ -29,7 +29,7 @@ from slaengine.domain.benchmark import (
     cost_per_contact,
     default_benchmark,
 )
-from slaengine.domain.contract import CHANNELS, BenchmarkSpec, Contract, Objective
+from slaengine.domain.contract import CHANNELS, BenchmarkSpec, Contract
 from slaengine.errors import ContractNotFound, EvaluationError
 
 
@@ -199,7 +199,7 @@ def _setup(
 ) -> SetupResult:
     in_period = _arrived_in(frame, scope)
     answered = int(in_period["answered_at"].is_not_null().sum())
-    kpis = {objective.id: _figure(frame, objective, scope) for objective in scope.spec.objectives}
+    kpis = _figures(frame, scope)
     for objective in scope.spec.objectives:
         if objective.kpi == "cost_per_contact":
             kpis[objective.id] = cost_figure(costs.amount, answered)
@@ -228,19 +228,29 @@ def _channel_mix(frame: pl.DataFrame) -> dict[str, int]:
     return {channel: found[channel] for channel in CHANNELS if channel in found}
 
 
-def _figure(frame: pl.DataFrame, objective: Objective, scope: _Scope) -> KpiFigure:
-    from slaengine.adapters.tally import tally_objective
+def _figures(frame: pl.DataFrame, scope: _Scope) -> dict[str, KpiFigure]:
+    """Every benchmark objective's figure, the contacts grouped once for all of them."""
+    from slaengine.adapters.tally import daily_counts, group_contacts
     from slaengine.domain.kpis import kpi_figures, sum_counts
 
-    if objective.kpi == "cost_per_contact":
-        return KpiFigure(None, None, None)
+    tallied = [o for o in scope.spec.objectives if o.kpi != "cost_per_contact"]
     try:
-        by_day = tally_objective(frame, objective, scope.zone, scope.calendars, as_of=scope.as_of)
+        grouped = group_contacts(frame, tallied, scope.zone, scope.calendars, as_of=scope.as_of)
     except ValueError as error:  # e.g. a calendar the benchmark definitions do not define
-        raise EvaluationError(f"benchmark objective {objective.id}: {error}") from None
-    days = [counts for day, counts in by_day.items() if scope.first_day <= day < scope.end_day]
-    value, numerator, denominator = kpi_figures(objective, sum_counts(days))
-    return KpiFigure(None if value is None else float(value), numerator, denominator, objective.kpi)
+        raise EvaluationError(f"benchmark objectives: {error}") from None
+    daily = daily_counts(grouped)
+    figures: dict[str, KpiFigure] = {}
+    for objective in scope.spec.objectives:
+        if objective.kpi == "cost_per_contact":
+            figures[objective.id] = KpiFigure(None, None, None)
+            continue
+        by_day = daily[objective.id]
+        days = [c for day, c in by_day.items() if scope.first_day <= day < scope.end_day]
+        value, numerator, denominator = kpi_figures(objective, sum_counts(days))
+        figures[objective.id] = KpiFigure(
+            None if value is None else float(value), numerator, denominator, objective.kpi
+        )
+    return figures
 
 
 def _costs_of(contract: Contract, rows: Sequence[Any], period: str) -> _Costs:
