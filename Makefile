@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint unit bench clean
+.PHONY: install demo test lint unit bench bench-scale bench-close clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,16 @@ test: lint unit
 
 bench: $(STAMP)
 	$(BIN)/python bench/columnar.py --rows 1000000 --backends sqlite
+	$(BIN)/python bench/evaluate.py --rows 1000000
 	$(BIN)/python bench/backtest.py --rows 250000 --months 3
+	$(BIN)/python bench/close.py --contracts 50 --contacts-per-contract 20000 --backends sqlite
+
+# The issue 9 matrix (about 15 minutes; 10M files take 2.2 GB in /tmp/slaengine-bench).
+bench-scale: $(STAMP)
+	$(BIN)/python bench/columnar.py --rows 1000000,5000000,10000000
+
+bench-close: $(STAMP)
+	$(BIN)/python bench/close.py --contracts 50 --contacts-per-contract 20000
 
 clean:
 	rm -rf $(VENV) slaengine.db demo.db data reports/*.pdf reports/*.csv
