@@ -39,7 +39,11 @@ def forbid_reading(monkeypatch: pytest.MonkeyPatch) -> None:
     def refused(*_: object) -> None:
         raise AssertionError("the stored contacts were read again")
 
+    from slaengine.adapters.columnar import read
+
     monkeypatch.setattr(feed_repo, "contacts_frame", refused)
+    monkeypatch.setattr(read, "fold_slices", refused)
+    monkeypatch.setattr(read, "_scan_rows", refused)
 
 
 def test_a_second_evaluation_of_unchanged_inputs_reads_no_contact(

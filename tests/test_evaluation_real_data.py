@@ -173,3 +173,13 @@ def test_the_bank_month_ingested_with_its_mapping_and_evaluated_end_to_end(
     assert found["phone-asa"].denominator == found["phone-aht"].denominator == len(served)
     assert evaluation.input_hashes == (report.sha256,)
     assert evaluation.contract_version == 1
+    # grouped a slice of stored rows at a time (memory bounded by the slice): the same month
+    from slaengine.adapters.columnar import cache, read
+    from slaengine.services.evaluation import evaluation_to_json
+
+    with sqlite_engine.begin() as connection:
+        connection.execute(cache.CACHE.delete())
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(read, "SLICE_ROWS", offered // 7 + 1)
+        sliced = evaluate_period(sqlite_engine, "anonymous-bank", "1999-08", as_of=AS_OF)
+    assert evaluation_to_json(sliced) == evaluation_to_json(evaluation)

@@ -292,3 +292,4 @@ def test_intervals_alone_are_evaluated_and_a_missing_threshold_is_not_determined
     assert sl["reason"] == "the intervals feed counts answers within 30s, the objective needs 20s"
     cost = by_id(document)["cost"]
     assert cost["reason"] == "no costs for the month"
+

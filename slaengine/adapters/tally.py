@@ -375,6 +375,40 @@ def group_contacts(
     return ContactGroups(groups.collect(), answers, plans, waits, cutoffs, in_event is not None)
 
 
+def merge_groups(parts: Sequence[ContactGroups]) -> ContactGroups:
+    """The groups of contacts counted in slices (`group_contacts` on each, same objectives),
+    as if counted at once: every sum is a count or a sum of whole microseconds, so adding the
+    slices' sums per group is exact."""
+    if len(parts) == 1:
+        return parts[0]
+    first = parts[0]
+    in_event = any(part.in_event for part in parts)
+    frames = [part.groups for part in parts if part.groups.height]
+    if not frames:
+        return first
+    responses = {
+        name: _summed([part.responses[name] for part in parts if name in part.responses],
+                      ("n", "due", "responded"), in_event)
+        for name in {name for part in parts for name in part.responses}
+    }  # fmt: skip
+    groups = _summed(frames, ("n", "wait_us", "handle_us"), in_event)
+    return ContactGroups(groups, responses, first.plans, first.waits, first.cutoffs, in_event)
+
+
+def _summed(frames: Sequence[pl.DataFrame], sums: tuple[str, ...], in_event: bool) -> pl.DataFrame:
+    """Frames of (keys..., sums...) added up per key (a missing `in_event` is False)."""
+    if in_event:
+        frames = [
+            f if "in_event" in f.columns else f.with_columns(pl.lit(False).alias("in_event"))
+            for f in frames
+        ]
+    joined = pl.concat(frames, how="diagonal")
+    keys = [name for name in joined.columns if name not in sums]
+    return joined.group_by(keys, maintain_order=True).agg(
+        pl.col(name).sum().cast(joined.schema[name]) for name in sums
+    )
+
+
 def contacts_per_day(grouped: ContactGroups) -> dict[tuple[date, str], int]:
     """Contacts per (local day, channel), whatever the calendars and exclusions."""
     if grouped.groups.height == 0:

@@ -356,22 +356,27 @@ def _gather(
 def _gather_uncached(
     engine: Engine, contract: Contract, month: Period, as_of: datetime, tally_as_of: datetime
 ) -> _Inputs:
+    from slaengine.adapters.columnar.read import fold_slices
     from slaengine.adapters.storage import feed_repo
-    from slaengine.adapters.tally import TALLIED
+    from slaengine.adapters.storage.feed_repo import us_of
+    from slaengine.adapters.tally import TALLIED, merge_groups
 
     # month to date: only what had arrived at as_of (stored data may run past it)
     until = min(month.stop, as_of.astimezone(UTC))
-    # positional `columns`: only what the tally reads, in any row order
-    contacts = feed_repo.contacts_frame(engine, contract.id, month.start, until, TALLIED)
     intervals = feed_repo.intervals_frame(engine, contract.id, month.start, until)
     local_start, local_stop = month.start.astimezone(month.zone), month.stop.astimezone(month.zone)
     files = feed_repo.feed_files_for_period(engine, contract.id, local_start, local_stop)
     inputs = _Inputs(hashes=tuple(sorted({record.sha256 for record in files})))
     forecasts = feed_repo.forecasts(engine, contract.id, month.first, month.end - timedelta(days=1))
     calendars = _calendars(contract)
-    grouped: ContactGroups | None = None
-    if contacts.height or not intervals.height:  # intervals alone: their own tally
-        grouped = _grouped(contract, contacts, calendars, tally_as_of)
+    # the contacts grouped in slices of stored rows (memory bounded by a slice), then added up
+    slices = fold_slices(
+        engine, "contacts", contract.id, us_of(month.start), us_of(until), TALLIED,
+        lambda contacts: _grouped(contract, contacts, calendars, tally_as_of),
+    )  # fmt: skip
+    grouped: ContactGroups | None = merge_groups(slices)
+    if grouped is not None and not grouped.groups.height and intervals.height:
+        grouped = None  # intervals alone: their own tally
     inputs.excluded_days = volume_band_days(
         contract,
         _contacts_per_day(grouped, intervals, contract),

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
+import pyarrow as pa
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
@@ -155,6 +156,8 @@ def ingest_feed(
             stored = store_feed(engine, new, _filler(path, kind, mapping, strict, whole=True))
     except AlreadyStored as already:  # the same bytes, ingested meanwhile by another process
         return _unchanged(already.record)
+    finally:  # the Parquet writers' buffers: give the memory back once the file is stored
+        pa.default_memory_pool().release_unused()
     filled = stored.filled
     drops = {k: n for k, n in filled.reasons.items() if k.startswith(DROP_PREFIX)}
     reasons = {k: n for k, n in filled.reasons.items() if k not in drops}

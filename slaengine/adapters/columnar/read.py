@@ -6,8 +6,9 @@ row groups. Supersession was resolved at ingest, so no row needs de-duplication 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import polars as pl
 from sqlalchemy import func, select
@@ -80,6 +81,66 @@ def _scan_rows(
         time < pl.lit(_moment(end_us)).cast(kind.schema[kind.time]),
     )
     return frame.select(pl.col(n).cast(t) for n, t in wanted.items()).collect()
+
+
+SLICE_ROWS = 2_000_000  # stored rows read at once by `fold_slices`
+
+T = TypeVar("T")
+
+
+def fold_slices(
+    engine: Engine, kind_name: str, contract_id: str, start_us: int, end_us: int,
+    columns: Sequence[str], fold: Callable[[pl.DataFrame], T],
+) -> list[T]:  # fmt: skip
+    """`fold` of the stored rows in [start, end) (only `columns`), a slice of at most
+    `SLICE_ROWS` rows at a time, so that memory is bounded by a slice, not by the month: one
+    result per slice, at least one (of an empty frame when nothing is stored). Up to
+    `SLICE_ROWS` rows in all are read in one piece, as `scan_rows` reads them.
+
+    A part retired meanwhile by an ingestion that committed: the registry is read again and
+    every slice folded again (up to three times).
+    """
+    kind = KINDS[kind_name]
+    for _attempt in range(3):
+        try:
+            parts = _parts(engine, kind, contract_id, start_us, end_us)
+            if sum(rows for _path, _file, rows, *_ in parts) <= SLICE_ROWS:
+                return [fold(_scan_rows(engine, kind, contract_id, start_us, end_us, columns))]
+            return _fold_parts(engine, kind, parts, contract_id, start_us, end_us, columns, fold)
+        except FileNotFoundError as error:
+            missing = error
+    raise StorageError(
+        f"a Parquet file the catalogue registers is missing from the data location"
+        f" {data_location(engine)} ({missing}); check [storage] data in config.toml or"
+        " SLAENGINE_DATA_URL"
+    )
+
+
+def _fold_parts(
+    engine: Engine, kind: PartKind, parts: list[tuple[str, int, int, int, int]],
+    contract_id: str, start_us: int, end_us: int, columns: Sequence[str],
+    fold: Callable[[pl.DataFrame], T],
+) -> list[T]:  # fmt: skip
+    store = open_store(engine)
+    wanted = {name: kind.schema[name] for name in columns}
+    time = pl.col(kind.time)
+    found: list[T] = []
+    for path, _file_id, rows, _first, _last in parts:
+        for start in range(0, rows, SLICE_ROWS):  # slice first: only its row groups are read
+            frame = (
+                store.scan([path], kind.schema)
+                .slice(start, SLICE_ROWS)
+                .filter(
+                    pl.col("contract_id") == contract_id,
+                    time >= pl.lit(_moment(start_us)).cast(kind.schema[kind.time]),
+                    time < pl.lit(_moment(end_us)).cast(kind.schema[kind.time]),
+                )
+                .select(pl.col(n).cast(t) for n, t in wanted.items())
+                .collect()
+            )
+            if frame.height:
+                found.append(fold(frame))
+    return found or [fold(pl.DataFrame(schema=wanted))]
 
 
 def file_ids(engine: Engine, kind_name: str, contract_id: str, start_us: int, end_us: int) -> set[
