@@ -164,13 +164,15 @@ def _csv_piece_frames(path: Path, chunk_bytes: int) -> Iterator[pl.DataFrame]:
                 frame = frame.with_columns(pl.col(LINE) + (lines_before - 1 if lines_before else 0))
                 if frame.height:
                     yield frame
-            lines_before += (header if not lines_before else b"").count(b"\n") + body.count(b"\n")
+            lines_before += body.count(b"\n") + (0 if lines_before else header.count(b"\n"))
             if last:
                 return
 
 
 def _record_end(data: bytes) -> int:
     """Just past the last line end of `data` that no quoted value spans, or -1."""
+    if b'"' not in data:
+        return data.rfind(b"\n") + 1 or -1
     end = len(data)
     for _try in range(_MAX_CUT_TRIES):
         end = data.rfind(b"\n", 0, end)
@@ -267,7 +269,7 @@ def _read_csv_text(path: Path, data: bytes) -> pl.DataFrame:
         ) from None
     physical = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if not quoted or frame.height == physical - 1:  # one row per line: number them so
-        return _number_unquoted(path, frame, data)
+        return _number_unquoted(path, frame, data, physical)
     frame = _drop_blank_rows(frame)
     lines = _csv_record_lines(data.decode())
     if len(lines) != frame.height:
@@ -278,9 +280,8 @@ def _read_csv_text(path: Path, data: bytes) -> pl.DataFrame:
     return frame.with_columns(pl.Series(LINE, lines, dtype=pl.Int64))
 
 
-def _number_unquoted(path: Path, frame: pl.DataFrame, data: bytes) -> pl.DataFrame:
+def _number_unquoted(path: Path, frame: pl.DataFrame, data: bytes, physical: int) -> pl.DataFrame:
     """Without quotes every physical line is one row: line = row + 2, then drop blank rows."""
-    physical = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if frame.height != physical - 1:  # polars skipped some line: number them the slow way
         frame = _drop_blank_rows(frame)
         lines = _csv_record_lines(data.decode())

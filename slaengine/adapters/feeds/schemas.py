@@ -152,8 +152,8 @@ def _parse_timestamps(text: pl.DataFrame, names: Sequence[str]) -> pl.DataFrame:
     value was given go through the slower, lenient path (space separator, Z, no seconds).
     """
     height = text.height
-    bad = pl.Series("_bad_ts", [False] * height, dtype=pl.Boolean)
-    no_offset = pl.Series("_no_offset", [False] * height, dtype=pl.Boolean)
+    bad = pl.repeat(False, height, dtype=pl.Boolean, eager=True).alias("_bad_ts")
+    no_offset = pl.repeat(False, height, dtype=pl.Boolean, eager=True).alias("_no_offset")
     typed: list[pl.Series] = []
     for name in names:
         raw = text.get_column(name)
@@ -184,7 +184,7 @@ _CANONICAL = (
 def _canonical_timestamps(raw: pl.Series) -> pl.Series:
     """The values of the usual shape parsed (Arrow's cast), null elsewhere."""
     shaped = raw.str.contains(_CANONICAL).fill_null(False)
-    parsed = pl.Series(raw.name, [None] * raw.len(), dtype=_UTC)
+    parsed = pl.repeat(None, raw.len(), dtype=_UTC, eager=True).alias(raw.name)
     count = shaped.sum()
     if count == 0:
         return parsed
