@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from slaengine.adapters.feeds import readers
 from slaengine.adapters.storage import feed_repo
 from slaengine.adapters.storage.engine import create_schema, make_engine
+from slaengine.services import feeds
 from slaengine.services.contracts import load_contracts
 from slaengine.services.feeds import ingest_feed, quarantined_rows
 from tests.conftest import CONTRACTS
@@ -33,6 +34,7 @@ def _ingested(url: str, data: Path, path: Path, chunk: int, monkeypatch: pytest.
     monkeypatch.setenv("SLAENGINE_DATA_URL", str(data))
     monkeypatch.setattr(readers, "CHUNK_BYTES", chunk)
     monkeypatch.setattr(readers, "BATCH_ROWS", max(1, chunk // 40))
+    monkeypatch.setattr(feeds, "_NAMED_AT_ONCE", max(1, chunk // 100))  # Pandera, a few at once
     engine = make_engine(url)
     try:
         create_schema(engine)

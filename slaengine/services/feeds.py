@@ -25,7 +25,13 @@ from sqlalchemy.engine import Engine
 
 from slaengine.adapters.feeds.mapping_model import DROP_PREFIX
 from slaengine.adapters.feeds.readers import LINE, ReadWhole, iter_feed_file, read_feed_file
-from slaengine.adapters.feeds.schemas import KINDS, REASONS, check_columns, validate_frame
+from slaengine.adapters.feeds.schemas import (
+    KINDS,
+    REASONS,
+    check_columns,
+    name_reasons,
+    screen_frame,
+)
 from slaengine.adapters.storage.feed_repo import FeedFileRecord
 from slaengine.adapters.storage.feed_store import (
     FEED_FILE,
@@ -214,6 +220,9 @@ class _Seen:
     dropped: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=_BAD_SCHEMA))
     drops: Counter[str] = field(default_factory=Counter)
     ids: list[pl.Series] = field(default_factory=list)
+    failing: list[pl.DataFrame] = field(default_factory=list)  # waiting for their reasons
+    written: list[pl.DataFrame] = field(default_factory=list)
+    waiting: int = 0
 
 
 def _fill_once(
@@ -239,18 +248,38 @@ def _fill_once(
         _validate_into(seen, sink, frame, kind, repeated)
     if pending:
         _validate_into(seen, sink, pl.concat(pending, how="vertical"), kind, None)
+    _name_reasons(seen, kind)
     seen.dropped = pl.concat(dropped, how="vertical")
     return seen
+
+
+_NAMED_AT_ONCE = 200_000  # failing rows given to Pandera at once (several batches' worth)
 
 
 def _validate_into(
     seen: _Seen, sink: RowSink, frame: pl.DataFrame, kind: str, repeated: pl.Series | None
 ) -> None:
-    validated = validate_frame(frame, kind, repeated=repeated)
-    seen.rows += validated.rows
-    sink.add(validated.valid)
-    if validated.invalid.height:
-        seen.bad.append(_quarantine_frame(validated.invalid))
+    """One pass of the rules over a batch; its valid rows to the sink, its failing rows kept
+    for Pandera to name their reasons with other batches' (`_name_reasons`)."""
+    screened = screen_frame(frame, kind, repeated=repeated, first_row=seen.rows)
+    seen.rows += screened.rows
+    sink.add(screened.valid)
+    if screened.failing.height:
+        seen.failing.append(screened.failing)
+        seen.written.append(screened.written)
+        seen.waiting += screened.failing.height
+    if seen.waiting >= _NAMED_AT_ONCE:
+        _name_reasons(seen, kind)
+
+
+def _name_reasons(seen: _Seen, kind: str) -> None:
+    if seen.failing:
+        failing = pl.concat(seen.failing, how="vertical")
+        written = pl.concat(seen.written, how="diagonal")
+        invalid = name_reasons(failing, written, kind)
+        if invalid.height:
+            seen.bad.append(_quarantine_frame(invalid))
+    seen.failing, seen.written, seen.waiting = [], [], 0
 
 
 def _ids(frame: pl.DataFrame) -> pl.Series:

@@ -8,8 +8,9 @@ schema then checks dtypes and every row rule, each rule a dataframe-level check 
 stable reason code. The rules' expressions are first evaluated together in one pass; Pandera
 validates the rows failing any of them (and the first row, for the dtypes), and its failure
 cases split the rows into valid (typed, ready to store) and quarantined (raw text and reason
-codes). A file of good rows thus costs one pass of the rules, not one per rule; we do not use
-`drop_invalid_rows`, which keeps rows failing multi-column uniqueness.
+codes). A file of good rows thus costs one pass of the rules, not one per rule, and a streamed file
+gives Pandera its failing rows of many batches at once; we do not use `drop_invalid_rows`,
+which keeps rows failing multi-column uniqueness.
 """
 
 from __future__ import annotations
@@ -623,29 +624,59 @@ def validate_frame(
 
     `repeated`: see `typed_frame` (a batch of a contacts file).
     """
+    screened = screen_frame(frame, kind, repeated=repeated)
+    invalid = name_reasons(screened.failing, screened.written, kind)
+    return Validated(valid=screened.valid, invalid=invalid, rows=screened.rows)
+
+
+@dataclass(frozen=True)
+class Screened:
+    """A batch's rows after one pass of every rule: the valid rows typed, and the failing rows
+    (typed, and as written) whose reasons Pandera names in `name_reasons`, batch by batch or
+    several batches at once (`_row` numbers the rows across them)."""
+
+    valid: pl.DataFrame
+    failing: pl.DataFrame  # typed rows failing some rule (and the first row: see screen_frame)
+    written: pl.DataFrame  # the text columns, `_line` and `_row` of the rows failing some rule
+    rows: int
+
+
+def screen_frame(
+    frame: pl.DataFrame, kind: str, *, repeated: pl.Series | None = None, first_row: int = 0
+) -> Screened:
+    """Evaluate every rule of the kind over the frame in one pass (`_row` from `first_row`).
+
+    The frame's first row goes to Pandera as well when `first_row` is 0 (the first batch of a
+    file), so that the dtypes are checked even when every row passes.
+    """
     if kind not in SPECS:
         raise FeedRefused(f"unknown feed kind {kind!r} (expected {', '.join(KINDS)})")
     typed = typed_frame(frame, kind, repeated=repeated)
-    reasons = _failures(typed, kind)
-    spec = SPECS[kind]
-    bad_rows = reasons.get_column(ROW)
-    valid = typed.filter(~pl.col(ROW).is_in(bad_rows.implode())).select(*spec.stored, LINE)
-    invalid = frame.with_row_index(ROW).join(reasons, on=ROW, how="inner").sort(ROW).drop(ROW)
-    return Validated(valid=valid, invalid=invalid, rows=frame.height)
+    if first_row:
+        typed = typed.with_columns(pl.col(ROW) + first_row)
+    passes = typed.select(pl.all_horizontal([_passes(rule) for rule in feed_rules(kind)]))
+    ok = passes.to_series()
+    valid = typed.filter(ok).select(*SPECS[kind].stored, LINE)
+    checked = ~ok | (pl.col(ROW) == 0) if first_row == 0 else ~ok
+    written = frame.with_row_index(ROW, offset=first_row).filter(~ok)
+    return Screened(valid, typed.filter(checked), written, frame.height)
 
 
-def _failures(typed: pl.DataFrame, kind: str) -> pl.DataFrame:
-    """`_row` -> `_reasons` (codes in rule order) for every row failing at least one rule.
+def name_reasons(failing: pl.DataFrame, written: pl.DataFrame, kind: str) -> pl.DataFrame:
+    """The written failing rows with `_reasons` (codes in rule order), as Pandera names them:
+    the schema validates the failing typed rows and its failure cases give each row's codes."""
+    reasons = _failures(failing, kind)
+    invalid = written.join(reasons, on=ROW, how="inner").sort(ROW).drop(ROW)
+    if invalid.height != written.height:  # a row failed a rule Pandera did not see fail: a bug
+        raise RuntimeError(f"feed rows without reasons: {written.height - invalid.height}")
+    return invalid
 
-    Every rule reads its own row only (see `typed_frame`), so Pandera validates the rows that
-    fail some rule in the one pass below, plus the first row (the dtypes are checked even when
-    every row passes); its failure cases are indexed within that subset.
-    """
+
+def _failures(subset: pl.DataFrame, kind: str) -> pl.DataFrame:
+    """`_row` -> `_reasons` (codes in rule order) for every row of `subset` failing a rule."""
     empty = pl.DataFrame(schema={ROW: pl.UInt32, "_reasons": pl.List(pl.String)})
-    if typed.height == 0:
+    if subset.height == 0:
         return empty
-    passes = pl.all_horizontal([_passes(rule) for rule in feed_rules(kind)])
-    subset = typed.filter(~passes | (pl.col(ROW) == 0))
     try:
         feed_schema(kind).validate(subset, lazy=True)
     except SchemaErrors as errors:
