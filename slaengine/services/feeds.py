@@ -265,11 +265,20 @@ def _validate_into(
     seen.rows += screened.rows
     sink.add(screened.valid)
     if screened.failing.height:
-        seen.failing.append(screened.failing)
-        seen.written.append(screened.written)
+        seen.failing.append(_compact(screened.failing))
+        seen.written.append(_compact(screened.written))
         seen.waiting += screened.failing.height
     if seen.waiting >= _NAMED_AT_ONCE:
         _name_reasons(seen, kind)
+
+
+def _compact(rows: pl.DataFrame) -> pl.DataFrame:
+    """A copy of a few rows of a batch that holds only their own text: polars' filtered string
+    columns keep pointing into the whole batch's buffers, which kept alive until Pandera names
+    the reasons would make memory grow with the file."""
+    copied = pl.from_arrow(rows.to_arrow(compat_level=pl.CompatLevel.oldest()))
+    assert isinstance(copied, pl.DataFrame)
+    return copied.cast(rows.schema)
 
 
 def _name_reasons(seen: _Seen, kind: str) -> None:
