@@ -21,14 +21,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import resource
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -42,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import columnar as columnar_bench  # noqa: E402  (the same synthetic October)
+from bench.processes import child, drop_database, postgres_database  # noqa: E402
 
 PERIOD = "2026-10"
 RECEIVED_AT = datetime(2026, 11, 2, 7, tzinfo=UTC)
@@ -266,50 +264,11 @@ def _peak_rss_mb() -> int:
 # --- the driver ---------------------------------------------------------------------------
 
 
-def _child(*arguments: str) -> dict[str, Any]:
-    command = [sys.executable, __file__, *arguments]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise SystemExit(done.stderr)
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
-
-
-def _postgres_url() -> tuple[str, str] | None:
-    admin = os.environ.get("SLAENGINE_TEST_POSTGRES_URL")
-    if not admin:
-        print("postgresql skipped: SLAENGINE_TEST_POSTGRES_URL is not set", file=sys.stderr)
-        return None
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"slaengine_bench_{uuid.uuid4().hex[:8]}"
-    try:
-        engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-        with engine.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        engine.dispose()
-    except Exception as error:  # no server: skip PostgreSQL, say why
-        print(f"postgresql skipped: {error}", file=sys.stderr)
-        return None
-    return admin, make_url(admin).set(database=name).render_as_string(hide_password=False)
-
-
-def _drop(admin: str, url: str) -> None:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    engine.dispose()
-
-
 def scenario(backend: str, folder: Path, args: argparse.Namespace, port: int) -> dict[str, Any]:
     """Set-up then close in two child processes; the e-mail lands in this process's server."""
     url, admin = f"sqlite:///{folder}/catalogue.db", None
     if backend == "postgresql":
-        made = _postgres_url()
+        made = postgres_database()
         if made is None:
             return {}
         admin, url = made
@@ -323,11 +282,11 @@ def scenario(backend: str, folder: Path, args: argparse.Namespace, port: int) ->
         "profile": str(args.profile) if args.profile else None,
     }
     try:
-        result = _child("--set-up", json.dumps(spec))
-        result |= _child("--close", json.dumps(spec))
+        result = child(__file__, "--set-up", json.dumps(spec))
+        result |= child(__file__, "--close", json.dumps(spec))
     finally:
         if admin is not None:
-            _drop(admin, url)
+            drop_database(admin, url)
     return result
 
 

@@ -19,11 +19,9 @@ import argparse
 import json
 import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import feeds as feeds_bench  # noqa: E402  (the same synthetic contacts)
+from bench.processes import child, drop_database, postgres_database  # noqa: E402
 
 BAD_EVERY = 100
 MONTH_START = datetime(2026, 10, 1, tzinfo=UTC)
@@ -137,40 +136,6 @@ def duckdb_month(path: str) -> dict[str, object]:
     return {"duckdb": round(time.perf_counter() - started, 2), "groups": len(rows)}
 
 
-def _child(*arguments: str) -> dict[str, object]:
-    command = [sys.executable, __file__, *arguments]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise SystemExit(done.stderr)
-    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
-
-
-def _postgres_url() -> tuple[str, str] | None:
-    admin = os.environ.get("SLAENGINE_TEST_POSTGRES_URL")
-    if not admin:
-        return None
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"slaengine_bench_{uuid.uuid4().hex[:8]}"
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return admin, make_url(admin).set(database=name).render_as_string(hide_password=False)
-
-
-def _drop(admin: str, url: str) -> None:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
-    engine.dispose()
-
-
 HEADER = (
     "| rows | format | catalogue | ingest s | evaluate s | re-evaluate s | peak RSS | DuckDB s"
     " | ratio | re-send: ingest / evaluate s | 1% fix: ingest / evaluate s | peak RSS, all |"
@@ -221,17 +186,17 @@ def main() -> None:
                 with tempfile.TemporaryDirectory() as scratch:
                     url, admin = f"sqlite:///{scratch}/bench.db", None
                     if backend == "postgresql":
-                        made = _postgres_url()
+                        made = postgres_database()
                         if made is None:
                             continue
                         admin, url = made
                     spec = {"paths": mine, "url": url, "data": f"{scratch}/data"}
                     try:
-                        result = _child("--scenario", json.dumps(spec))
+                        result = child(__file__, "--scenario", json.dumps(spec))
                     finally:
                         if admin is not None:
-                            _drop(admin, url)
-                result |= _child("--duckdb", mine["month"])
+                            drop_database(admin, url)
+                result |= child(__file__, "--duckdb", mine["month"])
                 print(_row(rows, fmt, backend, result), flush=True)
 
 

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,6 +23,8 @@ import polars as pl
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.processes import drop_database, postgres_database  # noqa: E402
 
 BAD_EVERY = 100  # one row in a hundred is bad, in four different ways
 # Two seconds apart from 2026-10-01: 1M contacts span about 23 days; read back a wide range.
@@ -122,36 +122,6 @@ def run_one(path: Path, url: str) -> dict[str, object]:
     }
 
 
-def _postgres_database() -> tuple[str, str] | None:
-    admin = os.environ.get("SLAENGINE_TEST_POSTGRES_URL")
-    if not admin:
-        return None
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"slaengine_bench_{uuid.uuid4().hex[:8]}"
-    try:
-        engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-        with engine.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        engine.dispose()
-    except Exception as error:  # no server: skip PostgreSQL, say why
-        print(f"PostgreSQL skipped: {error}", file=sys.stderr)
-        return None
-    return admin, make_url(admin).set(database=name).render_as_string(hide_password=False)
-
-
-def _drop_database(admin: str, url: str) -> None:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        name = make_url(url).database
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
-
-
 def _scenario(path: Path, url: str) -> dict[str, object]:
     command = [sys.executable, __file__, "--one", str(path), "--url", url]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -201,13 +171,13 @@ def main() -> None:
         for fmt, path in paths.items():
             url = f"sqlite:///{Path(scratch) / f'bench-{fmt}.db'}"
             print(_line(fmt, "sqlite", _scenario(path, url)), flush=True)
-            postgres = _postgres_database()
+            postgres = postgres_database()
             if postgres is not None:
                 admin, pg_url = postgres
                 try:
                     print(_line(fmt, "postgresql", _scenario(path, pg_url)), flush=True)
                 finally:
-                    _drop_database(admin, pg_url)
+                    drop_database(admin, pg_url)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,10 @@ from slaengine.adapters.columnar.location import data_location, open_store
 from slaengine.adapters.columnar.store import KINDS, PART, PartKind
 from slaengine.errors import StorageError
 
+SLICE_ROWS = 2_000_000  # stored rows read at once by `fold_slices`
+
+T = TypeVar("T")
+
 
 def _parts(engine: Engine, kind: PartKind, contract_id: str, start_us: int, end_us: int) -> list[
     tuple[str, int, int, int, int]
@@ -53,9 +57,17 @@ def scan_rows(
     A part retired by an ingestion that committed after the registry was read is gone from
     the disk: the registry is read again (once per retry) and the scan repeated.
     """
+    kind = KINDS[kind_name]
+    return _retrying(
+        engine, lambda: _scan_rows(engine, kind, contract_id, start_us, end_us, columns)
+    )
+
+
+def _retrying(engine: Engine, read: Callable[[], T]) -> T:
+    """`read()`, again (up to three times in all) when a part it was told of is gone."""
     for _attempt in range(3):
         try:
-            return _scan_rows(engine, KINDS[kind_name], contract_id, start_us, end_us, columns)
+            return read()
         except FileNotFoundError as error:
             missing = error
     raise StorageError(
@@ -83,11 +95,6 @@ def _scan_rows(
     return frame.select(pl.col(n).cast(t) for n, t in wanted.items()).collect()
 
 
-SLICE_ROWS = 2_000_000  # stored rows read at once by `fold_slices`
-
-T = TypeVar("T")
-
-
 def fold_slices(
     engine: Engine, kind_name: str, contract_id: str, start_us: int, end_us: int,
     columns: Sequence[str], fold: Callable[[pl.DataFrame], T],
@@ -101,19 +108,14 @@ def fold_slices(
     every slice folded again (up to three times).
     """
     kind = KINDS[kind_name]
-    for _attempt in range(3):
-        try:
-            parts = _parts(engine, kind, contract_id, start_us, end_us)
-            if sum(rows for _path, _file, rows, *_ in parts) <= SLICE_ROWS:
-                return [fold(_scan_rows(engine, kind, contract_id, start_us, end_us, columns))]
-            return _fold_parts(engine, kind, parts, contract_id, start_us, end_us, columns, fold)
-        except FileNotFoundError as error:
-            missing = error
-    raise StorageError(
-        f"a Parquet file the catalogue registers is missing from the data location"
-        f" {data_location(engine)} ({missing}); check [storage] data in config.toml or"
-        " SLAENGINE_DATA_URL"
-    )
+
+    def read() -> list[T]:
+        parts = _parts(engine, kind, contract_id, start_us, end_us)
+        if sum(rows for _path, _file, rows, *_ in parts) <= SLICE_ROWS:
+            return [fold(_scan_rows(engine, kind, contract_id, start_us, end_us, columns))]
+        return _fold_parts(engine, kind, parts, contract_id, start_us, end_us, columns, fold)
+
+    return _retrying(engine, read)
 
 
 def _fold_parts(
