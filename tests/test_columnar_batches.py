@@ -152,3 +152,19 @@ def test_a_parquet_file_streams_batch_by_batch(
     pieces = _ingested(two_catalogues[1], tmp_path / "d2", path, 120, monkeypatch)
     assert pieces[0] == whole[0] and pieces[1].equals(whole[1]) and pieces[2] == whole[2]
     assert whole[0]["quarantined"] == 2 + 13  # p7 twice, csat 11 on every third row
+
+
+def test_a_file_whose_later_piece_cannot_be_read_in_pieces_is_read_again_whole(
+    tmp_path: Path, two_catalogues: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lone CR (an old Mac line end) after the first pieces: the ingestion starts again
+    reading the file whole, and stores what the whole file gives."""
+    rows = _rows([f"r{n}" for n in range(30)], ["", "4"])
+    text = write_csv(tmp_path / "c.csv", rows).read_bytes()
+    cut = text.rindex(b"\n", 0, len(text) - 1)
+    path = tmp_path / "cr.csv"
+    path.write_bytes(text[:cut] + b"\r" + text[cut + 1 :])  # the last line ends the Mac way
+    whole = _ingested(two_catalogues[0], tmp_path / "d1", path, 1 << 30, monkeypatch)
+    pieces = _ingested(two_catalogues[1], tmp_path / "d2", path, 128, monkeypatch)
+    assert pieces[0] == whole[0] and pieces[1].equals(whole[1]) and pieces[2] == whole[2]
+    assert whole[0]["rows"] == 30 and whole[0]["stored"] == 30
