@@ -253,7 +253,7 @@ def _fill_once(
     return seen
 
 
-_NAMED_AT_ONCE = 200_000  # failing rows given to Pandera at once (several batches' worth)
+_NAMED_AT_ONCE = 50_000  # failing rows given to Pandera at once (several batches' worth)
 
 
 def _validate_into(
@@ -374,10 +374,10 @@ def _quarantine_frame(invalid: pl.DataFrame) -> pl.DataFrame:
 
 
 def _count_reasons(bad: pl.DataFrame) -> dict[str, int]:
-    counts: Counter[str] = Counter()
-    for text in bad.get_column("_reasons").to_list():
-        counts.update(json.loads(text))
-    return dict(sorted(counts.items()))
+    """Rows per reason code (`_reasons`: JSON lists of codes)."""
+    codes = bad.get_column("_reasons").str.json_decode(pl.List(pl.String)).explode().drop_nulls()
+    counted = codes.value_counts(name="n")
+    return dict(sorted((str(code), int(n)) for code, n in counted.iter_rows()))
 
 
 def _rejection(path: Path, rows: int, bad: pl.DataFrame, reasons: dict[str, int]) -> str:
