@@ -177,24 +177,16 @@ class PartWriter:
         self.store, self.kind, self.owner, self.changes = store, kind, owner, changes
         self._open: dict[str, _OpenPart] = {}
         self.parts: list[Part] = []
-        self.rows = 0
-        self.first_us: int | None = None
-        self.last_us: int | None = None
 
     def add(self, valid: pl.DataFrame) -> None:
         """Append validated rows (typed columns and `_line`)."""
         if valid.height == 0:
             return
         frame = part_frame(self.kind, self.owner, valid)
-        self.rows += frame.height
         months = frame.with_columns(month_of(self.kind.time).alias("_month"))
         for (month,), part in sorted(months.partition_by("_month", as_dict=True).items()):
             rows = part.drop("_month").sort(self.kind.time, *self.kind.key)
             self._writer(str(month)).write(rows)
-        times = frame.get_column(self.kind.time).dt.epoch("us")
-        first, last = int(times.min()), int(times.max())  # type: ignore[arg-type]
-        self.first_us = first if self.first_us is None else min(self.first_us, first)
-        self.last_us = last if self.last_us is None else max(self.last_us, last)
 
     def _writer(self, month: str) -> _OpenPart:
         found = self._open.pop(month, None)
@@ -223,11 +215,10 @@ class PartWriter:
     def reset(self) -> None:
         """Remove everything written so far and start again empty."""
         self.abort()
-        finished = [part.path for part in self.parts]
-        self.store.remove(finished)
-        self.changes.written[:] = [p for p in self.changes.written if p not in set(finished)]
-        self.parts, self.rows = [], 0
-        self.first_us = self.last_us = None
+        finished = {part.path for part in self.parts}
+        self.store.remove(sorted(finished))
+        self.changes.written[:] = [p for p in self.changes.written if p not in finished]
+        self.parts = []
 
 
 class _OpenPart:

@@ -29,6 +29,7 @@ from slaengine.adapters.columnar.store import (
     INTERVAL_KIND,
     Changes,
     Owner,
+    Part,
     PartWriter,
     register,
     supersede,
@@ -160,7 +161,7 @@ def store_feed(engine: Engine, new: NewFeedFile, fill: Callable[[RowSink], Fille
                 restated = supersede(connection, store, kind, owner, parts, changes)
                 for part in parts:
                     register(connection, kind, new.contract_id, new.provider_id, file_id, part)
-                extent = _extent_us(writer.first_us, writer.last_us)
+                extent = _extent_of(parts)
             else:
                 valid = sink.frame()
                 restated = _STORERS[new.kind](connection, new, file_id, valid)
@@ -228,9 +229,12 @@ _NO_EXTENT: dict[str, Any] = {
 }
 
 
-def _extent_us(first_us: int | None, last_us: int | None) -> dict[str, Any]:
-    """First/last instant of the valid rows of contacts or intervals."""
-    return _NO_EXTENT | {"first_us": first_us, "last_us": last_us}
+def _extent_of(parts: list[Part]) -> dict[str, Any]:
+    """First/last instant of the valid rows of contacts or intervals: those of their parts."""
+    if not parts:
+        return dict(_NO_EXTENT)
+    first, last = min(p.first_us for p in parts), max(p.last_us for p in parts)
+    return _NO_EXTENT | {"first_us": first, "last_us": last}
 
 
 def _extent(kind: str, valid: pl.DataFrame) -> dict[str, Any]:
