@@ -328,9 +328,16 @@ REFUSED: list[tuple[str, bytes, str]] = [
 
 
 @pytest.mark.parametrize(("name", "content", "message"), REFUSED, ids=[r[0] for r in REFUSED])
+@pytest.mark.parametrize("pieces", [False, True], ids=["whole", "in-pieces"])
 def test_a_file_that_is_no_feed_is_refused_in_words_and_changes_nothing(
-    acme: Engine, tmp_path: Path, name: str, content: bytes, message: str
-) -> None:
+    acme: Engine, tmp_path: Path, name: str, content: bytes, message: str, pieces: bool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    if pieces:  # read in pieces of 16 bytes (Parquet: 1 row): the same message, nothing stored
+        from slaengine.adapters.feeds import readers
+
+        monkeypatch.setattr(readers, "CHUNK_BYTES", 16)
+        monkeypatch.setattr(readers, "BATCH_ROWS", 1)
     _baseline(acme, tmp_path)
     before = stored_state(acme)
     path = tmp_path / name
