@@ -70,8 +70,8 @@ def main() -> None:
 
 
 def run(folder: Path, rows: int, months: int) -> dict[str, object]:
-    from slaengine.adapters.contract_yaml import load_contract_file
     from slaengine.adapters.storage.engine import create_schema, make_engine
+    from slaengine.adapters.yaml.contract import load_contract_file
     from slaengine.services.backtest import backtest
     from slaengine.services.contracts import load_contracts
     from slaengine.services.evaluation import evaluate_period

@@ -10,10 +10,9 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from slaengine.domain.benchmark import BenchmarkResult, KpiFigure, SetupResult
-from slaengine.domain.contract import Contract
-from slaengine.domain.reports import FeedFileInfo
-from slaengine.domain.results import (
+from slaengine.domain.contract.model import Contract
+from slaengine.domain.evaluation.benchmark import BenchmarkResult, KpiFigure, SetupResult
+from slaengine.domain.evaluation.results import (
     ChronicFailureFlag,
     CreditSummary,
     Evaluation,
@@ -21,6 +20,7 @@ from slaengine.domain.results import (
     ObjectiveResult,
     WindowResult,
 )
+from slaengine.domain.reports import FeedFileInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = datetime(2026, 11, 2, 7, 0, tzinfo=UTC)

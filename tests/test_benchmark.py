@@ -15,7 +15,8 @@ from sqlalchemy.engine import Engine
 
 from slaengine.cli import main
 from slaengine.cli.context import AppContext
-from slaengine.domain.benchmark import (
+from slaengine.domain.contract.model import Contract
+from slaengine.domain.evaluation.benchmark import (
     BenchmarkResult,
     KpiFigure,
     SetupResult,
@@ -23,7 +24,6 @@ from slaengine.domain.benchmark import (
     cost_per_contact,
     default_benchmark,
 )
-from slaengine.domain.contract import Contract
 from slaengine.services.benchmark import SetupInput, compare_setups
 from slaengine.services.contracts import load_contracts
 from slaengine.services.feeds import ingest_feed

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from slaengine.domain.calendars import BusinessCalendar, holidays_problem, wall_deadline
-from slaengine.domain.contract import Calendar, Contract, Holidays
+from slaengine.domain.contract.calendars import BusinessCalendar, holidays_problem, wall_deadline
+from slaengine.domain.contract.model import Calendar, Contract, Holidays
 from slaengine.errors import EvaluationError
 from tests.conftest import CONTRACTS
 

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from slaengine.adapters.storage import run_repo
 from slaengine.adapters.storage.evaluation_tables import EvaluationRun
 from slaengine.config import FeedSource, Settings
-from slaengine.domain.results import Evaluation
+from slaengine.domain.evaluation.results import Evaluation
 from slaengine.errors import EvaluationError
 from slaengine.services import close as close_module
 from slaengine.services.close import close_month

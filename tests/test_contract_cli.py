@@ -121,7 +121,7 @@ def test_list_says_when_nothing_is_stored(database: Path) -> None:
 def test_the_schema_patterns_accept_what_the_examples_write() -> None:
     import re
 
-    from slaengine.adapters.contract_yaml import load_contract_file
+    from slaengine.adapters.yaml.contract import load_contract_file
 
     schema = json.loads((ROOT / "docs" / "contract.schema.json").read_text(encoding="utf-8"))
     weekly = schema["$defs"]["Calendar"]["properties"]["weekly"]["patternProperties"]

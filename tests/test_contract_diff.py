@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from slaengine.adapters.contract_yaml import load_contract_file, parse_contract_text
+from slaengine.adapters.yaml.contract import load_contract_file, parse_contract_text
 from slaengine.cli import main
-from slaengine.domain.contract_diff import changes_json, diff_contracts, words
-from slaengine.domain.units import Percent, Target
+from slaengine.domain.contract.units import Percent, Target
+from slaengine.domain.procurement.diff import changes_json, diff_contracts, words
 from tests.conftest import CONTRACTS
 
 ROOT = CONTRACTS.parent

@@ -26,10 +26,10 @@ from hypothesis import strategies as st
 from pydantic import AwareDatetime, BaseModel
 from sqlalchemy.engine import Engine
 
-from slaengine.adapters.contract_yaml import MAX_SHOWN_CHARS, load_spec_file
 from slaengine.adapters.storage.engine import create_schema, make_engine
-from slaengine.domain.contract import Contract
-from slaengine.domain.units import Duration, Percent, Target
+from slaengine.adapters.yaml.contract import MAX_SHOWN_CHARS, load_spec_file
+from slaengine.domain.contract.model import Contract
+from slaengine.domain.contract.units import Duration, Percent, Target
 from slaengine.errors import ContractConflict, ContractInvalid
 from slaengine.services.contracts import check_contracts, load_contracts
 from tests.conftest import CONTRACTS

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy.engine import Engine
 
-from slaengine.adapters.contract_yaml import (
+from slaengine.adapters.yaml.contract import (
     MAX_FILE_BYTES,
     MAX_NESTING,
     cut_quoted,

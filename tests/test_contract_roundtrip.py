@@ -9,9 +9,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from slaengine.adapters.contract_yaml import dump_contract, parse_contract_text
-from slaengine.domain.contract import DAY_NAMES, Contract
-from slaengine.domain.contract_rules import find_problems
+from slaengine.adapters.yaml.contract import dump_contract, parse_contract_text
+from slaengine.domain.contract.model import DAY_NAMES, Contract
+from slaengine.domain.contract.rules import find_problems
 
 slugs = st.from_regex(r"[a-z0-9][a-z0-9-]{0,12}", fullmatch=True)
 names = st.text(

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from slaengine.adapters.contract_yaml import (
+from slaengine.adapters.yaml.contract import (
     discover,
     load_benchmark_file,
     load_contract_file,
     load_spec_file,
 )
-from slaengine.domain.contract import BenchmarkSpec
+from slaengine.domain.contract.model import BenchmarkSpec
 from slaengine.errors import ContractInvalid
 from slaengine.services.contracts import check_contracts
 from tests.test_contract_spec import BASE, problems_of

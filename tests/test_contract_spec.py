@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from slaengine.adapters.contract_yaml import load_contract_file, parse_contract_text
-from slaengine.domain.units import Duration, Percent, Target
+from slaengine.adapters.yaml.contract import load_contract_file, parse_contract_text
+from slaengine.domain.contract.units import Duration, Percent, Target
 from slaengine.errors import ContractInvalid
 from tests.conftest import CONTRACTS
 

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from slaengine.adapters.contract_yaml import dump_contract, parse_contract_text
 from slaengine.adapters.storage.contract_tables import ContractVersionRow
+from slaengine.adapters.yaml.contract import dump_contract, parse_contract_text
 from slaengine.cli import main
 from slaengine.cli.contract import contract_schema
 from slaengine.errors import ContractConflict, ContractInvalid, ContractNotFound

@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from slaengine.domain.contract import Contract
-from slaengine.domain.credits import (
+from slaengine.domain.contract.model import Contract
+from slaengine.domain.evaluation.results import ChronicFailureFlag, CreditSummary, Status
+from slaengine.domain.money.credits import (
     CreditAllocation,
     allocate_credits,
     chronic_failures,
@@ -21,7 +22,6 @@ from slaengine.domain.credits import (
     objective_credit,
     shift_period,
 )
-from slaengine.domain.results import ChronicFailureFlag, CreditSummary, Status
 from tests.conftest import CONTRACTS
 
 

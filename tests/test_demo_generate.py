@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.engine import Engine
 
-from slaengine.adapters.contract_yaml import load_contract_file
+from slaengine.adapters.yaml.contract import load_contract_file
 from slaengine.demo.generate import BAD_ROWS, GeneratedFile, generate_feeds
-from slaengine.domain.contract import Contract
+from slaengine.domain.contract.model import Contract
 from slaengine.services.contracts import load_contracts
 from slaengine.services.feeds import ingest_feed
 from tests.conftest import CONTRACTS

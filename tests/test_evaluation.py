@@ -11,12 +11,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from slaengine.domain.contract import Contract
-from slaengine.domain.evaluation import evaluate
-from slaengine.domain.exclusions import volume_band_days
-from slaengine.domain.kpis import ContactRecord, Counts, tally_contacts
-from slaengine.domain.periods import window_bounds
-from slaengine.domain.results import Evaluation, ExcludedDay
+from slaengine.domain.contract.model import Contract
+from slaengine.domain.contract.periods import window_bounds
+from slaengine.domain.evaluation.evaluate import evaluate
+from slaengine.domain.evaluation.exclusions import volume_band_days
+from slaengine.domain.evaluation.kpis import ContactRecord, Counts, tally_contacts
+from slaengine.domain.evaluation.results import Evaluation, ExcludedDay
 from slaengine.errors import EvaluationError
 from slaengine.services.evaluation import evaluation_to_json
 

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import pytest
 
-from slaengine.adapters.interval_tally import tally_intervals
-from slaengine.domain.contract import Calendar, Objective
-from slaengine.domain.kpis import Counts, kpi_figures, sum_counts
+from slaengine.adapters.compute.interval_tally import tally_intervals
+from slaengine.domain.contract.model import Calendar, Objective
+from slaengine.domain.evaluation.kpis import Counts, kpi_figures, sum_counts
 
 PARIS = ZoneInfo("Europe/Paris")
 

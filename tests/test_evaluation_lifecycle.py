@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 from slaengine.adapters.storage.engine import create_schema, make_engine
 from slaengine.adapters.storage.evaluation_repo import final_runs, latest_provisional
 from slaengine.cli import main
-from slaengine.domain.settlement import settlement_instant
+from slaengine.domain.evaluation.settlement import settlement_instant
 from slaengine.errors import MonthNotSettled
 from slaengine.services.contracts import contract_in_force, load_contracts
 from slaengine.services.evaluation import final_evaluation

@@ -23,11 +23,11 @@ import pytest
 from ruamel.yaml import YAML
 from sqlalchemy.engine import Engine
 
+from slaengine.adapters.compute.tally import tally_objective
 from slaengine.adapters.feeds.mapping import load_mapping
-from slaengine.adapters.tally import tally_objective
-from slaengine.domain.contract import Contract
-from slaengine.domain.evaluation import evaluate
-from slaengine.domain.kpis import ContactRecord, tally_contacts
+from slaengine.domain.contract.model import Contract
+from slaengine.domain.evaluation.evaluate import evaluate
+from slaengine.domain.evaluation.kpis import ContactRecord, tally_contacts
 from slaengine.services.contracts import load_contracts
 from slaengine.services.evaluation import evaluate_period
 from slaengine.services.feeds import ingest_feed

@@ -24,9 +24,9 @@ from slaengine.adapters.storage.evaluation_repo import (
     upgrade_evaluation_lifecycle,
 )
 from slaengine.adapters.storage.evaluation_tables import EvaluationObjectiveRow, EvaluationRun
-from slaengine.domain.evaluation import evaluate
-from slaengine.domain.kpis import Counts
-from slaengine.domain.results import Evaluation, ExcludedDay
+from slaengine.domain.evaluation.evaluate import evaluate
+from slaengine.domain.evaluation.kpis import Counts
+from slaengine.domain.evaluation.results import Evaluation, ExcludedDay
 from tests.test_evaluation import CREDITS, contract, sl
 
 NOW = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from slaengine.adapters.contract_yaml import parse_contract_text
-from slaengine.domain.contract import Contract
-from slaengine.domain.evaluation import evaluate
-from slaengine.domain.improvement import targets_in_force
-from slaengine.domain.kpis import Counts
-from slaengine.domain.results import CreditSummary, Evaluation, ObjectiveResult
+from slaengine.adapters.yaml.contract import parse_contract_text
+from slaengine.domain.contract.model import Contract
+from slaengine.domain.evaluation.evaluate import evaluate
+from slaengine.domain.evaluation.kpis import Counts
+from slaengine.domain.evaluation.results import CreditSummary, Evaluation, ObjectiveResult
+from slaengine.domain.money.improvement import targets_in_force
 from tests.test_contract_spec import BASE
 
 RULE = "continuous_improvement:\n  after_months: 3\n  move: halfway\n"

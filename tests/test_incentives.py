@@ -9,12 +9,12 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slaengine.adapters.contract_yaml import parse_contract_text
-from slaengine.domain.contract import Contract
-from slaengine.domain.incentive_rules import at_least_as_strict
-from slaengine.domain.incentives import cap_amount, earn_incentives, net_position
-from slaengine.domain.results import CreditSummary, ObjectiveResult
-from slaengine.domain.units import Target
+from slaengine.adapters.yaml.contract import parse_contract_text
+from slaengine.domain.contract.incentive_rules import at_least_as_strict
+from slaengine.domain.contract.model import Contract
+from slaengine.domain.contract.units import Target
+from slaengine.domain.evaluation.results import CreditSummary, ObjectiveResult
+from slaengine.domain.money.incentives import cap_amount, earn_incentives, net_position
 from tests.test_contract_spec import BASE, problems_of
 
 CREDITS = "credits:\n  monthly_fee: 1000.00\n  at_risk: 10%\n"
@@ -312,8 +312,8 @@ def test_the_evaluation_carries_incentives_through_json_and_storage(engine: Any)
     from datetime import UTC, date, datetime
 
     from slaengine.adapters.storage.evaluation_repo import latest_evaluation, store_final
-    from slaengine.domain.evaluation import evaluate
-    from slaengine.domain.kpis import Counts
+    from slaengine.domain.evaluation.evaluate import evaluate
+    from slaengine.domain.evaluation.kpis import Counts
     from slaengine.services.evaluation import evaluation_to_json
 
     contract = contract_with(TWO)
@@ -348,7 +348,7 @@ def test_the_evaluation_carries_incentives_through_json_and_storage(engine: Any)
 def test_a_contract_without_incentives_prints_zero_incentives() -> None:
     from datetime import UTC, datetime
 
-    from slaengine.domain.evaluation import evaluate
+    from slaengine.domain.evaluation.evaluate import evaluate
     from slaengine.services.evaluation import evaluation_to_json
 
     evaluation = evaluate(parse_contract_text(BASE), "2026-10", {},

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from slaengine.domain.contract import Calendar, Objective
-from slaengine.domain.kpis import (
+from slaengine.domain.contract.model import Calendar, Objective
+from slaengine.domain.evaluation.kpis import (
     ContactRecord,
     Counts,
     kpi_figures,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from slaengine.domain.lifecycle import (
+from slaengine.domain.reports.lifecycle import (
     FeedFileSeen,
     describe_restatements,
     lifecycle_line,

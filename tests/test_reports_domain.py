@@ -7,8 +7,7 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
-from slaengine.domain.contract import Objective
-from slaengine.domain.report_text import format_delta, format_value, shift_period
+from slaengine.domain.contract.model import Objective
 from slaengine.domain.reports import (
     BreachEntry,
     StatusCounts,
@@ -19,7 +18,8 @@ from slaengine.domain.reports import (
     describe_objective,
     status_mark,
 )
-from slaengine.domain.reports_audit import audit_calendar
+from slaengine.domain.reports.audit import audit_calendar
+from slaengine.domain.reports.text import format_delta, format_value, shift_period
 from tests.reports_builders import (
     acme,
     acme_text,
@@ -479,7 +479,7 @@ def test_days_excluded_by_the_volume_band_or_excused_are_not_missing() -> None:
 
 
 def test_months_without_data_are_left_out_of_the_portfolio_history() -> None:
-    from slaengine.domain.reports_scorecard import month_figures
+    from slaengine.domain.reports.scorecard import month_figures
     from tests.reports_builders import month, october, september
 
     empty = month(

@@ -10,13 +10,13 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from slaengine.adapters.contract_yaml import parse_contract_text
+from slaengine.adapters.csv.report import write_objectives_csv
 from slaengine.adapters.pdf import render_audit, render_portfolio, render_scorecard
-from slaengine.adapters.report_csv import write_objectives_csv
-from slaengine.domain.contract import Contract
-from slaengine.domain.incentives import earn_incentives
+from slaengine.adapters.yaml.contract import parse_contract_text
+from slaengine.domain.contract.model import Contract
+from slaengine.domain.evaluation.results import CreditSummary, Evaluation, ObjectiveResult
+from slaengine.domain.money.incentives import earn_incentives
 from slaengine.domain.reports import build_audit, build_portfolio, build_scorecard
-from slaengine.domain.results import CreditSummary, Evaluation, ObjectiveResult
 from slaengine.i18n import using
 from tests.reports_builders import acme, october, result
 

@@ -16,7 +16,8 @@ from pypdf import PdfReader
 
 from slaengine.adapters.pdf import render_audit, render_portfolio, render_scorecard
 from slaengine.adapters.pdf.document import fitted
-from slaengine.domain.report_text import (
+from slaengine.domain.reports import build_audit, build_portfolio, build_scorecard
+from slaengine.domain.reports.text import (
     describe_objective,
     format_delta,
     format_money,
@@ -25,7 +26,6 @@ from slaengine.domain.report_text import (
     status_mark,
     window_words,
 )
-from slaengine.domain.reports import build_audit, build_portfolio, build_scorecard
 from slaengine.i18n import (
     LOCALES_DIR,
     UnsupportedLocale,
@@ -277,7 +277,7 @@ def test_a_scorecard_with_a_long_provider_name_still_prints_its_report_name(
 
 
 def test_week_window_objectives_show_each_of_their_weeks() -> None:
-    from slaengine.domain.results import WindowResult
+    from slaengine.domain.evaluation.results import WindowResult
 
     evaluation = october()
     starts = [date(2026, 10, 1), date(2026, 10, 5), date(2026, 10, 12)]

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from slaengine.adapters.csv.report import write_objectives_csv
 from slaengine.adapters.pdf import (
     render_audit,
     render_benchmark,
@@ -20,9 +21,8 @@ from slaengine.adapters.pdf import (
     render_scorecard,
 )
 from slaengine.adapters.pdf.style import fonts
-from slaengine.adapters.report_csv import write_objectives_csv
+from slaengine.domain.evaluation.results import WindowResult
 from slaengine.domain.reports import build_audit, build_portfolio, build_scorecard
-from slaengine.domain.results import WindowResult
 from tests.reports_builders import acme, acme_text, benchmark, feed, october, september
 
 NASTY = "ACME <EU> & Co <b>x</b>"
@@ -224,7 +224,7 @@ def test_french_csv_twin_uses_semicolons_decimal_commas_and_french_headers(
 
 
 def test_csv_twin_neutralises_cells_a_spreadsheet_would_run_as_formulas(tmp_path: Path) -> None:
-    from slaengine.adapters.report_csv import neutralised
+    from slaengine.adapters.csv.report import neutralised
 
     assert [neutralised(v) for v in ("=1+1", "+33", "-2", "@SUM(A1)", "\tx", "\rx", "ok")] == [
         "'=1+1",

@@ -17,8 +17,8 @@ import pytest
 from pypdf import PdfReader
 
 from slaengine.adapters.storage.evaluation_repo import StoredFinal
-from slaengine.domain.contract import Contract
-from slaengine.domain.results import Evaluation
+from slaengine.domain.contract.model import Contract
+from slaengine.domain.evaluation.results import Evaluation
 from slaengine.errors import ContractNotFound, EvaluationError
 from slaengine.services import reports
 from slaengine.services.evaluation import EvaluationOutcome

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.engine import Engine
 
-from slaengine.adapters.scheduler import (
+from slaengine.adapters.scheduling.scheduler import (
     cron_trigger,
     fire_times,
     last_fire_at_or_before,

@@ -11,8 +11,8 @@ import holidays
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from slaengine.domain.contract import Contract
-from slaengine.domain.settlement import due_cutoff, is_settled, settlement_instant
+from slaengine.domain.contract.model import Contract
+from slaengine.domain.evaluation.settlement import due_cutoff, is_settled, settlement_instant
 
 PARIS = ZoneInfo("Europe/Paris")
 NEW_YORK = ZoneInfo("America/New_York")

@@ -10,10 +10,10 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slaengine.adapters.tally import tally_objective
-from slaengine.domain.contract import Calendar, ExclusionEvent, Objective
-from slaengine.domain.kpis import ContactRecord, tally_contacts
-from slaengine.domain.results import ExcludedDay
+from slaengine.adapters.compute.tally import tally_objective
+from slaengine.domain.contract.model import Calendar, ExclusionEvent, Objective
+from slaengine.domain.evaluation.kpis import ContactRecord, tally_contacts
+from slaengine.domain.evaluation.results import ExcludedDay
 
 PARIS = ZoneInfo("Europe/Paris")
 CALENDARS = {

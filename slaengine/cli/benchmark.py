@@ -14,7 +14,7 @@ from slaengine.cli.options import as_of_option, period_option
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from slaengine.domain.benchmark import BenchmarkResult, KpiFigure
+    from slaengine.domain.evaluation.benchmark import BenchmarkResult, KpiFigure
 
 
 NARROW = 110  # columns below which the setups' widths are fixed
@@ -35,7 +35,7 @@ def benchmark(app: AppContext, activity: str, period: str, as_of: datetime, as_j
     """
     from rich.console import Console
 
-    from slaengine.domain.benchmark import benchmark_to_json
+    from slaengine.domain.evaluation.benchmark import benchmark_to_json
     from slaengine.services.benchmark import load_benchmark_spec, run_benchmark
 
     spec = load_benchmark_spec(app.settings.contracts_dir, activity)
@@ -94,7 +94,7 @@ def _mix(mix: dict[str, int], total: int, channel: str) -> str:
 
 
 def _figure(figure: KpiFigure | None, kpi: str) -> str:
-    from slaengine.domain.contract import FRACTION_KPIS, SECONDS_KPIS
+    from slaengine.domain.contract.model import FRACTION_KPIS, SECONDS_KPIS
 
     if figure is None or figure.value is None:
         return "n/a"

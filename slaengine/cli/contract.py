@@ -13,7 +13,7 @@ from rich.table import Table
 
 from slaengine.cli.context import AppContext
 from slaengine.cli.options import check_period, parse_as_of
-from slaengine.domain.contract import Contract
+from slaengine.domain.contract.model import Contract
 
 
 @click.group()
@@ -154,7 +154,7 @@ def diff(app: AppContext, old: str, new: str, as_json: bool) -> None:
 
     One line per change, in words, with the side it favours where that is clear.
     """
-    from slaengine.domain.contract_diff import changes_json, changes_text, diff_contracts
+    from slaengine.domain.procurement.diff import changes_json, changes_text, diff_contracts
 
     before, after = _resolve(app, old), _resolve(app, new)
     changes = diff_contracts(before, after)
@@ -214,7 +214,7 @@ def backtest(
     """
     from rich.progress import Progress
 
-    from slaengine.adapters.contract_yaml import load_contract_file
+    from slaengine.adapters.yaml.contract import load_contract_file
     from slaengine.services.backtest import backtest as run_backtest
     from slaengine.services.backtest import backtest_to_json, months_between
 
@@ -288,7 +288,7 @@ def _print_backtest(result: Any) -> None:
 
 
 def _figure(result: Any) -> str:
-    from slaengine.domain.contract import FRACTION_KPIS
+    from slaengine.domain.contract.model import FRACTION_KPIS
 
     if result.value is None:
         return str(result.status)

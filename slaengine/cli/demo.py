@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from slaengine.demo.generate import GeneratedFile
-    from slaengine.domain.contract import Contract
+    from slaengine.domain.contract.model import Contract
 
 DEMO_AS_OF = datetime.fromisoformat("2026-11-02T08:00:00+01:00")
 DEMO_LAST_MONTH = date(2026, 10, 1)
@@ -293,7 +293,7 @@ def _status(status: str) -> str:
 
 
 def _value(kpi: str, value: float | None) -> str:
-    from slaengine.domain.contract import FRACTION_KPIS, SECONDS_KPIS
+    from slaengine.domain.contract.model import FRACTION_KPIS, SECONDS_KPIS
 
     if value is None:
         return "n/a"

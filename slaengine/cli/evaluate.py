@@ -12,7 +12,7 @@ from rich.table import Table
 
 from slaengine.cli.context import AppContext
 from slaengine.cli.options import check_period, parse_as_of
-from slaengine.domain.results import Evaluation
+from slaengine.domain.evaluation.results import Evaluation
 
 _STATUS_STYLE = {
     "met": "green",

@@ -18,7 +18,7 @@ from slaengine.cli.context import AppContext
 from slaengine.errors import SlaEngineError
 
 if TYPE_CHECKING:
-    from slaengine.adapters.scheduler import Job
+    from slaengine.adapters.scheduling.scheduler import Job
     from slaengine.adapters.storage.lease import DatabaseLock
     from slaengine.services.schedule import JobSpec
 
@@ -88,7 +88,7 @@ def _acquire(lock: DatabaseLock, wait: bool, stop: threading.Event) -> None:
 
 
 def _serve(app: AppContext, specs: list[JobSpec], stop: threading.Event, holder: str) -> None:
-    from slaengine.adapters.scheduler import run_schedule
+    from slaengine.adapters.scheduling.scheduler import run_schedule
     from slaengine.services.schedule import missed_runs
 
     missed = missed_runs(app.engine, specs, _now())
@@ -113,7 +113,7 @@ def _unfinished(app: AppContext) -> bool:
 
 
 def _resume(app: AppContext, stop: threading.Event) -> Job:
-    from slaengine.adapters.scheduler import Job
+    from slaengine.adapters.scheduling.scheduler import Job
     from slaengine.services.schedule import resume_unfinished
 
     engine, settings = app.engine, app.settings
@@ -125,7 +125,7 @@ def _resume(app: AppContext, stop: threading.Event) -> Job:
 
 
 def _job(app: AppContext, spec: JobSpec, stop: threading.Event) -> Job:
-    from slaengine.adapters.scheduler import Job
+    from slaengine.adapters.scheduling.scheduler import Job
     from slaengine.services.schedule import fire
 
     engine, settings = app.engine, app.settings

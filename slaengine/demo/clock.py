@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from slaengine.domain.contract import Calendar
+from slaengine.domain.contract.model import Calendar
 
 ALWAYS_OPEN: tuple[tuple[int, int], ...] = ((0, 1440),)
 

@@ -30,7 +30,7 @@ from slaengine.demo.profiles import (
     ProviderProfile,
     profile_for,
 )
-from slaengine.domain.contract import REAL_TIME_CHANNELS, Contract, Objective
+from slaengine.domain.contract.model import REAL_TIME_CHANNELS, Contract, Objective
 
 FeedKind = Literal["contacts", "forecasts", "costs"]
 CONTACT_COLUMNS: tuple[str, ...] = (

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from slaengine.domain.contract import REAL_TIME_CHANNELS, Contract
+from slaengine.domain.contract.model import REAL_TIME_CHANNELS, Contract
 
 # Monday peak, quieter Friday, little on weekends (index 0 = Monday).
 WEEKDAY_FACTORS: tuple[float, ...] = (1.3, 1.1, 1.0, 1.0, 0.95, 0.5, 0.25)

@@ -22,12 +22,12 @@ from typing import Any, Literal
 
 from sqlalchemy.engine import Engine
 
-from slaengine.domain.contract import Contract
-from slaengine.domain.contract_diff import Change, changes_json, diff_contracts
-from slaengine.domain.credits import parse_period, shift_period
-from slaengine.domain.incentives import net_position
-from slaengine.domain.periods import Period
-from slaengine.domain.results import Evaluation
+from slaengine.domain.contract.model import Contract
+from slaengine.domain.contract.periods import Period
+from slaengine.domain.evaluation.results import Evaluation
+from slaengine.domain.money.credits import parse_period, shift_period
+from slaengine.domain.money.incentives import net_position
+from slaengine.domain.procurement.diff import Change, changes_json, diff_contracts
 from slaengine.errors import ContractNotFound, EvaluationError
 
 ZERO = Decimal("0.00")
@@ -100,7 +100,7 @@ def contract_from_reference(reference: str, engine: Callable[[], Engine]) -> Con
 
     Raises ContractInvalid (file problems, FILE:LINE:COL) or ContractNotFound.
     """
-    from slaengine.adapters.contract_yaml import load_contract_file
+    from slaengine.adapters.yaml.contract import load_contract_file
     from slaengine.services.contracts import contract_versions
 
     path = Path(reference)
@@ -204,7 +204,7 @@ def evaluate_draft(
 ) -> Evaluation:
     """The draft over one month, on the feeds stored for `feeds_of`; nothing stored."""
     # the very gathering `evaluate` uses (one code path: same inputs, same figures)
-    from slaengine.domain.settlement import due_cutoff, settlement_instant
+    from slaengine.domain.evaluation.settlement import due_cutoff, settlement_instant
 
     # uncached: a draft's inputs are its own (no cache entry would be reused), and a
     # backtest writes nothing at all, the evaluation input cache included

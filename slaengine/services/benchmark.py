@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 import polars as pl
 from sqlalchemy.engine import Engine
 
-from slaengine.domain.benchmark import (
+from slaengine.domain.contract.model import CHANNELS, BenchmarkSpec, Contract
+from slaengine.domain.evaluation.benchmark import (
     MIXED,
     BenchmarkResult,
     KpiFigure,
@@ -29,7 +30,6 @@ from slaengine.domain.benchmark import (
     cost_per_contact,
     default_benchmark,
 )
-from slaengine.domain.contract import CHANNELS, BenchmarkSpec, Contract
 from slaengine.errors import ContractNotFound, EvaluationError
 
 
@@ -71,7 +71,7 @@ def load_benchmark_spec(contracts_dir: Path, activity: str) -> BenchmarkSpec | N
     path = contracts_dir / "benchmark.yaml"
     if not path.is_file():
         return None
-    from slaengine.adapters.contract_yaml import load_benchmark_file
+    from slaengine.adapters.yaml.contract import load_benchmark_file
 
     spec = load_benchmark_file(path)
     return spec if spec.activity == activity else None
@@ -179,7 +179,7 @@ def month_days(period: str) -> tuple[date, date]:
 
 
 def _scope(spec: BenchmarkSpec, first: Contract, period: str, as_of: datetime) -> _Scope:
-    from slaengine.adapters.tally import benchmark_calendars
+    from slaengine.adapters.compute.tally import benchmark_calendars
 
     zone = ZoneInfo(spec.timezone or first.timezone)
     first_day, end_day = month_days(period)
@@ -230,8 +230,8 @@ def _channel_mix(frame: pl.DataFrame) -> dict[str, int]:
 
 def _figures(frame: pl.DataFrame, scope: _Scope) -> dict[str, KpiFigure]:
     """Every benchmark objective's figure, the contacts grouped once for all of them."""
-    from slaengine.adapters.tally import daily_counts, group_contacts
-    from slaengine.domain.kpis import kpi_figures, sum_counts
+    from slaengine.adapters.compute.tally import daily_counts, group_contacts
+    from slaengine.domain.evaluation.kpis import kpi_figures, sum_counts
 
     tallied = [o for o in scope.spec.objectives if o.kpi != "cost_per_contact"]
     try:

@@ -26,8 +26,8 @@ from slaengine.adapters.delivery.smtp import Mail, send_mail
 from slaengine.adapters.storage import run_repo
 from slaengine.adapters.storage.run_repo import RunRecord
 from slaengine.config import Settings
-from slaengine.domain.contract import Contract
-from slaengine.domain.results import Evaluation
+from slaengine.domain.contract.model import Contract
+from slaengine.domain.evaluation.results import Evaluation
 from slaengine.errors import DeliveryError, EvaluationError, SlaEngineError
 from slaengine.services.close_mail import close_mail
 from slaengine.services.contracts import contracts_in_force
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 
 def settles_at(contract: Contract, period: str) -> datetime:
     """The settlement instant of the contract's month (domain.settlement)."""
-    from slaengine.domain.settlement import settlement_instant
+    from slaengine.domain.evaluation.settlement import settlement_instant
 
     return settlement_instant(contract, period)
 

@@ -13,16 +13,16 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from slaengine.adapters.contract_yaml import (
+from slaengine.adapters.storage.contract_tables import ContractVersionRow
+from slaengine.adapters.yaml.contract import (
     SpecFile,
     discover,
     format_problem,
     load_spec_file,
     parse_document,
 )
-from slaengine.adapters.storage.contract_tables import ContractVersionRow
-from slaengine.domain.contract import BenchmarkSpec, Contract
-from slaengine.domain.contract_rules import find_version_conflicts, ranges_overlap
+from slaengine.domain.contract.model import BenchmarkSpec, Contract
+from slaengine.domain.contract.rules import find_version_conflicts, ranges_overlap
 from slaengine.errors import ContractConflict, ContractInvalid, ContractNotFound
 
 
@@ -237,7 +237,7 @@ def contracts_for_activity(engine: Engine, activity: str, day: date) -> list[Sto
 def contracts_in_force(engine: Engine, period: str) -> list[Contract]:
     """The latest version of every contract in force at some point of `period` (YYYY-MM),
     sorted by id."""
-    from slaengine.domain.report_text import period_days
+    from slaengine.domain.reports.text import period_days
 
     first, last = period_days(period)
     found: dict[str, Contract] = {}

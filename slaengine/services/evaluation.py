@@ -1,8 +1,8 @@
 """Use case: evaluate a contract over a month from stored feeds, store it, print it as SPEC JSON.
 
 Lifecycle (SPEC section 5, docs/evaluation.md): at or after the month's settlement instant
-(`slaengine.domain.settlement`) the result is FINAL, computed as of that instant and keyed by
-its inputs (contract file sha256, feed files in force, engine version, earlier months'
+(`slaengine.domain.evaluation.settlement`) the result is FINAL, computed as of that instant and
+keyed by its inputs (contract file sha256, feed files in force, engine version, earlier months'
 results); a final is computed only when none is stored or the key changed (a restatement).
 Before, the result is PROVISIONAL as of `as_of`, stored apart. `final_evaluation` is the API
 of the monthly close; `run_evaluation` says what was stored.
@@ -32,18 +32,23 @@ import polars as pl
 from sqlalchemy.engine import Engine
 
 from slaengine import __version__
-from slaengine.domain.contract import FRACTION_KPIS, REAL_TIME_CHANNELS, Contract, Objective
-from slaengine.domain.credits import shift_period
-from slaengine.domain.evaluation import evaluate
-from slaengine.domain.exclusions import volume_band_days
-from slaengine.domain.kpis import Counts, kpi_figures, sum_counts
-from slaengine.domain.periods import Period
-from slaengine.domain.results import Evaluation, ExcludedDay, ObjectiveResult, WindowResult
-from slaengine.domain.settlement import due_cutoff, settlement_instant
+from slaengine.domain.contract.model import FRACTION_KPIS, REAL_TIME_CHANNELS, Contract, Objective
+from slaengine.domain.contract.periods import Period
+from slaengine.domain.evaluation.evaluate import evaluate
+from slaengine.domain.evaluation.exclusions import volume_band_days
+from slaengine.domain.evaluation.kpis import Counts, kpi_figures, sum_counts
+from slaengine.domain.evaluation.results import (
+    Evaluation,
+    ExcludedDay,
+    ObjectiveResult,
+    WindowResult,
+)
+from slaengine.domain.evaluation.settlement import due_cutoff, settlement_instant
+from slaengine.domain.money.credits import shift_period
 from slaengine.errors import ContractNotFound, EvaluationError, MonthNotSettled
 
 if TYPE_CHECKING:
-    from slaengine.adapters.tally import ContactGroups
+    from slaengine.adapters.compute.tally import ContactGroups
 
 
 @dataclass
@@ -357,9 +362,9 @@ def _gather_uncached(
     engine: Engine, contract: Contract, month: Period, as_of: datetime, tally_as_of: datetime
 ) -> _Inputs:
     from slaengine.adapters.columnar.read import fold_slices
+    from slaengine.adapters.compute.tally import TALLIED, merge_groups
     from slaengine.adapters.storage import feed_repo
     from slaengine.adapters.storage.feed_repo import us_of
-    from slaengine.adapters.tally import TALLIED, merge_groups
 
     # month to date: only what had arrived at as_of (stored data may run past it)
     until = min(month.stop, as_of.astimezone(UTC))
@@ -388,7 +393,7 @@ def _gather_uncached(
 
 
 def _calendars(contract: Contract) -> dict[str, Any]:
-    from slaengine.adapters.tally import benchmark_calendars
+    from slaengine.adapters.compute.tally import benchmark_calendars
 
     try:
         return benchmark_calendars(contract.calendars, contract.zone)
@@ -400,7 +405,7 @@ def _grouped(
     contract: Contract, contacts: pl.DataFrame, calendars: dict[str, Any], as_of: datetime
 ) -> ContactGroups:
     """The contacts summed once for every objective (adapters/tally.py)."""
-    from slaengine.adapters.tally import group_contacts
+    from slaengine.adapters.compute.tally import group_contacts
 
     events = contract.exclusions.events if contract.exclusions else ()
     return group_contacts(
@@ -412,7 +417,7 @@ def _contacts_per_day(
     grouped: ContactGroups | None, intervals: pl.DataFrame, contract: Contract
 ) -> dict[tuple[date, str], int]:
     """Contacts per (local day, real-time channel), from contacts or else intervals."""
-    from slaengine.adapters.tally import contacts_per_day
+    from slaengine.adapters.compute.tally import contacts_per_day
 
     if grouped is not None and grouped.groups.height:
         found = contacts_per_day(grouped)
@@ -433,8 +438,8 @@ def _tally(
 ) -> None:
     """Daily counts per objective from the contacts (`grouped`, None when only intervals are
     stored), else from the intervals, which also give the provider-reported figures."""
-    from slaengine.adapters.interval_tally import tally_intervals
-    from slaengine.adapters.tally import daily_counts
+    from slaengine.adapters.compute.interval_tally import tally_intervals
+    from slaengine.adapters.compute.tally import daily_counts
 
     zone = contract.zone
     events = contract.exclusions.events if contract.exclusions else ()
@@ -556,8 +561,8 @@ def _objective_json(result: ObjectiveResult) -> dict[str, Any]:
 
 def _incentives_json(evaluation: Evaluation) -> dict[str, Any]:
     """SPEC section 6's incentives object; zeros when the contract has no incentives."""
-    from slaengine.domain.incentives import net_position
-    from slaengine.domain.results import IncentiveSummary
+    from slaengine.domain.evaluation.results import IncentiveSummary
+    from slaengine.domain.money.incentives import net_position
 
     zero = Decimal("0.00")
     summary = evaluation.incentives or IncentiveSummary(

@@ -21,9 +21,9 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from slaengine import __version__
+from slaengine.adapters.csv.report import write_objectives_csv
 from slaengine.adapters.pdf import render_audit, render_benchmark, render_portfolio
 from slaengine.adapters.pdf import render_scorecard as render_scorecard_pdf
-from slaengine.adapters.report_csv import write_objectives_csv
 from slaengine.adapters.storage.evaluation_repo import evaluation_history, final_runs
 from slaengine.adapters.storage.feed_repo import (
     FeedFileRecord,
@@ -31,11 +31,11 @@ from slaengine.adapters.storage.feed_repo import (
     feed_files_for_period,
     restatements,
 )
-from slaengine.domain.benchmark import BenchmarkResult
-from slaengine.domain.calendars import BusinessCalendar
-from slaengine.domain.contract import Contract
-from slaengine.domain.lifecycle import FeedFileSeen, describe_restatements, lifecycle_line
-from slaengine.domain.report_text import period_days, shift_period
+from slaengine.domain.contract.calendars import BusinessCalendar
+from slaengine.domain.contract.model import Contract
+from slaengine.domain.evaluation.benchmark import BenchmarkResult
+from slaengine.domain.evaluation.results import Evaluation
+from slaengine.domain.evaluation.settlement import settlement_instant
 from slaengine.domain.reports import (
     FeedFileInfo,
     Scorecard,
@@ -43,8 +43,8 @@ from slaengine.domain.reports import (
     build_portfolio,
     build_scorecard,
 )
-from slaengine.domain.results import Evaluation
-from slaengine.domain.settlement import settlement_instant
+from slaengine.domain.reports.lifecycle import FeedFileSeen, describe_restatements, lifecycle_line
+from slaengine.domain.reports.text import period_days, shift_period
 from slaengine.errors import ContractNotFound, EvaluationError, SlaEngineError
 from slaengine.services.benchmark import load_benchmark_spec, run_benchmark
 from slaengine.services.contracts import (

@@ -18,14 +18,14 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.engine import Engine
 
-from slaengine.adapters.scheduler import (
+from slaengine.adapters.scheduling.scheduler import (
     cron_trigger,
     last_fire_at_or_before,
     next_fire_after,
 )
 from slaengine.adapters.storage import run_repo
 from slaengine.config import Settings
-from slaengine.domain.report_text import shift_period
+from slaengine.domain.reports.text import shift_period
 from slaengine.errors import SlaEngineError
 from slaengine.services.close import close_month, complete_unfinished
 from slaengine.services.month_to_date import month_to_date, pull_all, schedule_zone

@@ -26,9 +26,9 @@ import slaengine
 from slaengine.adapters.columnar.store import PART
 from slaengine.adapters.columnar.tables import EvaluationInputCacheRow
 from slaengine.adapters.storage.feed_repo import us_of
-from slaengine.domain.contract import Contract
-from slaengine.domain.kpis import Counts
-from slaengine.domain.results import ExcludedDay
+from slaengine.domain.contract.model import Contract
+from slaengine.domain.evaluation.kpis import Counts
+from slaengine.domain.evaluation.results import ExcludedDay
 
 CACHE: Table = EvaluationInputCacheRow.__table__  # type: ignore[attr-defined]
 FORMAT = 1

@@ -30,8 +30,8 @@ from slaengine.adapters.pdf.style import (
     styles,
     text,
 )
-from slaengine.domain.report_text import format_period, kpi_name
 from slaengine.domain.reports import AuditReport
+from slaengine.domain.reports.text import format_period, kpi_name
 from slaengine.i18n import _, current
 
 SPEC_LINE_CHARS = 100

@@ -23,14 +23,14 @@ from slaengine.adapters.pdf.style import (
     status_cell,
     text,
 )
-from slaengine.domain.report_text import (
+from slaengine.domain.evaluation.results import Evaluation, ObjectiveResult
+from slaengine.domain.reports.text import (
     STATUS_SYMBOLS,
     format_money,
     format_period,
     format_value,
     status_label,
 )
-from slaengine.domain.results import Evaluation, ObjectiveResult
 from slaengine.i18n import _
 
 if TYPE_CHECKING:

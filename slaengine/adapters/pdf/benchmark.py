@@ -19,15 +19,15 @@ from slaengine.adapters.pdf.style import (
     safe,
     text,
 )
-from slaengine.domain.benchmark import BenchmarkResult
-from slaengine.domain.report_text import (
+from slaengine.domain.evaluation.benchmark import BenchmarkResult
+from slaengine.domain.reports import BenchmarkTable, build_benchmark_table
+from slaengine.domain.reports.text import (
     LOWER_IS_BETTER,
     format_period,
     kpi_name,
     kpi_unit,
     sourcing_label,
 )
-from slaengine.domain.reports import BenchmarkTable, build_benchmark_table
 from slaengine.i18n import _
 
 KPI_WIDTH = 48 * mm

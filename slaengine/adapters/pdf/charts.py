@@ -17,8 +17,8 @@ from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from slaengine.adapters.pdf.style import ACCENT, INK, MUTED, RULE, STATUS_INK, fonts, printable
-from slaengine.domain.report_text import channel_label, format_period, kpi_unit
 from slaengine.domain.reports import DailySeries, TrendSeries
+from slaengine.domain.reports.text import channel_label, format_period, kpi_unit
 from slaengine.i18n import _, current, ngettext
 
 AXIS_FONT = 6.5

@@ -21,8 +21,8 @@ from slaengine.adapters.pdf.style import (
     safe,
     text,
 )
-from slaengine.domain.report_text import STATUS_SYMBOLS, format_period, sourcing_label
 from slaengine.domain.reports import Portfolio, PortfolioRow
+from slaengine.domain.reports.text import STATUS_SYMBOLS, format_period, sourcing_label
 from slaengine.i18n import _
 
 OVERVIEW_WIDTHS = [36 * mm, 21 * mm, 58 * mm, 22 * mm, 27 * mm, 16 * mm]
@@ -174,7 +174,7 @@ def history_charts(portfolio: Portfolio) -> list[Flowable]:
 
 
 def _previous(period: str) -> str:
-    from slaengine.domain.report_text import shift_period
+    from slaengine.domain.reports.text import shift_period
 
     return shift_period(period, -1)
 

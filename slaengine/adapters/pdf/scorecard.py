@@ -33,7 +33,9 @@ from slaengine.adapters.pdf.style import (
     safe,
     text,
 )
-from slaengine.domain.report_text import (
+from slaengine.domain.reports import FeedFileInfo, ObjectiveRow, Scorecard
+from slaengine.domain.reports.register import WindowLine
+from slaengine.domain.reports.text import (
     STATUS_SYMBOLS,
     format_count,
     format_day,
@@ -42,8 +44,6 @@ from slaengine.domain.report_text import (
     sourcing_label,
     status_label,
 )
-from slaengine.domain.reports import FeedFileInfo, ObjectiveRow, Scorecard
-from slaengine.domain.reports_register import WindowLine
 from slaengine.i18n import _, current
 
 OBJECTIVE_WIDTHS = [29 * mm, 43 * mm, 14 * mm, 15 * mm, 21 * mm, 22 * mm, 18 * mm, 18 * mm]

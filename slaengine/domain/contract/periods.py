@@ -1,0 +1,64 @@
+"""Months and their windows in a contract's zone.
+
+Week windows are ISO weeks (Monday to Sunday) clipped to the month: a month starting on a
+Thursday has a first week window of four days. Day windows are local days, so a DST day is
+23 or 25 hours long.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from slaengine.domain.contract.model import Contract
+from slaengine.domain.money.credits import parse_period
+from slaengine.errors import EvaluationError
+
+
+@dataclass(frozen=True)
+class Period:
+    """A month in a zone: local days [first, end) and instants [start, stop) in UTC."""
+
+    name: str
+    first: date
+    end: date
+    start: datetime
+    stop: datetime
+    zone: ZoneInfo
+
+    @classmethod
+    def of(cls, period: str, contract: Contract) -> Period:
+        """Raises EvaluationError for anything but YYYY-MM."""
+        try:
+            year, month = parse_period(period)
+        except ValueError as error:
+            raise EvaluationError(str(error)) from None
+        first = date(year, month, 1)
+        end = date(year + month // 12, month % 12 + 1, 1)
+        zone = contract.zone
+        start = datetime.combine(first, time(), zone).astimezone(UTC)
+        stop = datetime.combine(end, time(), zone).astimezone(UTC)
+        return cls(period, first, end, start, stop, zone)
+
+    def days(self) -> list[date]:
+        return [self.first + timedelta(days=n) for n in range((self.end - self.first).days)]
+
+
+def window_bounds(kind: str, first: date, end: date) -> list[tuple[date, date]]:
+    """[start, end) local dates of the day, week (ISO, clipped) or month windows of a month."""
+    if kind == "month":
+        return [(first, end)]
+    if kind == "day":
+        return [(day, day + timedelta(days=1)) for day in _days(first, end)]
+    bounds: list[tuple[date, date]] = []
+    start = first
+    while start < end:
+        following_monday = start + timedelta(days=7 - start.weekday())
+        bounds.append((start, min(following_monday, end)))
+        start = following_monday
+    return bounds
+
+
+def _days(first: date, end: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((end - first).days)]

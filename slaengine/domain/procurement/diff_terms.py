@@ -1,0 +1,270 @@
+"""The terms part of a contract diff: credits, incentives, exclusions, chronic failure and
+continuous improvement (sides favoured: see `slaengine.domain.procurement.diff`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+from slaengine.domain.contract.model import (
+    ContinuousImprovement,
+    Contract,
+    Credits,
+    ExclusionEvent,
+    Exclusions,
+    IncentiveEarn,
+    Incentives,
+)
+from slaengine.domain.contract.units import Percent
+from slaengine.domain.procurement.diff import (
+    MONEY,
+    Change,
+    Side,
+    change_line,
+    side_by_size,
+    target_side,
+    words,
+)
+
+# ------------------------------------------------------------------ money
+
+
+def _block(section: str, old: object, new: object, added_favours: Side) -> Change | None:
+    """A whole optional block added or removed."""
+    removed_favours: Side = "client" if added_favours == "provider" else "provider"
+    label = section.replace("_", " ")
+    if old is None and new is not None:
+        return Change(
+            section,
+            section,
+            None,
+            None,
+            "added",
+            added_favours,
+            f"{label}: added ({_side_words(added_favours)})",
+        )
+    if old is not None and new is None:
+        return Change(
+            section,
+            section,
+            None,
+            "present",
+            None,
+            removed_favours,
+            f"{label}: removed ({_side_words(removed_favours)})",
+        )
+    return None
+
+
+def _side_words(side: Side) -> str:
+    return f"favours the {side}"
+
+
+def credits(old: Credits | None, new: Credits | None) -> Iterator[Change]:
+    whole = _block("credits", old, new, "client")
+    if whole is not None or old is None or new is None:
+        yield from [whole] if whole else []
+        return
+    fields: list[tuple[str, Any, Any, Side | None]] = [
+        ("monthly fee", old.monthly_fee, new.monthly_fee, "provider"),
+        ("at risk", old.at_risk, new.at_risk, "client"),
+        ("pool", old.pool, new.pool, "client"),
+        (
+            "earn-back months",
+            old.earn_back.months if old.earn_back else None,
+            new.earn_back.months if new.earn_back else None,
+            "client",
+        ),
+    ]
+    for name, before, after, bigger in fields:
+        if before != after:
+            yield change_line(
+                "credits",
+                "credits",
+                name,
+                before,
+                after,
+                side_by_size(before, after, bigger),
+                wording=MONEY,
+            )
+    yield from _shares("credits", "allocation", old.allocation, new.allocation, "client")
+
+
+def _shares(
+    section: str, subject: str, old: dict[str, Percent], new: dict[str, Percent], bigger: Side
+) -> Iterator[Change]:
+    zero = Percent(Decimal(0))
+    for key in sorted(set(old) | set(new), key=lambda k: (k not in old, k)):
+        before, after = old.get(key), new.get(key)
+        if before != after:
+            side = side_by_size(before or zero, after or zero, bigger)
+            yield change_line(section, key, subject, before, after, side, wording=MONEY)
+
+
+def incentives(old: Incentives | None, new: Incentives | None) -> Iterator[Change]:
+    whole = _block("incentives", old, new, "provider")
+    if whole is not None:
+        present = new or old
+        assert present is not None
+        cap = f"cap {words(present.cap)} of the monthly fee"
+        yield replace(whole, text=whole.text.replace(": added", f": added, {cap}", 1))
+    empty = Incentives(cap=Percent(Decimal(0)))
+    before, after = old or empty, new or empty
+    if before.cap != after.cap and whole is None:
+        side = side_by_size(before.cap, after.cap, "provider")
+        yield change_line(
+            "incentives", "incentives", "cap", before.cap, after.cap, side, wording=MONEY
+        )
+    for key in [*before.earn, *(key for key in after.earn if key not in before.earn)]:
+        yield from _earn(key, before.earn.get(key), after.earn.get(key))
+    if before.offset_credits != after.offset_credits:
+        side_: Side = "client" if after.offset_credits else "provider"
+        yield change_line(
+            "incentives",
+            "incentives",
+            "offset against credits",
+            before.offset_credits,
+            after.offset_credits,
+            side_,
+            wording=MONEY,
+        )
+
+
+def _earn(key: str, old: IncentiveEarn | None, new: IncentiveEarn | None) -> Iterator[Change]:
+    def bonus(earn: IncentiveEarn) -> str:
+        return f"{words(earn.share)} of the cap when {words(earn.when)}"
+
+    if old is None and new is not None:
+        text = f"{key}: bonus added, {bonus(new)} (favours the provider)"
+        yield Change("incentives", key, "bonus", None, bonus(new), "provider", text)
+    elif old is not None and new is None:
+        text = f"{key}: bonus removed, was {bonus(old)} (favours the client)"
+        yield Change("incentives", key, "bonus", bonus(old), None, "client", text)
+    elif old is not None and new is not None:
+        if old.share != new.share:
+            side = side_by_size(old.share, new.share, "provider")
+            yield change_line(
+                "incentives", key, "bonus share", old.share, new.share, side, wording=MONEY
+            )
+        if old.when != new.when:
+            side = target_side(old.when, new.when)
+            yield change_line(
+                "incentives", key, "bonus when", old.when, new.when, side, wording=MONEY
+            )
+
+
+# ------------------------------------------------------------------ exclusions and rules
+
+
+def exclusions(old: Exclusions | None, new: Exclusions | None) -> Iterator[Change]:
+    empty = Exclusions()
+    before, after = old or empty, new or empty
+    old_band = before.volume_band.over_forecast if before.volume_band else None
+    new_band = after.volume_band.over_forecast if after.volume_band else None
+    if old_band != new_band:
+        # a lower band excludes more days; a band added excludes days that counted before
+        side: Side | None = (
+            "provider"
+            if old_band is None
+            else "client"
+            if new_band is None
+            else side_by_size(old_band, new_band, "client")
+        )
+        yield change_line(
+            "exclusions",
+            "volume band",
+            "over forecast",
+            old_band,
+            new_band,
+            side,
+            wording=("favours the provider", "favours the client"),
+        )
+    old_events = {event.id: event for event in before.events}
+    new_events = {event.id: event for event in after.events}
+    for key, event in new_events.items():
+        if key not in old_events:
+            text = f"event {key} added: {_event(event)} (favours the provider)"
+            yield Change("exclusions", key, "event", None, _event(event), "provider", text)
+        elif old_events[key] != event:
+            text = f"event {key}: {_event(old_events[key])} → {_event(event)}"
+            yield Change(
+                "exclusions", key, "event", _event(old_events[key]), _event(event), None, text
+            )
+    for key, event in old_events.items():
+        if key not in new_events:
+            text = f"event {key} removed: {_event(event)} (favours the client)"
+            yield Change("exclusions", key, "event", _event(event), None, "client", text)
+
+
+def _event(event: ExclusionEvent) -> str:
+    channels = words(event.channels) if event.channels else "all channels"
+    return f"{event.start.isoformat()} to {event.end.isoformat()}, {channels}: {event.reason}"
+
+
+def chronic(old: Contract, new: Contract) -> Iterator[Change]:
+    before, after = old.chronic_failure, new.chronic_failure
+    whole = _block("chronic_failure", before, after, "client")
+    if whole is not None:
+        yield whole
+        return
+    if before is None or after is None:
+        return
+    if before.breaches != after.breaches:
+        yield change_line(
+            "chronic_failure",
+            "chronic failure",
+            "breaches",
+            before.breaches,
+            after.breaches,
+            side_by_size(before.breaches, after.breaches, "provider"),
+            wording=MONEY,
+        )
+    if before.within_months != after.within_months:
+        yield change_line(
+            "chronic_failure",
+            "chronic failure",
+            "within months",
+            before.within_months,
+            after.within_months,
+            side_by_size(before.within_months, after.within_months, "client"),
+            wording=MONEY,
+        )
+
+
+def improvement(
+    old: ContinuousImprovement | None, new: ContinuousImprovement | None
+) -> Iterator[Change]:
+    whole = _block("continuous_improvement", old, new, "client")
+    if whole is not None:
+        text = whole.text
+        if new is not None:
+            text = text.replace(
+                "added",
+                f"added: targets move {new.move} to the achieved average after"
+                f" {new.after_months} months above them",
+            )
+        yield Change(whole.section, whole.subject, None, whole.old, whole.new, whole.favours, text)
+        return
+    if old is None or new is None:
+        return
+    if old.after_months != new.after_months:
+        yield change_line(
+            "continuous_improvement",
+            "continuous improvement",
+            "after months",
+            old.after_months,
+            new.after_months,
+            side_by_size(old.after_months, new.after_months, "provider"),
+            wording=MONEY,
+        )
+    if old.objectives != new.objectives:
+        yield change_line(
+            "continuous_improvement",
+            "continuous improvement",
+            "objectives",
+            old.objectives or "all",
+            new.objectives or "all",
+            None,
+        )
