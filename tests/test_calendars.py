@@ -489,7 +489,7 @@ def test_next_opening_is_the_first_open_minute(
 def test_time_running_out_at_a_closing_gives_the_next_opening(
     calendar: BusinessCalendar, start: datetime, skip: int
 ) -> None:
-    # Three weeks: a calendar open one weekday a week can lose two of them to holidays (1 and 8 May).
+    # Three weeks: a calendar open one weekday a week can lose two to holidays (1 and 8 May).
     days = (start.date() + timedelta(days=offset) for offset in range(-1, 22))
     closings = sorted(end for day in days for _, end in calendar.open_intervals(day) if end > start)
     closing = closings[min(skip, len(closings) - 1)]

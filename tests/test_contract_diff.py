@@ -11,7 +11,8 @@ from click.testing import CliRunner
 from slaengine.adapters.yaml.contract import load_contract_file, parse_contract_text
 from slaengine.cli import main
 from slaengine.domain.contract.units import Percent, Target
-from slaengine.domain.procurement.diff import changes_json, diff_contracts, words
+from slaengine.domain.contract.wording import words
+from slaengine.domain.procurement.diff import changes_json, diff_contracts
 from tests.conftest import CONTRACTS
 
 ROOT = CONTRACTS.parent

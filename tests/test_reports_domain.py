@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from slaengine.domain.contract.model import Objective
+from slaengine.domain.contract.periods import shift_period
 from slaengine.domain.reports import (
     BreachEntry,
     StatusCounts,
@@ -19,7 +20,7 @@ from slaengine.domain.reports import (
     status_mark,
 )
 from slaengine.domain.reports.audit import audit_calendar
-from slaengine.domain.reports.text import format_delta, format_value, shift_period
+from slaengine.domain.reports.text import format_delta, format_value
 from tests.reports_builders import (
     acme,
     acme_text,

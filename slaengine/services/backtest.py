@@ -13,86 +13,21 @@ the months of the range (its own months before the range were never evaluated).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
 from slaengine.domain.contract.model import Contract
-from slaengine.domain.contract.periods import Period
+from slaengine.domain.contract.periods import Period, parse_period, shift_period
 from slaengine.domain.evaluation.results import Evaluation
-from slaengine.domain.money.credits import parse_period, shift_period
-from slaengine.domain.money.incentives import net_position
-from slaengine.domain.procurement.diff import Change, changes_json, diff_contracts
+from slaengine.domain.procurement.backtest import Backtest, BacktestMonth, Source, Totals, flips
+from slaengine.domain.procurement.diff import changes_json, diff_contracts
 from slaengine.errors import ContractNotFound, EvaluationError
-
-ZERO = Decimal("0.00")
-Source = Literal["stored", "computed"]
-
-
-@dataclass(frozen=True)
-class Flip:
-    """An objective whose status differs between the contract in force and the draft."""
-
-    objective_id: str
-    in_force: str
-    draft: str
-
-
-@dataclass(frozen=True)
-class BacktestMonth:
-    period: str
-    draft: Evaluation
-    in_force: Evaluation | None
-    in_force_source: Source | None
-    flips: tuple[Flip, ...]
-
-
-@dataclass(frozen=True)
-class Totals:
-    """Money over the range: credits owed (before earn-back), earned back, incentives, net."""
-
-    credits: Decimal = ZERO
-    earned_back: Decimal = ZERO
-    incentives: Decimal = ZERO
-    net_position: Decimal = ZERO
-
-    def plus(self, evaluation: Evaluation) -> Totals:
-        incentives = evaluation.incentives.total if evaluation.incentives else ZERO
-        return Totals(
-            self.credits + evaluation.credits.total,
-            self.earned_back + evaluation.credits.earned_back,
-            self.incentives + incentives,
-            self.net_position + net_position(evaluation.credits, evaluation.incentives),
-        )
-
-
-@dataclass(frozen=True)
-class Backtest:
-    draft: Contract
-    against: str
-    months: tuple[BacktestMonth, ...]
-    compared_with: Contract | None
-    changes: tuple[Change, ...]
-
-    @property
-    def draft_totals(self) -> Totals:
-        totals = Totals()
-        for month in self.months:
-            totals = totals.plus(month.draft)
-        return totals
-
-    @property
-    def in_force_totals(self) -> Totals:
-        totals = Totals()
-        for month in self.months:
-            if month.in_force is not None:
-                totals = totals.plus(month.in_force)
-        return totals
 
 
 def contract_from_reference(reference: str, engine: Callable[[], Engine]) -> Contract:
@@ -164,7 +99,7 @@ def backtest(
         history.append(evaluation)
         in_force, source = _in_force(engine, feeds_of, period, as_of)
         months.append(
-            BacktestMonth(period, evaluation, in_force, source, tuple(_flips(in_force, evaluation)))
+            BacktestMonth(period, evaluation, in_force, source, tuple(flips(in_force, evaluation)))
         )
         if on_month is not None:
             on_month(period)
@@ -234,16 +169,6 @@ def _in_force(
         return evaluate_period(engine, contract_id, period, as_of=as_of, store=False), "computed"
     except ContractNotFound:
         return None, None
-
-
-def _flips(in_force: Evaluation | None, draft: Evaluation) -> Iterator[Flip]:
-    if in_force is None:
-        return
-    before = {result.objective_id: result.status for result in in_force.objectives}
-    for result in draft.objectives:
-        old = before.get(result.objective_id)
-        if old is not None and old != result.status:
-            yield Flip(result.objective_id, old, result.status)
 
 
 def _compared_with(engine: Engine, contract_id: str, periods: list[str]) -> Contract | None:

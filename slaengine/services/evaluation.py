@@ -33,7 +33,7 @@ from sqlalchemy.engine import Engine
 
 from slaengine import __version__
 from slaengine.domain.contract.model import FRACTION_KPIS, REAL_TIME_CHANNELS, Contract, Objective
-from slaengine.domain.contract.periods import Period
+from slaengine.domain.contract.periods import Period, shift_period
 from slaengine.domain.evaluation.evaluate import evaluate
 from slaengine.domain.evaluation.exclusions import volume_band_days
 from slaengine.domain.evaluation.kpis import Counts, kpi_figures, sum_counts
@@ -44,7 +44,6 @@ from slaengine.domain.evaluation.results import (
     WindowResult,
 )
 from slaengine.domain.evaluation.settlement import due_cutoff, settlement_instant
-from slaengine.domain.money.credits import shift_period
 from slaengine.errors import ContractNotFound, EvaluationError, MonthNotSettled
 
 if TYPE_CHECKING:

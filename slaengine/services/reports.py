@@ -33,6 +33,7 @@ from slaengine.adapters.storage.feed_repo import (
 )
 from slaengine.domain.contract.calendars import BusinessCalendar
 from slaengine.domain.contract.model import Contract
+from slaengine.domain.contract.periods import shift_period
 from slaengine.domain.evaluation.benchmark import BenchmarkResult
 from slaengine.domain.evaluation.results import Evaluation
 from slaengine.domain.evaluation.settlement import settlement_instant
@@ -44,7 +45,7 @@ from slaengine.domain.reports import (
     build_scorecard,
 )
 from slaengine.domain.reports.lifecycle import FeedFileSeen, describe_restatements, lifecycle_line
-from slaengine.domain.reports.text import period_days, shift_period
+from slaengine.domain.reports.text import period_days
 from slaengine.errors import ContractNotFound, EvaluationError, SlaEngineError
 from slaengine.services.benchmark import load_benchmark_spec, run_benchmark
 from slaengine.services.contracts import (

@@ -25,7 +25,7 @@ from slaengine.adapters.scheduling.scheduler import (
 )
 from slaengine.adapters.storage import run_repo
 from slaengine.config import Settings
-from slaengine.domain.reports.text import shift_period
+from slaengine.domain.contract.periods import shift_period
 from slaengine.errors import SlaEngineError
 from slaengine.services.close import close_month, complete_unfinished
 from slaengine.services.month_to_date import month_to_date, pull_all, schedule_zone

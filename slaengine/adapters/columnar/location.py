@@ -13,7 +13,6 @@ import tempfile
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import fsspec
 import polars as pl
@@ -21,13 +20,21 @@ from fsspec import AbstractFileSystem
 from fsspec.implementations.local import LocalFileSystem
 from sqlalchemy.engine import Engine
 
-if TYPE_CHECKING:
-    from slaengine.adapters.columnar.store import Part
-
 DATA_ENV = "SLAENGINE_DATA_URL"
 DEFAULT_DATA = "data"
 
 _BOUND: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+
+
+@dataclass(frozen=True)
+class Part:
+    """A written part, to register: where, which month, how many rows, first and last instant."""
+
+    path: str
+    month: str
+    rows: int
+    first_us: int
+    last_us: int
 
 
 def bind_data_location(engine: Engine, location: str) -> None:
@@ -114,8 +121,6 @@ class DataStore:
     def sink(self, rows: pl.LazyFrame, relative: str, time: str, month: str) -> Part | None:
         """Write a lazy frame's rows as `relative` (streamed on local files); the part written,
         or None when there are no rows (nothing is left behind)."""
-        from slaengine.adapters.columnar.store import Part
-
         temporary = self.temporary(relative)
         try:
             rows.sink_parquet(temporary, statistics=True)

@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.engine import Connection
 
-from slaengine.adapters.columnar.location import DataStore
+from slaengine.adapters.columnar.location import DataStore, Part
 from slaengine.adapters.columnar.tables import ColumnarPartRow
 from slaengine.adapters.feeds.schemas import CONTACTS, INTERVALS
 from slaengine.errors import StorageError
@@ -113,17 +113,6 @@ def month_of(time: str) -> pl.Expr:
 def _part_path(kind: PartKind, provider_id: str, month: str, file_id: int) -> str:
     name = f"part-{file_id:08d}-{uuid4().hex[:12]}.parquet"
     return f"{kind.name}/provider={quote(provider_id, safe='')}/month={month}/{name}"
-
-
-@dataclass(frozen=True)
-class Part:
-    """A written part, to register: where, which month, how many rows, first and last instant."""
-
-    path: str
-    month: str
-    rows: int
-    first_us: int
-    last_us: int
 
 
 def register(

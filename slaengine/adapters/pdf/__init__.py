@@ -1,4 +1,7 @@
-"""How reports look: ReportLab PDFs (A4) of the data objects of `slaengine.domain.reports`."""
+"""How reports look: ReportLab PDFs (A4) of the data objects of `slaengine.domain.reports`.
+
+May import ReportLab, `adapters.pdf`'s own modules and the domain (never services).
+"""
 
 from __future__ import annotations
 

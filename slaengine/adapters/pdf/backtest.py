@@ -34,7 +34,7 @@ from slaengine.domain.reports.text import (
 from slaengine.i18n import _
 
 if TYPE_CHECKING:
-    from slaengine.services.backtest import Backtest, BacktestMonth, Totals
+    from slaengine.domain.procurement.backtest import Backtest, BacktestMonth, Totals
 
 ZERO = Decimal("0.00")
 

@@ -174,7 +174,7 @@ def history_charts(portfolio: Portfolio) -> list[Flowable]:
 
 
 def _previous(period: str) -> str:
-    from slaengine.domain.reports.text import shift_period
+    from slaengine.domain.contract.periods import shift_period
 
     return shift_period(period, -1)
 

@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from slaengine.adapters.storage.evaluation_tables import EvaluationObjectiveRow, EvaluationRun
+from slaengine.domain.contract.periods import shift_period
 from slaengine.domain.evaluation.results import (
     LIFECYCLES,
     ChronicFailureFlag,
@@ -38,7 +39,6 @@ from slaengine.domain.evaluation.results import (
     ObjectiveResult,
     WindowResult,
 )
-from slaengine.domain.money.credits import shift_period
 
 _VOLATILE = ("as_of", "restated", "month_to_date", "notes", "lifecycle", "settles_at")
 

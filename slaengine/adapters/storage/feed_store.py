@@ -23,13 +23,12 @@ from sqlalchemy import ColumnElement, Table, delete, insert, select, text, updat
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from slaengine.adapters.columnar.location import DataStore, open_store
+from slaengine.adapters.columnar.location import DataStore, Part, open_store
 from slaengine.adapters.columnar.store import (
     CONTACT_KIND,
     INTERVAL_KIND,
     Changes,
     Owner,
-    Part,
     PartWriter,
     register,
     supersede,

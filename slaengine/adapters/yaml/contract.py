@@ -45,9 +45,8 @@ from slaengine.domain.contract.model import (
     Exclusions,
     Objective,
 )
+from slaengine.domain.contract.problems import ContractParts, Problem
 from slaengine.domain.contract.rules import (
-    ContractParts,
-    Problem,
     find_benchmark_problems,
     find_part_problems,
     find_problems,

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from slaengine.domain.contract.model import Objective
-from slaengine.domain.contract.rules import ContractParts, Problem, _did_you_mean, _percent
+from slaengine.domain.contract.problems import ContractParts, Problem, did_you_mean, percent_text
 from slaengine.domain.contract.units import Target
 
 UNIT_WORDS = {"fraction": "a percentage", "seconds": "seconds", "number": "a plain number"}
@@ -59,7 +59,7 @@ def incentive_problems(parts: ContractParts) -> list[Problem]:
     for objective_id, earn in incentives.earn.items():
         at = ("incentives", "earn", objective_id)
         if objective_id not in parts.objective_ids:
-            hint = _did_you_mean(objective_id, parts.objective_ids)
+            hint = did_you_mean(objective_id, parts.objective_ids)
             problems.append(
                 Problem(
                     at,
@@ -78,7 +78,7 @@ def incentive_problems(parts: ContractParts) -> list[Problem]:
         problems.append(
             Problem(
                 ("incentives", "earn"),
-                f"incentive shares add up to {_percent(total)}: at most 100% of the cap",
+                f"incentive shares add up to {percent_text(total)}: at most 100% of the cap",
                 at_key=True,
             )
         )
@@ -117,7 +117,7 @@ def improvement_problems(parts: ContractParts) -> list[Problem]:
     for index, objective_id in enumerate(rule.objectives):
         at = ("continuous_improvement", "objectives", index)
         if objective_id not in parts.objective_ids:
-            hint = _did_you_mean(objective_id, parts.objective_ids)
+            hint = did_you_mean(objective_id, parts.objective_ids)
             problems.append(Problem(at, f"no objective {objective_id!r} in the contract{hint}"))
         elif objective_id in objectives and objectives[objective_id].target is None:
             problems.append(Problem(at, f"objective {objective_id!r} has no target to improve"))

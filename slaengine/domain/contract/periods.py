@@ -7,13 +7,30 @@ Thursday has a first week window of four days. Day windows are local days, so a 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from slaengine.domain.contract.model import Contract
-from slaengine.domain.money.credits import parse_period
 from slaengine.errors import EvaluationError
+
+_PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def parse_period(period: str) -> tuple[int, int]:
+    """`2026-03` -> (2026, 3); ValueError saying what was expected."""
+    match = _PERIOD.match(period) if isinstance(period, str) else None
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise ValueError(f"expected a period such as 2026-03 (YYYY-MM), found {period!r}")
+    return int(match.group(1)), int(match.group(2))
+
+
+def shift_period(period: str, months: int) -> str:
+    """The period `months` months after (negative: before) `period`."""
+    year, month = parse_period(period)
+    index = year * 12 + (month - 1) + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 @dataclass(frozen=True)

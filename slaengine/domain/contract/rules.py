@@ -8,11 +8,10 @@ adapter can print its line and column.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 
+from slaengine.domain.contract.incentive_rules import improvement_problems, incentive_problems
 from slaengine.domain.contract.model import (
     DAY_NAMES,
     FRACTION_KPIS,
@@ -20,56 +19,27 @@ from slaengine.domain.contract.model import (
     SECONDS_KPIS,
     BenchmarkSpec,
     Calendar,
-    ContinuousImprovement,
     Contract,
     Credits,
     Effective,
     Exclusions,
-    Incentives,
     Objective,
     parse_day_key,
     parse_interval,
 )
-
-PathParts = tuple[str | int, ...]
+from slaengine.domain.contract.problems import (
+    ContractParts,
+    PathParts,
+    Problem,
+    did_you_mean,
+    percent_text,
+)
 
 THRESHOLD_KPIS = frozenset({"service_level", "response_within"})
 DENOMINATOR_KPIS = frozenset({"service_level", "answer_rate", "abandonment_rate"})
 SHORT_ABANDON_KPIS = DENOMINATOR_KPIS
 REAL_TIME_KPIS = DENOMINATOR_KPIS
 DEFERRED_KPIS = frozenset({"response_within"})
-
-
-@dataclass(frozen=True)
-class Problem:
-    """A rule broken at `path` (keys and list indexes from the document root)."""
-
-    path: PathParts
-    message: str
-    at_key: bool = False
-
-
-@dataclass(frozen=True)
-class ContractParts:
-    """The parts of a specification that the rules look at.
-
-    From a valid contract, every part; from a file with type errors, the parts that are
-    valid on their own (objectives keep their index in the file), so that the rules still
-    report their problems together with the type errors. `calendar_names` and
-    `objective_ids` list every name written, valid or not, so that a reference to an
-    invalid calendar is not reported as undefined.
-    """
-
-    objectives: tuple[tuple[int, Objective], ...]
-    objective_ids: tuple[str, ...]
-    calendars: dict[str, Calendar]
-    calendar_names: tuple[str, ...]
-    effective: Effective | None = None
-    credits: Credits | None = None
-    exclusions: Exclusions | None = None
-    targets_required: bool = True
-    incentives: Incentives | None = None
-    continuous_improvement: ContinuousImprovement | None = None
 
 
 def parts_of(spec: Contract | BenchmarkSpec) -> ContractParts:
@@ -107,8 +77,6 @@ def find_part_problems(parts: ContractParts) -> list[Problem]:
     problems += _objectives(parts)
     problems += _credits(parts.credits, parts.objective_ids)
     problems += _exclusions(parts.exclusions)
-    from slaengine.domain.contract.incentive_rules import improvement_problems, incentive_problems
-
     problems += incentive_problems(parts)
     problems += improvement_problems(parts)
     return problems
@@ -191,7 +159,7 @@ def _objective_rules(
     kpi = objective.kpi
     yield from _parameter_fit(objective)
     if objective.calendar is not None and objective.calendar not in calendars:
-        hint = _did_you_mean(objective.calendar, list(calendars))
+        hint = did_you_mean(objective.calendar, list(calendars))
         known = ", ".join(calendars) or "none"
         yield (
             ("calendar",),
@@ -296,7 +264,7 @@ def _credits(credits: Credits | None, ids: Sequence[str]) -> list[Problem]:
     problems: list[Problem] = []
     for objective_id in credits.allocation:
         if objective_id not in ids:
-            hint = _did_you_mean(objective_id, ids)
+            hint = did_you_mean(objective_id, ids)
             problems.append(
                 Problem(
                     ("credits", "allocation", objective_id),
@@ -317,7 +285,8 @@ def _credits(credits: Credits | None, ids: Sequence[str]) -> list[Problem]:
         problems.append(
             Problem(
                 ("credits", "allocation"),
-                f"allocations add up to {_percent(total)}, more than the pool of {credits.pool}",
+                f"allocations add up to {percent_text(total)},"
+                f" more than the pool of {credits.pool}",
                 at_key=True,
             )
         )
@@ -343,15 +312,6 @@ def _exclusions(exclusions: Exclusions | None) -> list[Problem]:
             problems.append(Problem((*at, "id"), f"event id {event.id!r} is used twice"))
         seen.add(event.id)
     return problems
-
-
-def _percent(fraction: Decimal) -> str:
-    return f"{format((fraction * 100).normalize(), 'f')}%"
-
-
-def _did_you_mean(word: str, options: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def find_version_conflicts(contracts: Sequence[tuple[str, Contract]]) -> list[tuple[str, Problem]]:

@@ -20,18 +20,17 @@ Money is Decimal, rounded half-up to cents. Periods are `YYYY-MM` strings.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from slaengine.domain.contract.model import Contract, Credits
+from slaengine.domain.contract.periods import parse_period, shift_period
 from slaengine.domain.evaluation.results import ChronicFailureFlag, CreditSummary, Status
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
-_PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def to_cents(amount: Decimal) -> Decimal:
@@ -97,21 +96,6 @@ def _scale_to_cap(owed: dict[str, Decimal], uncapped: Decimal, cap: Decimal) -> 
     for key in by_loss[:missing]:
         cents[key] += 1
     return {key: (Decimal(cents[key]) / 100).quantize(CENT) for key in order}
-
-
-def parse_period(period: str) -> tuple[int, int]:
-    """`2026-03` -> (2026, 3); ValueError saying what was expected."""
-    match = _PERIOD.match(period) if isinstance(period, str) else None
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        raise ValueError(f"expected a period such as 2026-03 (YYYY-MM), found {period!r}")
-    return int(match.group(1)), int(match.group(2))
-
-
-def shift_period(period: str, months: int) -> str:
-    """The period `months` months after (negative: before) `period`."""
-    year, month = parse_period(period)
-    index = year * 12 + (month - 1) + months
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 def earned_back(

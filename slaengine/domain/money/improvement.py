@@ -24,11 +24,11 @@ from fractions import Fraction
 
 from slaengine.domain.contract.incentive_rules import at_least_as_strict
 from slaengine.domain.contract.model import Contract, Objective
+from slaengine.domain.contract.periods import shift_period
 from slaengine.domain.contract.units import Target
+from slaengine.domain.contract.wording import words
 from slaengine.domain.evaluation.results import Evaluation, ObjectiveResult
-from slaengine.domain.money.credits import shift_period
 from slaengine.domain.money.incentives import month_figure
-from slaengine.domain.procurement.diff import words
 
 STEP = {"fraction": Decimal("0.0001"), "seconds": Decimal("0.1"), "number": Decimal("0.1")}
 

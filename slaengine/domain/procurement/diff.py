@@ -17,18 +17,24 @@ the side it favours where that is clear:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from slaengine.domain.contract.model import (
     Calendar,
     Contract,
     Objective,
 )
-from slaengine.domain.contract.units import Duration, Percent, Target
+from slaengine.domain.contract.units import Duration
+from slaengine.domain.contract.wording import words
+from slaengine.domain.procurement import diff_terms as terms
+from slaengine.domain.procurement.changes import (
+    Change,
+    Side,
+    change_line,
+    side_by_size,
+    target_side,
+)
 
-Side = Literal["provider", "client"]
 SECTIONS = (
     "contract",
     "objectives",
@@ -54,89 +60,7 @@ OBJECTIVE_FIELDS = (
     "level",
     "satisfied_from",
 )
-_SYMBOLS = {">=": "≥", "<=": "≤", ">": ">", "<": "<"}
 _LEVEL_RANK = {"key": 0, "critical": 1}
-
-
-@dataclass(frozen=True)
-class Change:
-    """One difference: `subject` (an objective id, a calendar name...) and `field` changed."""
-
-    section: str
-    subject: str
-    field: str | None
-    old: str | None
-    new: str | None
-    favours: Side | None
-    text: str
-
-
-def words(value: object) -> str:
-    """A contract value as a procurement manager reads it: ≥ 85 %, 20 s, 10 %, 1 200.00."""
-    if value is None:
-        return "none"
-    if isinstance(value, Target):
-        number = _plain(value.value * 100 if value.unit == "fraction" else value.value)
-        unit = {"fraction": " %", "seconds": " s", "number": ""}[value.unit]
-        return f"{_SYMBOLS[value.operator]} {number}{unit}"
-    if isinstance(value, Percent):
-        return f"{_plain(value.fraction * 100)} %"
-    if isinstance(value, Duration):
-        return str(value)
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, Decimal):
-        return f"{value:,.2f}".replace(",", " ")
-    if isinstance(value, tuple | list):
-        return ", ".join(words(item) for item in value) or "none"
-    return str(value)
-
-
-def _plain(number: Decimal) -> str:
-    return format(number.normalize(), "f")
-
-
-def change_line(
-    section: str,
-    subject: str,
-    field: str | None,
-    old: object,
-    new: object,
-    favours: Side | None,
-    *,
-    wording: tuple[str, str] = ("easier for the provider", "harder for the provider"),
-) -> Change:
-    label = f"{subject}: {field}" if field else subject
-    text = f"{label} {words(old)} → {words(new)}"
-    if favours is not None:
-        text += f" ({wording[0] if favours == 'provider' else wording[1]})"
-    shown_old, shown_new = (None if v is None else words(v) for v in (old, new))
-    return Change(section, subject, field, shown_old, shown_new, favours, text)
-
-
-MONEY = ("favours the provider", "favours the client")
-
-
-def side_by_size(old: Any, new: Any, bigger_favours: Side | None) -> Side | None:
-    """The side a larger value favours, when both values exist and differ."""
-    if old is None or new is None or old == new or bigger_favours is None:
-        return None
-    other: Side = "client" if bigger_favours == "provider" else "provider"
-    return bigger_favours if new > old else other
-
-
-def target_side(old: Target | None, new: Target | None) -> Side | None:
-    if old is None or new is None or old.unit != new.unit:
-        return None
-    if old.higher_is_better != new.higher_is_better:
-        return None
-    from slaengine.domain.contract.incentive_rules import at_least_as_strict
-
-    if at_least_as_strict(new, old) and not at_least_as_strict(old, new):
-        return "client"
-    if at_least_as_strict(old, new) and not at_least_as_strict(new, old):
-        return "provider"
-    return None
 
 
 # ------------------------------------------------------------------ the whole contract
@@ -144,8 +68,6 @@ def target_side(old: Target | None, new: Target | None) -> Side | None:
 
 def diff_contracts(old: Contract, new: Contract) -> tuple[Change, ...]:
     """Every change from `old` to `new`, section by section (SECTIONS order)."""
-    from slaengine.domain.procurement import diff_terms as terms
-
     changes: list[Change] = []
     changes += _contract_fields(old, new)
     changes += _objectives(old, new)

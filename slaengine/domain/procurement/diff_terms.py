@@ -18,14 +18,14 @@ from slaengine.domain.contract.model import (
     Incentives,
 )
 from slaengine.domain.contract.units import Percent
-from slaengine.domain.procurement.diff import (
+from slaengine.domain.contract.wording import words
+from slaengine.domain.procurement.changes import (
     MONEY,
     Change,
     Side,
     change_line,
     side_by_size,
     target_side,
-    words,
 )
 
 # ------------------------------------------------------------------ money

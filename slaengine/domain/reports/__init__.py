@@ -8,6 +8,9 @@ it looks (`slaengine.adapters.pdf`). This module gathers the builders and object
 - `build_audit(contract, evaluation, spec_text=..., contract_file_hash=..., ...)` -> AuditReport
 - `build_benchmark_table(result, highlight)` -> BenchmarkTable
 - `describe_objective(objective)` -> the objective's formula in words
+
+May import every other room of the domain and `slaengine.i18n`; nothing imports it but
+adapters and services.
 """
 
 from __future__ import annotations

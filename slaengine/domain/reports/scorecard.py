@@ -15,6 +15,7 @@ from datetime import date, datetime, tzinfo
 from decimal import Decimal
 
 from slaengine.domain.contract.model import Contract, Objective
+from slaengine.domain.contract.periods import shift_period
 from slaengine.domain.evaluation.benchmark import BenchmarkResult
 from slaengine.domain.evaluation.results import Evaluation, ObjectiveResult, Status
 from slaengine.domain.reports.benchmark import BenchmarkTable, build_benchmark_table
@@ -40,7 +41,6 @@ from slaengine.domain.reports.text import (
     format_value,
     kpi_unit,
     level_label,
-    shift_period,
     status_label,
     window_words,
 )

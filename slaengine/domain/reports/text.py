@@ -301,13 +301,6 @@ def period_days(period: str) -> tuple[date, date]:
     return first, first.replace(day=_calendar.monthrange(year, month)[1])
 
 
-def shift_period(period: str, months: int) -> str:
-    """`2026-01` shifted by -1 -> `2025-12`."""
-    first, _ = period_days(period)
-    index = first.year * 12 + first.month - 1 + months
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
 def days_of(period: str) -> tuple[date, ...]:
     first, last = period_days(period)
     return tuple(first + timedelta(days=n) for n in range((last - first).days + 1))
