@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from babel.messages.extract import extract_from_dir
-from babel.messages.pofile import read_po
 from pypdf import PdfReader
 
+from slaengine import i18n
 from slaengine.adapters.pdf import render_audit, render_portfolio, render_scorecard
 from slaengine.adapters.pdf.document import fitted
 from slaengine.domain.reports import build_audit, build_portfolio, build_scorecard
@@ -27,11 +27,11 @@ from slaengine.domain.reports.text import (
     window_words,
 )
 from slaengine.i18n import (
-    LOCALES_DIR,
     UnsupportedLocale,
     activate,
     current,
     deactivate,
+    read_catalogue,
     report_locale,
     using,
 )
@@ -120,12 +120,24 @@ def test_figures_and_words_read_in_french() -> None:
         assert chat == "traités en 1\u00a0min ÷ présentés"
 
 
+def test_a_message_translated_in_two_catalogue_files_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "fr_FR" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    entry = 'msgid "met"\nmsgstr "atteint"\n'
+    (folder / "slaengine.po").write_text(entry, encoding="utf-8")
+    (folder / "relief.po").write_text(entry, encoding="utf-8")
+    monkeypatch.setattr(i18n, "LOCALES_DIR", tmp_path)
+    with pytest.raises(ValueError, match=r"relief.po: 'met' is already in slaengine.po"):
+        read_catalogue("fr_FR")
+
+
 def test_every_message_of_the_reports_has_a_french_translation() -> None:
     keywords = {"_": None, "N_": None, "ngettext": (1, 2)}
-    with (LOCALES_DIR / "fr_FR" / "LC_MESSAGES" / "slaengine.po").open("rb") as handle:
-        catalog = read_po(handle, locale="fr_FR")
+    catalog = read_catalogue("fr_FR")
     untranslated = []
-    for folder in ("slaengine/domain", "slaengine/adapters"):
+    for folder in ("slaengine/domain", "slaengine/adapters", "slaengine/services"):
         for _file, _line, message, _comments, _context in extract_from_dir(
             ROOT / folder, keywords=keywords
         ):

@@ -8,8 +8,10 @@ The active locale is a context variable: the command line activates `[reports] l
 (`activate("fr_FR")`); code that never activates one gets `en_GB`, the catalogues' source
 language. `using("fr_FR")` switches for a block (tests, the demo's second language).
 
-Catalogues: `locales/<code>/LC_MESSAGES/slaengine.po` are the sources; they are compiled in
-memory on first use (no `.mo` file to build or to forget), a few milliseconds per language.
+Catalogues: `locales/<code>/LC_MESSAGES/*.po` are the sources (`slaengine.po` for the reports,
+one more file per room that has words of its own: the close's e-mail, procurement, relief); they
+are merged, a message in two files being an error, and compiled in memory on first use (no
+`.mo` file to build or to forget), a few milliseconds per language.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from babel import Locale
+    from babel.messages.catalog import Catalog
 
 SUPPORTED: tuple[str, ...] = ("fr_FR", "en_GB")
 SOURCE_LOCALE = "en_GB"
@@ -50,19 +53,42 @@ def check_locale(code: str) -> str:
     return code
 
 
-@cache
-def _translations(code: str) -> _gettext.NullTranslations:
-    """The catalogue of `code`, compiled from its .po in memory; identity for the source."""
-    source = LOCALES_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if code == SOURCE_LOCALE or not source.is_file():
-        return _gettext.NullTranslations()
-    from babel.messages.mofile import write_mo
+def catalogue_files(code: str) -> list[Path]:
+    """The .po sources of `code`: `slaengine.po` first, then one per room in name order."""
+    folder = LOCALES_DIR / code / "LC_MESSAGES"
+    files = sorted(folder.glob("*.po"), key=lambda path: (path.name != f"{DOMAIN}.po", path.name))
+    return files
+
+
+def read_catalogue(code: str) -> Catalog:
+    """Every .po of `code` as one Babel catalogue; ValueError for a message in two files."""
+    from babel.messages.catalog import Catalog
     from babel.messages.pofile import read_po
 
-    with source.open("rb") as handle:
-        catalog = read_po(handle, locale=code)
+    merged = Catalog(locale=code, domain=DOMAIN)
+    seen: dict[object, str] = {}
+    for source in catalogue_files(code):
+        with source.open("rb") as handle:
+            part = read_po(handle, locale=code)
+        for message in part:
+            if not message.id:
+                continue
+            if message.id in seen:
+                raise ValueError(f"{source.name}: {message.id!r} is already in {seen[message.id]}")
+            seen[message.id] = source.name
+            merged[message.id] = message
+    return merged
+
+
+@cache
+def _translations(code: str) -> _gettext.NullTranslations:
+    """The catalogue of `code`, compiled from its .po files in memory; identity for the source."""
+    if code == SOURCE_LOCALE or not catalogue_files(code):
+        return _gettext.NullTranslations()
+    from babel.messages.mofile import write_mo
+
     buffer = BytesIO()
-    write_mo(buffer, catalog)
+    write_mo(buffer, read_catalogue(code))
     buffer.seek(0)
     return _gettext.GNUTranslations(buffer)
 
