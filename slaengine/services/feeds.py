@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,11 +36,12 @@ from slaengine.adapters.storage.feed_store import (
     FEED_FILE,
     QUARANTINE,
     AlreadyStored,
+    FeedWrite,
     Filled,
     NewFeedFile,
-    RowSink,
+    Stored,
+    feed_write,
     find_feed_file,
-    store_feed,
 )
 from slaengine.errors import FeedRefused, FeedRejected
 
@@ -134,10 +134,10 @@ def ingest_feed(
 ) -> IngestReport:
     """Validate and store one feed file for the contract's provider.
 
-    The file streams: read in batches, each batch validated and its valid rows written out
-    before the next is read (`iter_feed_file`, `PartWriter`), so memory is bounded by a batch
-    and the file's keys. Raises ContractNotFound, FeedRefused (nothing stored), FeedRejected
-    (strict and bad rows: nothing stored), StorageError.
+    The file streams through one pipeline (`_store_file`): read in batches, each batch mapped,
+    validated and its valid rows handed to the store before the next is read, so memory is
+    bounded by a batch and the file's keys. Raises ContractNotFound, FeedRefused (nothing
+    stored), FeedRejected (strict and bad rows: nothing stored), StorageError.
     """
     if kind not in KINDS:
         raise FeedRefused(f"unknown feed kind {kind!r} (expected {', '.join(KINDS)})")
@@ -157,9 +157,9 @@ def ingest_feed(
     )
     try:
         try:
-            stored = store_feed(engine, new, _filler(path, kind, mapping, strict, whole=False))
+            stored = _store_file(engine, new, path, mapping, strict, whole=False)
         except ReadWhole:  # a CSV whose pieces disagree with the whole: read it whole
-            stored = store_feed(engine, new, _filler(path, kind, mapping, strict, whole=True))
+            stored = _store_file(engine, new, path, mapping, strict, whole=True)
     except AlreadyStored as already:  # the same bytes, ingested meanwhile by another process
         return _unchanged(already.record)
     finally:  # the Parquet writers' buffers: give the memory back once the file is stored
@@ -173,35 +173,43 @@ def ingest_feed(
     )  # fmt: skip
 
 
-def _filler(
-    path: Path, kind: str, mapping: FeedMapping | None, strict: bool, *, whole: bool
-) -> Callable[[RowSink], Filled]:
-    """Read, validate and sink the file's rows; the counts and quarantine it gave.
+def _store_file(
+    engine: Engine, new: NewFeedFile, path: Path, mapping: FeedMapping | None, strict: bool,
+    *, whole: bool,
+) -> Stored:  # fmt: skip
+    """The pipeline, top to bottom: read → map → validate → write, in the store's transaction.
 
     Contacts are validated batch by batch. The one rule across rows (a contact_id on several
     rows) needs the ids of the whole file: a 64-bit hash of each id is kept (8 bytes a row)
     and, if two hashes are equal, the file's ids with those hashes are read again to tell the
-    ids that truly repeat, then the file is read again with them known (the rows already sunk
-    are discarded). The other kinds are small by nature and validated whole.
+    ids that truly repeat, then the file is read again with them known (the rows already
+    written are discarded). The other kinds are small by nature and validated whole.
     """
-
-    def fill(sink: RowSink) -> Filled:
-        seen = _fill_once(path, kind, mapping, sink, _NO_IDS, whole=whole)
+    kind = new.kind
+    with feed_write(engine, new) as write:
+        seen = _read_validate_write(path, kind, mapping, write, _NO_IDS, whole=whole)
         if kind == "contacts":
-            hashes = pl.concat(seen.ids) if seen.ids else pl.Series([], dtype=pl.UInt64)
-            twice = hashes.filter(hashes.is_duplicated()).unique()
-            repeated = _repeated_ids(path, mapping, twice, whole=whole) if twice.len() else None
-            if repeated is not None and repeated.len():
-                sink.reset()
-                seen = _fill_once(path, kind, mapping, sink, repeated, whole=whole)
-        bad = pl.concat([*seen.bad, seen.dropped], how="vertical").sort(LINE)
-        reasons = _count_reasons(bad)
-        rows = seen.rows + seen.dropped.height + sum(seen.drops.values())
-        if strict and bad.height:
-            raise FeedRejected(_rejection(path, rows, bad, reasons))
-        return Filled(rows, reasons | dict(sorted(seen.drops.items())), bad)
+            repeated = _repeated_ids(path, mapping, _hashes_seen_twice(seen), whole=whole)
+            if repeated.len():
+                write.reset()
+                seen = _read_validate_write(path, kind, mapping, write, repeated, whole=whole)
+        filled = _filled(seen, path, strict)
+        return write.finish(filled)
 
-    return fill
+
+def _hashes_seen_twice(seen: _Seen) -> pl.Series:
+    hashes = pl.concat(seen.ids) if seen.ids else pl.Series([], dtype=pl.UInt64)
+    return hashes.filter(hashes.is_duplicated()).unique()
+
+
+def _filled(seen: _Seen, path: Path, strict: bool) -> Filled:
+    """The file's counts and quarantine; FeedRejected under --strict when a row is bad."""
+    bad = pl.concat([*seen.bad, seen.dropped], how="vertical").sort(LINE)
+    reasons = _count_reasons(bad)
+    rows = seen.rows + seen.dropped.height + sum(seen.drops.values())
+    if strict and bad.height:
+        raise FeedRejected(_rejection(path, rows, bad, reasons))
+    return Filled(rows, reasons | dict(sorted(seen.drops.items())), bad)
 
 
 _BAD_SCHEMA = {LINE: pl.Int64, "_raw": pl.String, "_reasons": pl.String}
@@ -225,12 +233,12 @@ class _Seen:
     waiting: int = 0
 
 
-def _fill_once(
-    path: Path, kind: str, mapping: FeedMapping | None, sink: RowSink, repeated: pl.Series,
+def _read_validate_write(
+    path: Path, kind: str, mapping: FeedMapping | None, write: FeedWrite, repeated: pl.Series,
     *, whole: bool,
 ) -> _Seen:  # fmt: skip
-    """One reading: contacts batch by batch (`repeated`: the ids known to repeat), the other
-    kinds whole."""
+    """One reading: each batch read, mapped, validated and its valid rows written; contacts
+    batch by batch (`repeated`: the ids known to repeat), the other kinds whole."""
     seen = _Seen()
     dropped: list[pl.DataFrame] = []
     batches = [read_feed_file(path)] if whole else iter_feed_file(path)
@@ -245,9 +253,9 @@ def _fill_once(
             pending.append(frame)
             continue
         seen.ids.append(_ids(frame).hash())
-        _validate_into(seen, sink, frame, kind, repeated)
+        _validate_and_write(seen, write, frame, kind, repeated)
     if pending:
-        _validate_into(seen, sink, pl.concat(pending, how="vertical"), kind, None)
+        _validate_and_write(seen, write, pl.concat(pending, how="vertical"), kind, None)
     _name_reasons(seen, kind)
     seen.dropped = pl.concat(dropped, how="vertical")
     return seen
@@ -256,14 +264,14 @@ def _fill_once(
 _NAMED_AT_ONCE = 50_000  # failing rows given to Pandera at once (several batches' worth)
 
 
-def _validate_into(
-    seen: _Seen, sink: RowSink, frame: pl.DataFrame, kind: str, repeated: pl.Series | None
+def _validate_and_write(
+    seen: _Seen, write: FeedWrite, frame: pl.DataFrame, kind: str, repeated: pl.Series | None
 ) -> None:
-    """One pass of the rules over a batch; its valid rows to the sink, its failing rows kept
-    for Pandera to name their reasons with other batches' (`_name_reasons`)."""
+    """One pass of the rules over a batch; its valid rows written, its failing rows kept for
+    Pandera to name their reasons with other batches' (`_name_reasons`)."""
     screened = screen_frame(frame, kind, repeated=repeated, first_row=seen.rows)
     seen.rows += screened.rows
-    sink.add(screened.valid)
+    write.add(screened.valid)
     if screened.failing.height:
         seen.failing.append(_compact(screened.failing))
         seen.written.append(_compact(screened.written))
@@ -301,6 +309,8 @@ def _repeated_ids(
     path: Path, mapping: FeedMapping | None, hashes: pl.Series, *, whole: bool
 ) -> pl.Series:
     """The ids (trimmed) on several rows of the file, among those whose hash is in `hashes`."""
+    if not hashes.len():
+        return _NO_IDS
     candidates: list[pl.Series] = []
     for batch in [read_feed_file(path)] if whole else iter_feed_file(path):
         ids = _ids(_mapped(batch, mapping)[0])

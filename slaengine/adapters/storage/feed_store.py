@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -65,39 +66,12 @@ class NewFeedFile:
 
 @dataclass(frozen=True)
 class Filled:
-    """What reading a file gave, once its valid rows went to the sink: the rows read, the
-    reason counts (mapping drops included), the quarantined rows (`_line`, `_raw`, `_reasons`)."""
+    """What reading a file gave, once its valid rows were written: the rows read, the reason
+    counts (mapping drops included), the quarantined rows (`_line`, `_raw`, `_reasons`)."""
 
     rows: int
     reasons: dict[str, int]
     quarantined: pl.DataFrame
-
-
-class RowSink:
-    """Where `fill` puts a file's valid rows, batch by batch (typed columns and `_line`):
-    Parquet parts for contacts and intervals, memory for costs and forecasts (small by nature,
-    and replaced by keys compared in SQL)."""
-
-    def __init__(self, writer: PartWriter | None) -> None:
-        self.writer = writer
-        self.frames: list[pl.DataFrame] = []
-        self.rows = 0
-
-    def add(self, valid: pl.DataFrame) -> None:
-        self.rows += valid.height
-        if self.writer is not None:
-            self.writer.add(valid)
-        elif valid.height:
-            self.frames.append(valid)
-
-    def frame(self) -> pl.DataFrame:
-        return pl.concat(self.frames, how="vertical") if self.frames else pl.DataFrame()
-
-    def reset(self) -> None:
-        """Forget every row added (the file is read again)."""
-        if self.writer is not None:
-            self.writer.reset()
-        self.frames, self.rows = [], 0
 
 
 def find_feed_file(
@@ -133,73 +107,116 @@ class Stored:
     filled: Filled
 
 
-def store_feed(engine: Engine, new: NewFeedFile, fill: Callable[[RowSink], Filled]) -> Stored:
-    """Record the file, let `fill` read and validate it into a sink, store what it gave.
+class FeedWrite:
+    """One feed file being written, inside the transaction `feed_write` opened.
 
-    One transaction, all or nothing: the file's row is inserted first (so its id names the
-    Parquet parts written while the rows stream in), then the rows, the supersession of older
-    rows, the quarantine and the counts. An exception from `fill` (a refused or rejected file)
-    leaves nothing. Raises AlreadyStored when another ingestion stored the same bytes first,
-    StorageError.
+    The ingest pipeline hands it the file's valid rows batch by batch (`add`, typed columns and
+    `_line`): Parquet parts for contacts and intervals, memory for costs and forecasts (small by
+    nature, and replaced by keys compared in SQL). `reset` forgets them (the file is read
+    again); `finish` stores what the reading gave: the supersession of older rows, the parts'
+    registration, the quarantine and the counts.
+    """
+
+    def __init__(
+        self, connection: Connection, store: DataStore, new: NewFeedFile, changes: Changes
+    ) -> None:
+        self.connection, self.store, self.new, self.changes = connection, store, new, changes
+        self.file_id = _insert_file(connection, new)
+        self.owner = Owner(new.contract_id, new.provider_id, self.file_id, new.received_at)
+        self.kind = _PART_KINDS.get(new.kind)
+        self.writer: PartWriter | None = None
+        if self.kind is not None:
+            _lock_provider(connection, new.provider_id)
+            self.writer = PartWriter(store, self.kind, self.owner, changes)
+        self.frames: list[pl.DataFrame] = []
+        self.rows = 0
+
+    def add(self, valid: pl.DataFrame) -> None:
+        """Write a batch of valid rows."""
+        self.rows += valid.height
+        if self.writer is not None:
+            self.writer.add(valid)
+        elif valid.height:
+            self.frames.append(valid)
+
+    def reset(self) -> None:
+        """Forget every row added (the file is read again)."""
+        if self.writer is not None:
+            self.writer.reset()
+        self.frames, self.rows = [], 0
+
+    def finish(self, filled: Filled) -> Stored:
+        """Store the rows added, supersede older rows, quarantine the bad ones, count."""
+        connection, new, file_id = self.connection, self.new, self.file_id
+        if self.writer is not None and self.kind is not None:
+            parts = self.writer.finish()
+            restated = supersede(connection, self.store, self.kind, self.owner, parts, self.changes)
+            for part in parts:
+                register(connection, self.kind, new.contract_id, new.provider_id, file_id, part)
+            extent = _extent_of(parts)
+        else:
+            valid = pl.concat(self.frames, how="vertical") if self.frames else pl.DataFrame()
+            restated = _STORERS[new.kind](connection, new, file_id, valid)
+            extent = _extent(new.kind, valid)
+        _insert_quarantine(connection, new.contract_id, file_id, filled.quarantined)
+        bad = filled.quarantined.height
+        connection.execute(
+            update(FEED_FILE)
+            .where(FEED_FILE.c.id == file_id)
+            .values(
+                rows=filled.rows, stored=self.rows, quarantined=bad, restated=restated,
+                reasons_json=json.dumps(dict(sorted(filled.reasons.items()))),
+                status=_status(self.rows, bad), **extent,
+            )
+        )  # fmt: skip
+        return Stored(file_id, self.rows, bad, restated, filled)
+
+    def abandon(self) -> None:
+        """Remove whatever Parquet this file wrote (the transaction is rolled back)."""
+        if self.writer is not None:
+            self.writer.abort()
+
+
+@contextmanager
+def feed_write(engine: Engine, new: NewFeedFile) -> Iterator[FeedWrite]:
+    """Open one transaction for a new feed file and give the place its rows are written to.
+
+    All or nothing: the file's row is inserted first (so its id names the Parquet parts
+    written while the rows stream in); the caller adds rows and calls `FeedWrite.finish`; the
+    transaction commits when the block ends. An exception in the block (a refused or rejected
+    file) leaves nothing. Raises AlreadyStored when another ingestion stored the same bytes
+    first, StorageError.
     """
     store = open_store(engine)
     changes = Changes()
-    writer: PartWriter | None = None
+    write: FeedWrite | None = None
     try:
         with engine.begin() as connection:
-            file_id = _insert_file(connection, new)
-            owner = Owner(new.contract_id, new.provider_id, file_id, new.received_at)
-            kind = _PART_KINDS.get(new.kind)
-            if kind is not None:
-                _lock_provider(connection, new.provider_id)
-                writer = PartWriter(store, kind, owner, changes)
-            sink = RowSink(writer)
-            filled = fill(sink)
-            if writer is not None and kind is not None:
-                parts = writer.finish()
-                restated = supersede(connection, store, kind, owner, parts, changes)
-                for part in parts:
-                    register(connection, kind, new.contract_id, new.provider_id, file_id, part)
-                extent = _extent_of(parts)
-            else:
-                valid = sink.frame()
-                restated = _STORERS[new.kind](connection, new, file_id, valid)
-                extent = _extent(new.kind, valid)
-            _insert_quarantine(connection, new.contract_id, file_id, filled.quarantined)
-            bad = filled.quarantined.height
-            connection.execute(
-                update(FEED_FILE)
-                .where(FEED_FILE.c.id == file_id)
-                .values(
-                    rows=filled.rows, stored=sink.rows, quarantined=bad, restated=restated,
-                    reasons_json=json.dumps(dict(sorted(filled.reasons.items()))),
-                    status=_status(sink.rows, bad), **extent,
-                )
-            )  # fmt: skip
+            write = FeedWrite(connection, store, new, changes)
+            yield write
     except IntegrityError as error:
-        _abandon(store, writer, changes)
+        _abandon(store, write, changes)
         known = find_feed_file(engine, new.contract_id, new.kind, new.sha256)
         if known is not None:
             raise AlreadyStored(known) from None
         raise StorageError(f"cannot store the feed file {new.file_name}: {error.orig}") from None
     except OperationalError as error:
-        _abandon(store, writer, changes)
+        _abandon(store, write, changes)
         raise StorageError(f"cannot reach the database: {error.orig}") from None
     except OSError as error:  # the data location: permissions, space, network
-        _abandon(store, writer, changes)
+        _abandon(store, write, changes)
         raise StorageError(
             f"cannot write the feed file's rows to the data location {store.location}: {error}"
         ) from None
     except BaseException:
-        _abandon(store, writer, changes)
+        _abandon(store, write, changes)
         raise
     store.remove(changes.retired)
-    return Stored(file_id, sink.rows, bad, restated, filled)
 
 
-def _abandon(store: DataStore, writer: PartWriter | None, changes: Changes) -> None:
-    if writer is not None:
-        writer.abort()
+def _abandon(store: DataStore, write: FeedWrite | None, changes: Changes) -> None:
+    if write is not None:
+        write.abandon()
     store.remove(changes.written)
 
 
