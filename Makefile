@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint unit bench bench-scale bench-close clean
+.PHONY: install demo test lint unit bench bench-scale bench-close clean architecture
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,3 +42,7 @@ bench-close: $(STAMP)
 
 clean:
 	rm -rf $(VENV) slaengine.db demo.db data reports/*.pdf reports/*.csv
+
+# docs/architecture.md's picture, drawn from the code's imports (tests fail when it is stale).
+architecture: $(STAMP)
+	$(BIN)/python docs/architecture_graph.py

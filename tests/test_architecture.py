@@ -124,3 +124,9 @@ def test_the_domain_imports_no_outside_thing(floor: str) -> None:
     for module in graph.find_children(f"slaengine.{floor}") | {f"slaengine.{floor}"}:
         for inner in graph.find_descendants(module) | {module}:
             assert not graph.find_modules_directly_imported_by(inner) & outside, inner
+
+
+def test_the_picture_in_docs_is_the_one_the_code_draws() -> None:
+    drawing = importlib.import_module("docs.architecture_graph")
+    text = drawing.DOC.read_text(encoding="utf-8")
+    assert drawing.with_picture(text, drawing.mermaid()) == text, "run `make architecture`"
