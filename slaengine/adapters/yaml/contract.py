@@ -14,7 +14,6 @@ concatenation, which made a file of comments take time growing with the square o
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import io
 import os
@@ -45,7 +44,7 @@ from slaengine.domain.contract.model import (
     Exclusions,
     Objective,
 )
-from slaengine.domain.contract.problems import ContractParts, Problem
+from slaengine.domain.contract.problems import ContractParts, Problem, did_you_mean
 from slaengine.domain.contract.rules import (
     find_benchmark_problems,
     find_part_problems,
@@ -379,7 +378,7 @@ def _format_error(
         line, column = locate(document, loc, at_key=True)
         key = str(loc[-1])
         valid = _valid_keys(model, loc[:-1])
-        hint = _did_you_mean(key, valid)
+        hint = did_you_mean(key, valid)
         expected = f" (expected one of: {', '.join(valid)})" if valid and not hint else ""
         message = f"unknown key {key!r}{hint}{expected}"
     elif kind == "missing":
@@ -482,7 +481,7 @@ def _value_message(error: ErrorDetails) -> str:
     if kind == "literal_error":
         expected = str(error.get("ctx", {}).get("expected", ""))
         options = [option.strip(" '") for option in expected.replace(" or ", ", ").split(",")]
-        hint = _did_you_mean(str(found), options) if isinstance(found, str) else ""
+        hint = did_you_mean(str(found), options) if isinstance(found, str) else ""
         return f"expected {expected}, found {_shown(found)}{hint}"
     if kind == "string_pattern_mismatch":
         pattern = str(error.get("ctx", {}).get("pattern", ""))
@@ -512,9 +511,6 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def _did_you_mean(word: str, options: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def _valid_keys(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:

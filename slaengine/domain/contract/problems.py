@@ -57,5 +57,6 @@ def percent_text(fraction: Decimal) -> str:
 
 
 def did_you_mean(word: str, options: Sequence[str]) -> str:
+    """"; did you mean 'x'?" for the closest option, or nothing."""
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
