@@ -53,8 +53,9 @@ AS_OF = DEMO_AS_OF.isoformat()
 MONTHS = demo_months(5)
 
 
-def build_demo_database(url: str, feeds: Path) -> None:
-    """The demo's ACME data: contracts loaded, feeds ingested, every month evaluated (stored)."""
+def build_demo_database(url: str, feeds: Path, *, evaluated: bool = True) -> None:
+    """The demo's ACME data: contracts loaded, feeds ingested, every month evaluated (stored)
+    as of the demo's instant unless `evaluated` is False."""
     engine = make_engine(url)
     create_schema(engine)
     try:
@@ -63,7 +64,7 @@ def build_demo_database(url: str, feeds: Path) -> None:
         for file in generate_feeds(feeds, [acme], MONTHS, seed=7, as_of=DEMO_AS_OF):
             ingest_feed(engine, file.contract_id, file.kind, file.path,
                         received_at=received_at(file.month))  # fmt: skip
-        for month in MONTHS:
+        for month in MONTHS if evaluated else []:
             evaluate_period(engine, "acme-l1", month, as_of=DEMO_AS_OF)
     finally:
         engine.dispose()
@@ -111,9 +112,8 @@ def test_the_draft_beside_the_contract_in_force_month_by_month(demo_env: Path) -
     assert document["against"] == "acme-l1"
     months = document["months"]
     assert [month["period"] for month in months] == MONTHS
-    # the demo evaluated October before it settled (4 Nov, 24 business hours of e-mail):
-    # its final result is computed by the backtest, not read
-    assert [month["in_force_source"] for month in months] == ["stored"] * 4 + ["computed"]
+    # October settles on 4 Nov (24 business hours of e-mail): as of 2 Nov it is provisional
+    assert [month["lifecycle"] for month in months] == ["final"] * 4 + ["provisional"]
     assert [month["in_force"]["contract_version"] for month in months] == [2] * 5
     assert [objective(m["draft"], "phone-sl")["value"] for m in months] == [
         0.8822, 0.882, 0.8872, 0.8878, 0.7661
@@ -222,7 +222,7 @@ def test_a_backtest_stores_nothing_at_all(
                  "--json", "--pdf")  # fmt: skip
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
-    assert document["months"][3]["in_force_source"] == "computed"
+    assert document["months"][3]["lifecycle"] == "final"
     assert document["months"][3]["in_force"]["credits"]["earned_back"] == "4800.00"
     assert row_counts(engine) == before
     assert sorted((tmp_path / "data").rglob("*")) == parts_before
@@ -268,14 +268,13 @@ def test_a_month_without_a_contract_in_force_has_only_the_draft(demo_env: Path) 
     result = run(str(DRAFT), "--from", "2025-12", "--to", "2026-01", "--as-of", AS_OF, "--json")
     assert result.exit_code == 0, result.output
     december, january = json.loads(result.stdout)["months"]
-    assert (december["in_force"], december["in_force_source"], december["flips"]) == (
-        None, None, []
+    assert (december["in_force"], december["lifecycle"], december["flips"]) == (
+        None, "final", []
     )  # fmt: skip
     # no feeds stored before June: every objective of the draft is not determined
     assert {item["status"] for item in december["draft"]["objectives"]} == {"not_determined"}
-    # evaluating June stored the finals of the months its history needs, January among them
-    assert january["in_force_source"] == "stored"
     assert january["in_force"]["contract_version"] == 2
+    assert january["in_force"]["lifecycle"] == "final"
 
 
 def test_the_human_table_marks_flips_and_prints_totals(demo_env: Path) -> None:
@@ -324,3 +323,69 @@ def test_a_draft_is_not_loaded_from_the_contracts_folder() -> None:
     checked = CliRunner().invoke(main, ["contract", "check", str(DRAFT)])
     assert checked.exit_code == 0, checked.output
     assert f"ok  {DRAFT}  acme-l1 version 3" in checked.stdout
+
+
+# one rule for both sides (issue 19) ---------------------------------------------------------
+
+LATER = "2026-12-01T08:00:00+01:00"  # every month of the range settled
+
+
+def backtest_at(as_of: str) -> str:
+    result = run(str(DRAFT), "--from", "2026-06", "--to", "2026-10", "--as-of", as_of, "--json")
+    assert result.exit_code == 0, result.output
+    return str(result.stdout)
+
+
+def test_the_same_backtest_whatever_was_evaluated_before(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime
+
+    build_demo_database(database_url, tmp_path / "feeds", evaluated=False)
+    monkeypatch.setenv("SLAENGINE_DATABASE_URL", database_url)
+    monkeypatch.setenv("SLAENGINE_REPORTS_DIR", str(tmp_path / "reports"))
+    first = {as_of: backtest_at(as_of) for as_of in (AS_OF, LATER)}
+    engine = make_engine(database_url)
+    try:
+        # a what-if: October as of the backtest's own instant and as of another, stored
+        for instant in (DEMO_AS_OF, datetime(2026, 11, 1, 12, tzinfo=UTC)):
+            evaluate_period(engine, "acme-l1", "2026-10", as_of=instant)
+        after_what_if = {as_of: backtest_at(as_of) for as_of in (AS_OF, LATER)}
+        # the finals stored, October's included (the README's `evaluate acme-l1 --period 2026-10`)
+        for month in MONTHS:
+            evaluate_period(engine, "acme-l1", month, as_of=datetime.now(UTC))
+        after_finals = {as_of: backtest_at(as_of) for as_of in (AS_OF, LATER)}
+    finally:
+        engine.dispose()
+    assert after_what_if == first
+    assert after_finals == first
+    document = json.loads(first[AS_OF])
+    october = document["months"][-1]
+    assert objective(october["in_force"], "email-24h")["status"] == "met"
+    assert document["totals"]["in_force"]["credits"] == "12000.00"
+
+
+def test_an_unsettled_month_is_provisional_on_both_sides(demo_env: Path) -> None:
+    document = backtest_json()
+    assert document["as_of"] == AS_OF
+    *settled, october = document["months"]
+    assert october["lifecycle"] == "provisional"
+    for side in (october["draft"], october["in_force"]):
+        assert (side["lifecycle"], side["as_of"]) == ("provisional", "2026-11-02T07:00:00+00:00")
+        # same instant, same contacts: e-mails still inside their deadline count on neither side
+        assert objective(side, "email-24h")["numerator"] == 1072
+        assert objective(side, "email-24h")["denominator"] == 1100
+    for month in settled:
+        assert month["lifecycle"] == "final"
+        for side in (month["draft"], month["in_force"]):
+            assert side["lifecycle"] == "final" and side["as_of"] == side["settles_at"]
+
+
+def test_the_human_table_marks_provisional_months(demo_env: Path) -> None:
+    result = run(str(DRAFT), "--from", "2026-09", "--to", "2026-10", "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    assert "2026-10*" in result.stdout and "2026-09*" not in result.stdout
+    assert (
+        f"* provisional as of {AS_OF} on both sides (not settled by then): 2026-10;"
+        " every other month is final on both sides"
+    ) in result.stdout

@@ -209,8 +209,9 @@ def backtest(
 ) -> None:
     """Evaluate a draft contract on the stored feeds of past months, storing nothing.
 
-    Beside each month: the final results of the contract in force. Months where a status
-    flips are marked; totals of credits and incentives over the range.
+    Beside each month: the contract in force, under the same rule as of the same instant
+    (--as-of, default now): final where the month is settled by then, else provisional (marked
+    *). Months where a status flips are marked; totals of credits and incentives over the range.
     """
     from rich.progress import Progress
 
@@ -249,24 +250,25 @@ def _print_backtest(result: Any) -> None:
         "",
         title=(
             f"Backtest of {result.draft.id} version {result.draft.version}"
-            f" on the feeds of {result.against}"
+            f" on the feeds of {result.against}, both sides as of {result.as_of.isoformat()}"
         ),
         title_justify="left",
     )
     for month in result.months:
         in_force = {r.objective_id: r for r in month.in_force.objectives} if month.in_force else {}
         flipped = {flip.objective_id for flip in month.flips}
+        shown = month.period + ("*" if month.lifecycle == "provisional" else "")
         for r in month.draft.objectives:
             old = in_force.get(r.objective_id)
             table.add_row(
-                month.period,
+                shown,
                 r.objective_id,
                 _figure(old) if old else "-",
                 _figure(r),
                 "FLIP" if r.objective_id in flipped else "",
             )
         table.add_row(
-            month.period,
+            shown,
             "credits / incentives",
             _money_pair(month.in_force),
             _money_pair(month.draft),
@@ -285,6 +287,14 @@ def _print_backtest(result: Any) -> None:
         )
     flips = [m.period for m in result.months if m.flips]
     click.echo(f"months where a status flips: {', '.join(flips) if flips else 'none'}")
+    provisional = result.provisional_months
+    if provisional:
+        click.echo(
+            f"* provisional as of {result.as_of.isoformat()} on both sides (not settled by then):"
+            f" {', '.join(provisional)}; every other month is final on both sides"
+        )
+    else:
+        click.echo(f"every month is final on both sides (settled by {result.as_of.isoformat()})")
 
 
 def _figure(result: Any) -> str:
