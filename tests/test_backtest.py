@@ -47,6 +47,7 @@ from slaengine.services.contracts import contract_in_force, load_contracts
 from slaengine.services.evaluation import evaluate_period
 from slaengine.services.feeds import ingest_feed
 from tests.conftest import CONTRACTS
+from tests.language import english_words
 
 DRAFT = CONTRACTS.parent / "drafts" / "acme-l1-v3-draft.yaml"
 AS_OF = DEMO_AS_OF.isoformat()
@@ -242,10 +243,14 @@ def test_the_pdf_holds_the_table_the_chart_and_the_terms(
     from pypdf import PdfReader
 
     pages = "\n".join(page.extract_text() for page in PdfReader(path).pages)
-    assert "Months where a status flips: 2026-06, 2026-07" in pages.replace("\n", " ")
+    flat = " ".join(pages.split())
+    assert "Months where a status flips: June 2026, July 2026" in flat
+    assert "from June 2026 to October 2026" in flat
     assert "Monthly credits and incentives (EUR)" in pages
     assert "16,800.00" in pages and "9,000.00" in pages
     assert "chronic failure: breaches 3 → 2 (favours the client)" in pages
+    assert "provisional as of 2 Nov 2026, 08:00 (Europe/Paris): October 2026" in flat
+    assert "October 2026 (provisional): objective" in flat
 
 
 def test_the_pdf_speaks_the_report_language(
@@ -259,9 +264,21 @@ def test_the_pdf_speaks_the_report_language(
     path = demo_env / "backtest-acme-l1-v3-2026-06-2026-10.pdf"
     pages = " ".join(" ".join(p.extract_text() for p in PdfReader(path).pages).split())
     assert "Simulation d'un projet de contrat : acme-l1" in pages
-    assert "Mois où un statut bascule : 2026-06, 2026-07" in pages
+    assert "Mois où un statut bascule : juin 2026, juillet 2026" in pages
     assert "Pénalités et primes par mois (EUR)" in pages
     assert "9 000,00 €" in pages and "juin 2026 : objectif" in pages
+    # months in words, one way everywhere (the header and the prose)
+    assert pages.count("de juin 2026 à octobre 2026") == 3  # two page headers and the prose
+    assert "du juin" not in pages and "2026-06" not in pages
+    # the terms in French with French formats, and the side each change favours
+    assert "phone-sl : cible ≥ 80 % → ≥ 88,5 % (plus exigeant pour le prestataire)" in pages
+    assert "88.5" not in pages
+    # the chart's labels are money with its currency, and never run into each other
+    assert "4 800,00 €" in pages and "4 800,04 800,0" not in pages
+    assert "octobre 2026 (provisoire) : objectif" in pages
+    assert "provisoire au 2 nov. 2026, 08:00 (Europe/Paris) : octobre 2026" in pages
+    own_words = ["Level-one multichannel customer support", "carrier outage on the client side"]
+    assert english_words(pages, own_words) == []
 
 
 def test_a_month_without_a_contract_in_force_has_only_the_draft(demo_env: Path) -> None:
@@ -389,3 +406,19 @@ def test_the_human_table_marks_provisional_months(demo_env: Path) -> None:
         f"* provisional as of {AS_OF} on both sides (not settled by then): 2026-10;"
         " every other month is final on both sides"
     ) in result.stdout
+
+
+def test_bar_labels_go_across_along_or_nowhere_never_over_a_neighbour() -> None:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from slaengine.adapters.pdf.money_chart import LABEL_FONT, place_label
+    from slaengine.adapters.pdf.style import fonts
+
+    font = fonts().regular
+    label = "4 800,00 €"
+    width = stringWidth(label, font, LABEL_FONT)
+    assert place_label(label, width + 1, font).placement == "across"
+    assert place_label(label, width - 1, font).placement == "along"  # upright: 5.5 pt wide
+    assert place_label(label, LABEL_FONT + 0.5, font).placement == "along"
+    assert place_label(label, LABEL_FONT, font).placement == "none"  # too narrow: left out
+    assert place_label("", 100, font).placement == "none"

@@ -151,10 +151,8 @@ def _language(app: AppContext, locale: str | None) -> AbstractContextManager[obj
     """`--locale` when given, else `[reports] locale` (reading the settings activates it)."""
     from slaengine.i18n import using
 
-    if locale is not None:
-        return using(locale)
-    app.settings  # noqa: B018 - reading the settings activates their locale
-    return nullcontext()
+    app.settings  # noqa: B018 - reading the settings activates their locale, first
+    return nullcontext() if locale is None else using(locale)
 
 
 def printable_line(line: str) -> str:

@@ -40,7 +40,8 @@ def _table(caption: str, rows: Rows) -> list[Flowable]:
 
 
 def _section(number: int, section: AnnexSection) -> list[Flowable]:
-    story: list[Flowable] = [markup(f"{number}. {safe(section.title)}", "h2")]
+    title = ParagraphStyle("annex_h2", styles()["h2"], keepWithNext=1)
+    story: list[Flowable] = [Paragraph(f"{number}. {safe(section.title)}", title)]
     story += [_paragraph(paragraph) for paragraph in section.paragraphs]
     for index, (heading, body) in enumerate(section.items, start=1):
         story.append(

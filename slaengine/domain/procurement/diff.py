@@ -219,7 +219,8 @@ def _calendar_fields(name: str, old: Calendar, new: Calendar) -> Iterator[Change
 
 
 def changes_json(old: Contract, new: Contract, changes: tuple[Change, ...]) -> dict[str, Any]:
-    """`contract diff --json`."""
+    """`contract diff --json`: language-free (English `text`); the words a reader reads are
+    `slaengine.domain.reports.diff_words`."""
     counts = {side: sum(1 for c in changes if c.favours == side) for side in ("provider", "client")}
     return {
         "old": {"id": old.id, "version": old.version},
@@ -243,33 +244,3 @@ def changes_json(old: Contract, new: Contract, changes: tuple[Change, ...]) -> d
             "neutral": len(changes) - counts["provider"] - counts["client"],
         },
     }
-
-
-SECTION_TITLES: dict[str, str] = {
-    "contract": "Contract",
-    "objectives": "Objectives",
-    "calendars": "Calendars",
-    "credits": "Credits",
-    "incentives": "Incentives",
-    "exclusions": "Exclusions",
-    "chronic_failure": "Chronic failure",
-    "continuous_improvement": "Continuous improvement",
-}
-
-
-def changes_text(old: Contract, new: Contract, changes: tuple[Change, ...]) -> list[str]:
-    """The human listing: a heading per section, one line per change, a count at the end."""
-    lines = [f"{old.id} version {old.version} → {new.id} version {new.version}"]
-    if not changes:
-        return [*lines, "no differences"]
-    for section in SECTIONS:
-        mine = [change for change in changes if change.section == section]
-        if mine:
-            lines.append(SECTION_TITLES[section])
-            lines += [f"  {change.text}" for change in mine]
-    summary = changes_json(old, new, changes)["summary"]
-    lines.append(
-        f"{summary['changes']} change(s): {summary['favour_provider']} favour the provider,"
-        f" {summary['favour_client']} the client, {summary['neutral']} neither"
-    )
-    return lines

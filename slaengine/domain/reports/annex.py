@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from slaengine.domain.contract.model import Calendar, Contract, Objective
+from slaengine.domain.contract.model import CHANNELS, Calendar, Contract, Objective
 from slaengine.domain.money.credits import allocate_credits, objective_credit
 from slaengine.domain.reports.diff_words import hours_words, percent_words, target_words
 from slaengine.domain.reports.text import (
@@ -254,6 +254,11 @@ def _scope(objective: Objective) -> str:
             "Contacts in scope: {channels} contacts arriving while calendar “{calendar}” is open,"
             " outside excluded events and days."
         ).format(channels=channels, calendar=objective.calendar)
+    if set(objective.channels) >= set(CHANNELS):
+        return _(
+            "Contacts in scope: every contact of every channel arriving in the window, outside"
+            " excluded events and days."
+        )
     return _(
         "Contacts in scope: every {channels} contact arriving in the window, outside excluded"
         " events and days."

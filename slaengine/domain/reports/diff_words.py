@@ -243,7 +243,9 @@ def _event(event: ExclusionEvent, contract: Contract) -> str:
     channels = channels_text(event.channels) if event.channels else _("all channels")
     zone = contract.zone
     when = current().interval(event.start.astimezone(zone), event.end.astimezone(zone))
-    return f"{when}, {channels}: {event.reason}"
+    return _("{when}, {channels}: {reason}").format(
+        when=when, channels=channels, reason=event.reason
+    )
 
 
 def change_words(change: Change, contract: Contract) -> str:
