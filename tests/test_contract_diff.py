@@ -269,3 +269,15 @@ def test_calendars_and_continuous_improvement_changes() -> None:
         "continuous improvement: after months 12 → 6 (favours the client)",
         "continuous improvement: objectives all → csat",
     ]
+
+
+def test_a_range_of_months_reads_in_words_with_french_elision() -> None:
+    from slaengine.domain.reports.diff_words import month_range
+    from slaengine.i18n import using
+
+    with using("fr_FR"):
+        assert month_range("2026-06", "2026-10") == "de juin 2026 à octobre 2026"
+        assert month_range("2026-04", "2026-08") == "d'avril 2026 à août 2026"
+        assert month_range("2026-10", "2026-12") == "d'octobre 2026 à décembre 2026"
+    with using("en_GB"):
+        assert month_range("2026-06", "2026-10") == "from June 2026 to October 2026"

@@ -33,6 +33,7 @@ from slaengine.domain.reports.text import (
     duration_words,
     format_day,
     format_money,
+    format_period,
     kpi_name,
     level_label,
     sourcing_label,
@@ -360,18 +361,15 @@ def summary_words(changes: tuple[Change, ...]) -> str:
 
 
 def month_range(first: str, last: str) -> str:
-    """`de juin 2026 à octobre 2026`, `d'avril 2026 à août 2026` / `June 2026 to October 2026`."""
-    from slaengine.domain.reports.text import format_period
-
+    """`de juin 2026 à octobre 2026`, `d'avril 2026 à août 2026` / `from June 2026 to October
+    2026`: a range of months in words, one way everywhere (headers and prose)."""
     text = _("from {first} to {last}").format(first=format_period(first), last=format_period(last))
-    if current().code == "fr_FR":  # French elides `de` before a vowel: d'avril, d'août, d'octobre
-        for vowel in "aeiouéè":
-            text = text.replace(f"de {vowel}", f"d'{vowel}", 1) if text.startswith("de ") else text
+    # French elides `de` before a vowel: d'avril, d'août, d'octobre
+    if current().code == "fr_FR" and text.startswith("de ") and text[3:4] in "aeiouéèâ":
+        text = "d'" + text[3:]
     return text
 
 
 def months_words(periods: Sequence[str]) -> str:
     """`juin 2026, juillet 2026`; `none` when empty."""
-    from slaengine.domain.reports.text import format_period
-
     return ", ".join(format_period(period) for period in periods) or _("none")
