@@ -281,3 +281,13 @@ def test_a_range_of_months_reads_in_words_with_french_elision() -> None:
         assert month_range("2026-10", "2026-12") == "d'octobre 2026 à décembre 2026"
     with using("en_GB"):
         assert month_range("2026-06", "2026-10") == "from June 2026 to October 2026"
+
+
+def test_a_change_built_without_its_values_keeps_its_own_line() -> None:
+    from slaengine.domain.procurement.changes import Change
+    from slaengine.domain.reports.diff_words import change_words
+
+    contract = parse_contract_text(ACME.read_text(encoding="utf-8"))
+    bare = Change("exclusions", "relief", "max hours per month", "16", "8", "client",
+                  "relief: max hours per month 16 → 8 (favours the client)")  # fmt: skip
+    assert change_words(bare, contract) == bare.text

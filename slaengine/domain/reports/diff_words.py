@@ -253,6 +253,8 @@ def change_words(change: Change, contract: Contract) -> str:
     """One change in a sentence of the reader's language, with the side it favours; money in
     `contract`'s currency and instants in its time zone (the newer of the two versions)."""
     subject, kind, currency = label(change.subject), change.kind, contract.currency
+    if _without_values(change):
+        return change.text  # built without its values (a term this module does not know yet)
     if kind == "objective_added":
         text = _("{subject}: objective added ({summary}), a new obligation").format(
             subject=subject, summary=objective_summary(change.after)
@@ -288,6 +290,11 @@ def change_words(change: Change, contract: Contract) -> str:
     else:
         text = _change_line(change, subject, currency)
     return text + side_words(change)
+
+
+def _without_values(change: Change) -> bool:
+    shown = change.old is not None or change.new is not None
+    return change.kind == "change" and change.before is None and change.after is None and shown
 
 
 def _change_line(change: Change, subject: str, currency: str) -> str:
