@@ -47,14 +47,16 @@ from slaengine.services.contracts import contract_in_force, load_contracts
 from slaengine.services.evaluation import evaluate_period
 from slaengine.services.feeds import ingest_feed
 from tests.conftest import CONTRACTS
+from tests.language import english_words
 
 DRAFT = CONTRACTS.parent / "drafts" / "acme-l1-v3-draft.yaml"
 AS_OF = DEMO_AS_OF.isoformat()
 MONTHS = demo_months(5)
 
 
-def build_demo_database(url: str, feeds: Path) -> None:
-    """The demo's ACME data: contracts loaded, feeds ingested, every month evaluated (stored)."""
+def build_demo_database(url: str, feeds: Path, *, evaluated: bool = True) -> None:
+    """The demo's ACME data: contracts loaded, feeds ingested, every month evaluated (stored)
+    as of the demo's instant unless `evaluated` is False."""
     engine = make_engine(url)
     create_schema(engine)
     try:
@@ -63,7 +65,7 @@ def build_demo_database(url: str, feeds: Path) -> None:
         for file in generate_feeds(feeds, [acme], MONTHS, seed=7, as_of=DEMO_AS_OF):
             ingest_feed(engine, file.contract_id, file.kind, file.path,
                         received_at=received_at(file.month))  # fmt: skip
-        for month in MONTHS:
+        for month in MONTHS if evaluated else []:
             evaluate_period(engine, "acme-l1", month, as_of=DEMO_AS_OF)
     finally:
         engine.dispose()
@@ -111,9 +113,8 @@ def test_the_draft_beside_the_contract_in_force_month_by_month(demo_env: Path) -
     assert document["against"] == "acme-l1"
     months = document["months"]
     assert [month["period"] for month in months] == MONTHS
-    # the demo evaluated October before it settled (4 Nov, 24 business hours of e-mail):
-    # its final result is computed by the backtest, not read
-    assert [month["in_force_source"] for month in months] == ["stored"] * 4 + ["computed"]
+    # October settles on 4 Nov (24 business hours of e-mail): as of 2 Nov it is provisional
+    assert [month["lifecycle"] for month in months] == ["final"] * 4 + ["provisional"]
     assert [month["in_force"]["contract_version"] for month in months] == [2] * 5
     assert [objective(m["draft"], "phone-sl")["value"] for m in months] == [
         0.8822, 0.882, 0.8872, 0.8878, 0.7661
@@ -222,7 +223,7 @@ def test_a_backtest_stores_nothing_at_all(
                  "--json", "--pdf")  # fmt: skip
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
-    assert document["months"][3]["in_force_source"] == "computed"
+    assert document["months"][3]["lifecycle"] == "final"
     assert document["months"][3]["in_force"]["credits"]["earned_back"] == "4800.00"
     assert row_counts(engine) == before
     assert sorted((tmp_path / "data").rglob("*")) == parts_before
@@ -242,10 +243,14 @@ def test_the_pdf_holds_the_table_the_chart_and_the_terms(
     from pypdf import PdfReader
 
     pages = "\n".join(page.extract_text() for page in PdfReader(path).pages)
-    assert "Months where a status flips: 2026-06, 2026-07" in pages.replace("\n", " ")
+    flat = " ".join(pages.split())
+    assert "Months where a status flips: June 2026, July 2026" in flat
+    assert "from June 2026 to October 2026" in flat
     assert "Monthly credits and incentives (EUR)" in pages
     assert "16,800.00" in pages and "9,000.00" in pages
     assert "chronic failure: breaches 3 → 2 (favours the client)" in pages
+    assert "provisional as of 2 Nov 2026, 08:00 (Europe/Paris): October 2026" in flat
+    assert "October 2026 (provisional): objective" in flat
 
 
 def test_the_pdf_speaks_the_report_language(
@@ -259,23 +264,34 @@ def test_the_pdf_speaks_the_report_language(
     path = demo_env / "backtest-acme-l1-v3-2026-06-2026-10.pdf"
     pages = " ".join(" ".join(p.extract_text() for p in PdfReader(path).pages).split())
     assert "Simulation d'un projet de contrat : acme-l1" in pages
-    assert "Mois où un statut bascule : 2026-06, 2026-07" in pages
+    assert "Mois où un statut bascule : juin 2026, juillet 2026" in pages
     assert "Pénalités et primes par mois (EUR)" in pages
     assert "9 000,00 €" in pages and "juin 2026 : objectif" in pages
+    # months in words, one way everywhere (the header and the prose)
+    assert pages.count("de juin 2026 à octobre 2026") == 3  # two page headers and the prose
+    assert "du juin" not in pages and "2026-06" not in pages
+    # the terms in French with French formats, and the side each change favours
+    assert "phone-sl : cible ≥ 80 % → ≥ 88,5 % (plus exigeant pour le prestataire)" in pages
+    assert "88.5" not in pages
+    # the chart's labels are money with its currency, and never run into each other
+    assert "4 800,00 €" in pages and "4 800,04 800,0" not in pages
+    assert "octobre 2026 (provisoire) : objectif" in pages
+    assert "provisoire au 2 nov. 2026, 08:00 (Europe/Paris) : octobre 2026" in pages
+    own_words = ["Level-one multichannel customer support", "carrier outage on the client side"]
+    assert english_words(pages, own_words) == []
 
 
 def test_a_month_without_a_contract_in_force_has_only_the_draft(demo_env: Path) -> None:
     result = run(str(DRAFT), "--from", "2025-12", "--to", "2026-01", "--as-of", AS_OF, "--json")
     assert result.exit_code == 0, result.output
     december, january = json.loads(result.stdout)["months"]
-    assert (december["in_force"], december["in_force_source"], december["flips"]) == (
-        None, None, []
+    assert (december["in_force"], december["lifecycle"], december["flips"]) == (
+        None, "final", []
     )  # fmt: skip
     # no feeds stored before June: every objective of the draft is not determined
     assert {item["status"] for item in december["draft"]["objectives"]} == {"not_determined"}
-    # evaluating June stored the finals of the months its history needs, January among them
-    assert january["in_force_source"] == "stored"
     assert january["in_force"]["contract_version"] == 2
+    assert january["in_force"]["lifecycle"] == "final"
 
 
 def test_the_human_table_marks_flips_and_prints_totals(demo_env: Path) -> None:
@@ -324,3 +340,85 @@ def test_a_draft_is_not_loaded_from_the_contracts_folder() -> None:
     checked = CliRunner().invoke(main, ["contract", "check", str(DRAFT)])
     assert checked.exit_code == 0, checked.output
     assert f"ok  {DRAFT}  acme-l1 version 3" in checked.stdout
+
+
+# one rule for both sides (issue 19) ---------------------------------------------------------
+
+LATER = "2026-12-01T08:00:00+01:00"  # every month of the range settled
+
+
+def backtest_at(as_of: str) -> str:
+    result = run(str(DRAFT), "--from", "2026-06", "--to", "2026-10", "--as-of", as_of, "--json")
+    assert result.exit_code == 0, result.output
+    return str(result.stdout)
+
+
+def test_the_same_backtest_whatever_was_evaluated_before(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime
+
+    build_demo_database(database_url, tmp_path / "feeds", evaluated=False)
+    monkeypatch.setenv("SLAENGINE_DATABASE_URL", database_url)
+    monkeypatch.setenv("SLAENGINE_REPORTS_DIR", str(tmp_path / "reports"))
+    first = {as_of: backtest_at(as_of) for as_of in (AS_OF, LATER)}
+    engine = make_engine(database_url)
+    try:
+        # a what-if: October as of the backtest's own instant and as of another, stored
+        for instant in (DEMO_AS_OF, datetime(2026, 11, 1, 12, tzinfo=UTC)):
+            evaluate_period(engine, "acme-l1", "2026-10", as_of=instant)
+        after_what_if = {as_of: backtest_at(as_of) for as_of in (AS_OF, LATER)}
+        # the finals stored, October's included (the README's `evaluate acme-l1 --period 2026-10`)
+        for month in MONTHS:
+            evaluate_period(engine, "acme-l1", month, as_of=datetime.now(UTC))
+        after_finals = {as_of: backtest_at(as_of) for as_of in (AS_OF, LATER)}
+    finally:
+        engine.dispose()
+    assert after_what_if == first
+    assert after_finals == first
+    document = json.loads(first[AS_OF])
+    october = document["months"][-1]
+    assert objective(october["in_force"], "email-24h")["status"] == "met"
+    assert document["totals"]["in_force"]["credits"] == "12000.00"
+
+
+def test_an_unsettled_month_is_provisional_on_both_sides(demo_env: Path) -> None:
+    document = backtest_json()
+    assert document["as_of"] == AS_OF
+    *settled, october = document["months"]
+    assert october["lifecycle"] == "provisional"
+    for side in (october["draft"], october["in_force"]):
+        assert (side["lifecycle"], side["as_of"]) == ("provisional", "2026-11-02T07:00:00+00:00")
+        # same instant, same contacts: e-mails still inside their deadline count on neither side
+        assert objective(side, "email-24h")["numerator"] == 1072
+        assert objective(side, "email-24h")["denominator"] == 1100
+    for month in settled:
+        assert month["lifecycle"] == "final"
+        for side in (month["draft"], month["in_force"]):
+            assert side["lifecycle"] == "final" and side["as_of"] == side["settles_at"]
+
+
+def test_the_human_table_marks_provisional_months(demo_env: Path) -> None:
+    result = run(str(DRAFT), "--from", "2026-09", "--to", "2026-10", "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    assert "2026-10*" in result.stdout and "2026-09*" not in result.stdout
+    assert (
+        f"* provisional as of {AS_OF} on both sides (not settled by then): 2026-10;"
+        " every other month is final on both sides"
+    ) in result.stdout
+
+
+def test_bar_labels_go_across_along_or_nowhere_never_over_a_neighbour() -> None:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from slaengine.adapters.pdf.money_chart import LABEL_FONT, place_label
+    from slaengine.adapters.pdf.style import fonts
+
+    font = fonts().regular
+    label = "4 800,00 €"
+    width = stringWidth(label, font, LABEL_FONT)
+    assert place_label(label, width + 1, font).placement == "across"
+    assert place_label(label, width - 1, font).placement == "along"  # upright: 5.5 pt wide
+    assert place_label(label, LABEL_FONT + 0.5, font).placement == "along"
+    assert place_label(label, LABEL_FONT, font).placement == "none"  # too narrow: left out
+    assert place_label("", 100, font).placement == "none"

@@ -151,13 +151,72 @@ def test_incentive_terms_changed_field_by_field() -> None:
 
 
 def test_the_diff_command_prints_sections_and_a_count() -> None:
-    result = CliRunner().invoke(main, ["contract", "diff", str(ACME), str(DRAFT)])
+    result = CliRunner().invoke(main, ["contract", "diff", str(ACME), str(DRAFT), "--locale",
+                                       "en_GB"])  # fmt: skip
     assert result.exit_code == 0, result.output
     out = result.stdout.splitlines()
     assert out[0] == "acme-l1 version 2 → acme-l1 version 3"
     assert out[1] == "Contract"
     assert "Objectives" in out and "Incentives" in out and "Continuous improvement" in out
-    assert out[-1] == "12 change(s): 4 favour the provider, 4 the client, 4 neither"
+    assert out[-1] == "12 changes: 4 favour the provider, 4 the client, 4 neither"
+
+
+NB = "\u00a0"  # Babel's space before % in fr_FR, and between a symbol or number and its unit
+
+
+def test_the_diff_command_speaks_the_reader_language_with_its_formats() -> None:
+    def diff(*extra: str) -> list[str]:
+        result = CliRunner().invoke(main, ["contract", "diff", str(ACME), str(DRAFT), *extra])
+        assert result.exit_code == 0, result.output
+        return list(result.stdout.splitlines())
+
+    english, french = diff("--locale", "en_GB"), diff("--locale", "fr_FR")
+    assert f"  phone-sl: target ≥{NB}80% → ≥{NB}88.5% (harder for the provider)" in english
+    assert "  in force from: 1 Jan 2026 → 1 Jan 2027" in english
+    assert (
+        f"  phone-sl : cible ≥{NB}80{NB}% → ≥{NB}88,5{NB}% (plus exigeant pour le prestataire)"
+        in french
+    )
+    assert "  défaillance chronique : manquements 3 → 2 (favorable au client)" in french
+    assert "  entrée en vigueur : 1 janv. 2026 → 1 janv. 2027" in french
+    assert french[-1] == (
+        "12 changements : 4 favorables au prestataire, 4 au client, 4 à aucun des deux"
+    )
+    # without --locale: `[reports] locale` of the configuration (the repository's says fr_FR)
+    assert diff() == french
+
+
+def test_the_diff_json_is_the_same_in_every_language() -> None:
+    outputs = {
+        locale: CliRunner().invoke(
+            main, ["contract", "diff", str(ACME), str(DRAFT), "--json", "--locale", locale]
+        ).stdout
+        for locale in ("fr_FR", "en_GB")
+    }
+    assert outputs["fr_FR"] == outputs["en_GB"]
+    assert json.loads(outputs["fr_FR"])["changes"][2]["text"] == (
+        "phone-sl: target ≥ 80 % → ≥ 88.5 % (harder for the provider)"
+    )
+
+
+def test_money_and_allocations_in_the_reader_language() -> None:
+    from slaengine.domain.reports.diff_words import change_words
+    from slaengine.i18n import using
+
+    old = parse_contract_text(ACME.read_text(encoding="utf-8"))
+    new = parse_contract_text(acme_with(("monthly_fee: 120000.00", "monthly_fee: 125000.50"),
+                                        ("phone-sl: 40%", "phone-sl: 35%")))  # fmt: skip
+    changes = diff_contracts(old, new)
+    with using("fr_FR"):
+        french = [change_words(change, new) for change in changes]
+    with using("en_GB"):
+        english = [change_words(change, new) for change in changes]
+    assert (
+        f"pénalités : redevance mensuelle 120\u202f000,00{NB}€ → 125\u202f000,50{NB}€"
+        " (favorable au prestataire)"
+    ) in french
+    assert f"phone-sl : part 40{NB}% → 35{NB}% (favorable au prestataire)" in french
+    assert "credits: monthly fee €120,000.00 → €125,000.50 (favours the provider)" in english
 
 
 def test_the_diff_command_reads_stored_versions(
@@ -210,3 +269,25 @@ def test_calendars_and_continuous_improvement_changes() -> None:
         "continuous improvement: after months 12 → 6 (favours the client)",
         "continuous improvement: objectives all → csat",
     ]
+
+
+def test_a_range_of_months_reads_in_words_with_french_elision() -> None:
+    from slaengine.domain.reports.diff_words import month_range
+    from slaengine.i18n import using
+
+    with using("fr_FR"):
+        assert month_range("2026-06", "2026-10") == "de juin 2026 à octobre 2026"
+        assert month_range("2026-04", "2026-08") == "d'avril 2026 à août 2026"
+        assert month_range("2026-10", "2026-12") == "d'octobre 2026 à décembre 2026"
+    with using("en_GB"):
+        assert month_range("2026-06", "2026-10") == "from June 2026 to October 2026"
+
+
+def test_a_change_built_without_its_values_keeps_its_own_line() -> None:
+    from slaengine.domain.procurement.changes import Change
+    from slaengine.domain.reports.diff_words import change_words
+
+    contract = parse_contract_text(ACME.read_text(encoding="utf-8"))
+    bare = Change("exclusions", "relief", "max hours per month", "16", "8", "client",
+                  "relief: max hours per month 16 → 8 (favours the client)")  # fmt: skip
+    assert change_words(bare, contract) == bare.text

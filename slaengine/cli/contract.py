@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import unicodedata
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ from rich.table import Table
 from slaengine.cli.context import AppContext
 from slaengine.cli.options import check_period, parse_as_of
 from slaengine.domain.contract.model import Contract
+from slaengine.i18n import SUPPORTED
 
 
 @click.group()
@@ -137,6 +140,28 @@ def list_(app: AppContext, as_json: bool) -> None:
         click.echo("no contracts stored: run `slaengine contract load`", err=True)
 
 
+locale_option = click.option(
+    "--locale",
+    type=click.Choice(SUPPORTED),
+    help="Language and formats of the words (default: [reports] locale).",
+)
+
+
+def _language(app: AppContext, locale: str | None) -> AbstractContextManager[object]:
+    """`--locale` when given, else `[reports] locale` (reading the settings activates it)."""
+    from slaengine.i18n import using
+
+    app.settings  # noqa: B018 - reading the settings activates their locale, first
+    return nullcontext() if locale is None else using(locale)
+
+
+def printable_line(line: str) -> str:
+    """Control characters of a contract's own words shown, never sent to the terminal."""
+    return "".join(
+        repr(ch)[1:-1] if unicodedata.category(ch).startswith("C") else ch for ch in line
+    )
+
+
 def _resolve(app: AppContext, reference: str) -> Contract:
     """A contract file, or `ID@VERSION` of a stored version."""
     from slaengine.services.backtest import contract_from_reference
@@ -148,21 +173,25 @@ def _resolve(app: AppContext, reference: str) -> Contract:
 @click.argument("old", metavar="OLD")
 @click.argument("new", metavar="NEW")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of lines of text.")
+@locale_option
 @click.pass_obj
-def diff(app: AppContext, old: str, new: str, as_json: bool) -> None:
+def diff(app: AppContext, old: str, new: str, as_json: bool, locale: str | None) -> None:
     """What changed from OLD to NEW, each a contract file or ID@VERSION of a stored version.
 
-    One line per change, in words, with the side it favours where that is clear.
+    One line per change, in words of the report language ([reports] locale, or --locale), with
+    the side it favours where that is clear. --json is language-free.
     """
-    from slaengine.domain.procurement.diff import changes_json, changes_text, diff_contracts
+    from slaengine.domain.procurement.diff import changes_json, diff_contracts
+    from slaengine.domain.reports.diff_words import diff_lines
 
     before, after = _resolve(app, old), _resolve(app, new)
     changes = diff_contracts(before, after)
     if as_json:
         click.echo(json.dumps(changes_json(before, after, changes), indent=2, ensure_ascii=False))
         return
-    for line in changes_text(before, after, changes):
-        click.echo(line)
+    with _language(app, locale):
+        for line in diff_lines(before, after, changes):
+            click.echo(printable_line(line))
 
 
 @contract.command()
@@ -209,8 +238,9 @@ def backtest(
 ) -> None:
     """Evaluate a draft contract on the stored feeds of past months, storing nothing.
 
-    Beside each month: the final results of the contract in force. Months where a status
-    flips are marked; totals of credits and incentives over the range.
+    Beside each month: the contract in force, under the same rule as of the same instant
+    (--as-of, default now): final where the month is settled by then, else provisional (marked
+    *). Months where a status flips are marked; totals of credits and incentives over the range.
     """
     from rich.progress import Progress
 
@@ -249,24 +279,25 @@ def _print_backtest(result: Any) -> None:
         "",
         title=(
             f"Backtest of {result.draft.id} version {result.draft.version}"
-            f" on the feeds of {result.against}"
+            f" on the feeds of {result.against}, both sides as of {result.as_of.isoformat()}"
         ),
         title_justify="left",
     )
     for month in result.months:
         in_force = {r.objective_id: r for r in month.in_force.objectives} if month.in_force else {}
         flipped = {flip.objective_id for flip in month.flips}
+        shown = month.period + ("*" if month.lifecycle == "provisional" else "")
         for r in month.draft.objectives:
             old = in_force.get(r.objective_id)
             table.add_row(
-                month.period,
+                shown,
                 r.objective_id,
                 _figure(old) if old else "-",
                 _figure(r),
                 "FLIP" if r.objective_id in flipped else "",
             )
         table.add_row(
-            month.period,
+            shown,
             "credits / incentives",
             _money_pair(month.in_force),
             _money_pair(month.draft),
@@ -285,6 +316,14 @@ def _print_backtest(result: Any) -> None:
         )
     flips = [m.period for m in result.months if m.flips]
     click.echo(f"months where a status flips: {', '.join(flips) if flips else 'none'}")
+    provisional = result.provisional_months
+    if provisional:
+        click.echo(
+            f"* provisional as of {result.as_of.isoformat()} on both sides (not settled by then):"
+            f" {', '.join(provisional)}; every other month is final on both sides"
+        )
+    else:
+        click.echo(f"every month is final on both sides (settled by {result.as_of.isoformat()})")
 
 
 def _figure(result: Any) -> str:
@@ -302,3 +341,31 @@ def _money_pair(evaluation: Any) -> str:
         return "-"
     incentives = evaluation.incentives.total if evaluation.incentives else "0.00"
     return f"{evaluation.credits.total} / {incentives}"
+
+
+@contract.command()
+@click.argument("reference", metavar="CONTRACT[@VERSION]|FILE")
+@locale_option
+@click.option(
+    "--output", "-o", type=click.Path(path_type=Path),
+    help="Write the PDF here (default: REPORTS/annex-ID-vVERSION-LOCALE.pdf).",
+)  # fmt: skip
+@click.pass_obj
+def annex(app: AppContext, reference: str, locale: str | None, output: Path | None) -> None:
+    """Write the contract's service-level schedule as a PDF for signature; prints its path.
+
+    In words a provider's lawyer reads (--locale, default [reports] locale): every objective,
+    credits with a worked example, incentives, exclusions and relief, chronic failure, the
+    client's obligations and the data annex, with the contract file's sha256 on every page.
+    A draft file works without being stored.
+    """
+    from slaengine.i18n import current
+    from slaengine.services.annex import annex_source, write_annex
+
+    source = annex_source(reference, lambda: app.engine)
+    with _language(app, locale):
+        code = current().code
+        target = output or app.settings.reports_dir / (
+            f"annex-{source.contract.id}-v{source.contract.version}-{code}.pdf"
+        )
+        click.echo(str(write_annex(source, target)))

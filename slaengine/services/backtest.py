@@ -3,8 +3,17 @@
 `backtest` evaluates the draft, whatever its effective dates, month by month on the feeds
 stored for the contract `against` (default the draft's id): contacts, intervals, forecasts and
 costs, gathered exactly as `evaluate` gathers them, so that a draft identical to the contract in
-force gives identical figures. Beside it stands the contract in force that month: its current
-stored evaluation when it is final, else one computed the same way and not stored.
+force gives identical figures. Beside it stands the contract in force that month.
+
+One rule for both sides (SPEC section 6), as of the one instant `as_of`: a side whose month is
+settled by then is its FINAL result (as of the settlement instant), otherwise it is PROVISIONAL
+as of `as_of`, and the month says so (`BacktestMonth.lifecycle`). The in-force side reuses a
+stored final result only when its inputs key is the one the rule gives now (the very check of
+`evaluate`); a stored final of an unsettled month (evaluated later than `as_of`), a stored
+provisional or a final whose inputs changed are never read as they stand. So the same command
+on the same stored data gives the same result whatever was evaluated before; a final computed
+here and one read back are the same result (a restatement is the history of the month, not a
+figure of the backtest: both read `final`).
 
 NOTHING is written: no evaluation, no run, no cache (tests compare the row count of every table
 before and after). The draft's earn-back, chronic failure and continuous improvement see only
@@ -15,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,7 +34,7 @@ from sqlalchemy.engine import Engine
 from slaengine.domain.contract.model import Contract
 from slaengine.domain.contract.periods import Period, parse_period, shift_period
 from slaengine.domain.evaluation.results import Evaluation
-from slaengine.domain.procurement.backtest import Backtest, BacktestMonth, Source, Totals, flips
+from slaengine.domain.procurement.backtest import Backtest, BacktestMonth, Totals, flips
 from slaengine.domain.procurement.diff import changes_json, diff_contracts
 from slaengine.errors import ContractNotFound, EvaluationError
 
@@ -97,15 +106,15 @@ def backtest(
             engine, draft, period, as_of=as_of, feeds_of=feeds_of, history=history
         )
         history.append(evaluation)
-        in_force, source = _in_force(engine, feeds_of, period, as_of)
+        in_force = in_force_as_of(engine, feeds_of, period, as_of)
         months.append(
-            BacktestMonth(period, evaluation, in_force, source, tuple(flips(in_force, evaluation)))
+            BacktestMonth(period, evaluation, in_force, tuple(flips(in_force, evaluation)))
         )
         if on_month is not None:
             on_month(period)
     compared = _compared_with(engine, feeds_of, periods)
     changes = diff_contracts(compared, draft) if compared else ()
-    return Backtest(draft, feeds_of, tuple(months), compared, changes)
+    return Backtest(draft, feeds_of, as_of, tuple(months), compared, changes)
 
 
 def _check_started(draft: Contract, period: str, as_of: datetime) -> None:
@@ -156,19 +165,24 @@ def evaluate_draft(
     return replace(evaluation, lifecycle="final" if final else "provisional", settles_at=settles)
 
 
-def _in_force(
+def in_force_as_of(
     engine: Engine, contract_id: str, period: str, as_of: datetime
-) -> tuple[Evaluation | None, Source | None]:
-    from slaengine.adapters.storage.evaluation_repo import standing_final
-    from slaengine.services.evaluation import evaluate_period
+) -> Evaluation | None:
+    """The contract in force over the month under the backtest's rule; None without one.
 
-    stored = standing_final(engine, contract_id, period)  # the month's result, when settled
-    if stored is not None:
-        return stored.evaluation, "stored"
+    `run_evaluation` with nothing stored: final (the stored one only when its inputs key is
+    unchanged) when the month is settled at `as_of`, else provisional as of `as_of`.
+    """
+    from slaengine.services.evaluation import run_evaluation
+
     try:
-        return evaluate_period(engine, contract_id, period, as_of=as_of, store=False), "computed"
+        outcome = run_evaluation(engine, contract_id, period, as_of=as_of, store=False)
     except ContractNotFound:
-        return None, None
+        return None
+    evaluation = outcome.evaluation
+    if evaluation.lifecycle == "provisional":  # the same instant, in UTC like the draft's
+        return replace(evaluation, as_of=as_of.astimezone(UTC))
+    return replace(evaluation, lifecycle="final", restated=False)
 
 
 def _compared_with(engine: Engine, contract_id: str, periods: list[str]) -> Contract | None:
@@ -202,12 +216,14 @@ def totals_json(totals: Totals) -> dict[str, str]:
 
 
 def backtest_to_json(result: Backtest, source: Path | None = None) -> dict[str, Any]:
-    """SPEC section 6's `contract backtest --json` object, plus flips, sources and the diff."""
+    """SPEC section 6's `contract backtest --json` object, plus the instant, each month's
+    lifecycle (`final` when both sides are settled at it), flips and the diff."""
     from slaengine.services.evaluation import evaluation_to_json
 
     draft = result.draft
     compared = result.compared_with
     return {
+        "as_of": result.as_of.isoformat(),
         "draft": {
             "id": draft.id,
             "version": draft.version,
@@ -219,8 +235,8 @@ def backtest_to_json(result: Backtest, source: Path | None = None) -> dict[str, 
             {
                 "period": month.period,
                 "draft": evaluation_to_json(month.draft),
+                "lifecycle": month.lifecycle,
                 "in_force": evaluation_to_json(month.in_force) if month.in_force else None,
-                "in_force_source": month.in_force_source,
                 "flips": [
                     {"objective": flip.objective_id, "in_force": flip.in_force, "draft": flip.draft}
                     for flip in month.flips

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table
 
-from slaengine.adapters.pdf.charts import setups_chart
 from slaengine.adapters.pdf.document import PageFrame, build_pdf
+from slaengine.adapters.pdf.money_chart import money_bars
 from slaengine.adapters.pdf.style import (
     CONTENT_WIDTH,
     STATUS_FILL,
@@ -24,6 +24,7 @@ from slaengine.adapters.pdf.style import (
     text,
 )
 from slaengine.domain.evaluation.results import Evaluation, ObjectiveResult
+from slaengine.domain.reports.diff_words import change_words, month_range, months_words
 from slaengine.domain.reports.text import (
     STATUS_SYMBOLS,
     format_money,
@@ -31,7 +32,7 @@ from slaengine.domain.reports.text import (
     format_value,
     status_label,
 )
-from slaengine.i18n import _
+from slaengine.i18n import _, current
 
 if TYPE_CHECKING:
     from slaengine.domain.procurement.backtest import Backtest, BacktestMonth, Totals
@@ -65,9 +66,12 @@ def month_table(month: BacktestMonth) -> Table:
     """One month: each objective's status and figure under both, then the money."""
     in_force = {r.objective_id: r for r in month.in_force.objectives} if month.in_force else {}
     flipped = {flip.objective_id for flip in month.flips}
+    heading = _("{month}: objective").format(month=format_period(month.period))
+    if month.lifecycle == "provisional":
+        heading = _("{month} (provisional): objective").format(month=format_period(month.period))
     rows: list[list[object]] = [
         header_cells(
-            _("{month}: objective").format(month=format_period(month.period)),
+            heading,
             _("in force"),
             "",
             _("draft"),
@@ -139,7 +143,8 @@ def totals_table(result: Backtest) -> Table:
 
 
 def credits_chart(result: Backtest) -> Flowable:
-    """Monthly credits and incentives under both, grouped by month."""
+    """Monthly credits and incentives under both, grouped by month, labelled as money."""
+    currency = result.draft.currency
     series = [
         _("credits in force"),
         _("credits draft"),
@@ -158,8 +163,29 @@ def credits_chart(result: Backtest) -> Flowable:
         )
         for month in result.months
     ]
-    title = _("Monthly credits and incentives ({currency})").format(currency=result.draft.currency)
-    return setups_chart(title, series, groups, CONTENT_WIDTH)
+    title = _("Monthly credits and incentives ({currency})").format(currency=currency)
+    return money_bars(
+        title, series, groups,
+        label_of=lambda value: format_money(Decimal(repr(value)), currency),
+        axis_of=lambda value: current().decimal(value, 0),
+        width=CONTENT_WIDTH,
+    )  # fmt: skip
+
+
+def lifecycle_words(result: Backtest) -> str:
+    """The one rule of both sides, and the months still provisional under it."""
+    zone = result.draft.zone
+    instant = current().instant(result.as_of, zone)
+    provisional = result.provisional_months
+    if not provisional:
+        return _(
+            "Both sides of every month as of {instant}: every month is settled by then, so"
+            " each side is its final result."
+        ).format(instant=instant)
+    return _(
+        "Both sides of every month as of {instant}: final where the month is settled by then,"
+        " provisional as of then otherwise. Provisional on both sides: {months}."
+    ).format(instant=instant, months=months_words(provisional))
 
 
 def backtest_story(result: Backtest) -> list[Flowable]:
@@ -173,21 +199,22 @@ def backtest_story(result: Backtest) -> list[Flowable]:
     )
     intro = _(
         "Draft <b>{draft} version {version}</b> ({title}) evaluated on the feeds stored for"
-        " <b>{feeds}</b> from {first} to {last}, beside the results of {against} in force."
+        " <b>{feeds}</b> {months}, beside the results of {against} in force."
         " Nothing was stored. Months where a status flips: <b>{flips}</b>."
     ).format(
         draft=safe(draft.id),
         version=draft.version,
         title=safe(draft.title),
         feeds=safe(result.against),
-        first=result.months[0].period,
-        last=result.months[-1].period,
+        months=safe(month_range(result.months[0].period, result.months[-1].period)),
         against=against,
-        flips=safe(", ".join(flips) if flips else _("none")),
+        flips=safe(months_words(flips)),
     )
     story: list[Flowable] = [
         text(_("Backtest of a draft contract: {id}").format(id=draft.id), "title"),
         markup(intro, "subtitle"),
+        text(lifecycle_words(result), "small"),
+        Spacer(1, 2 * mm),
         totals_table(result),
         Spacer(1, 4 * mm),
         credits_chart(result),
@@ -198,7 +225,7 @@ def backtest_story(result: Backtest) -> list[Flowable]:
     story.append(markup(safe(_("What the draft changes")), "h3"))
     if not result.changes:
         story.append(text(_("no differences in the terms"), "small"))
-    story += [text(change.text, "small") for change in result.changes]
+    story += [text(change_words(change, draft), "small") for change in result.changes]
     return story
 
 
@@ -206,9 +233,14 @@ def write_backtest_pdf(result: Backtest, reports_dir: Path) -> Path:
     """Write `backtest-DRAFT-vVERSION-FROM-TO.pdf` under `reports_dir`; returns its path."""
     first, last = result.months[0].period, result.months[-1].period
     name = f"backtest-{result.draft.id}-v{result.draft.version}-{first}-{last}.pdf"
+    provisional = result.provisional_months
+    line = ""
+    if provisional:
+        line = _("provisional as of {instant}: {months}").format(
+            instant=current().instant(result.as_of, result.draft.zone),
+            months=months_words(provisional),
+        )
     frame = PageFrame(
-        _("Draft backtest"),
-        result.draft.id,
-        _("{start} to {end}").format(start=format_period(first), end=format_period(last)),
+        _("Draft backtest"), result.draft.id, month_range(first, last), lifecycle=line
     )
     return build_pdf(reports_dir / name, backtest_story(result), frame)

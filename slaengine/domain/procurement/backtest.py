@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -13,7 +14,7 @@ from slaengine.domain.money.incentives import net_position
 from slaengine.domain.procurement.changes import Change
 
 ZERO = Decimal("0.00")
-Source = Literal["stored", "computed"]
+Lifecycle = Literal["final", "provisional"]
 
 
 @dataclass(frozen=True)
@@ -27,11 +28,18 @@ class Flip:
 
 @dataclass(frozen=True)
 class BacktestMonth:
+    """One month under both contracts, each as of the backtest's instant (one rule for both)."""
+
     period: str
     draft: Evaluation
     in_force: Evaluation | None
-    in_force_source: Source | None
     flips: tuple[Flip, ...]
+
+    @property
+    def lifecycle(self) -> Lifecycle:
+        """`final` when every side is settled at the backtest's instant, else `provisional`."""
+        sides = [self.draft, *([self.in_force] if self.in_force is not None else [])]
+        return "final" if all(side.lifecycle != "provisional" for side in sides) else "provisional"
 
 
 @dataclass(frozen=True)
@@ -55,11 +63,18 @@ class Totals:
 
 @dataclass(frozen=True)
 class Backtest:
+    """`as_of`: the one instant both sides of every month are evaluated as of."""
+
     draft: Contract
     against: str
+    as_of: datetime
     months: tuple[BacktestMonth, ...]
     compared_with: Contract | None
     changes: tuple[Change, ...]
+
+    @property
+    def provisional_months(self) -> tuple[str, ...]:
+        return tuple(month.period for month in self.months if month.lifecycle == "provisional")
 
     @property
     def draft_totals(self) -> Totals:

@@ -14,7 +14,12 @@ Side = Literal["provider", "client"]
 
 @dataclass(frozen=True)
 class Change:
-    """One difference: `subject` (an objective id, a calendar name...) and `field` changed."""
+    """One difference: `subject` (an objective id, a calendar name...) and `field` changed.
+
+    `old`, `new` and `text` are the language-free words of `--json` (English, the source);
+    `kind`, `before` and `after` (the values themselves: a Target, a Decimal, an Objective...)
+    let a report say the change in its reader's language (domain/reports/diff_words.py).
+    """
 
     section: str
     subject: str
@@ -23,6 +28,9 @@ class Change:
     new: str | None
     favours: Side | None
     text: str
+    kind: str = "change"
+    before: Any = None
+    after: Any = None
 
 
 def change_line(
@@ -40,7 +48,7 @@ def change_line(
     if favours is not None:
         text += f" ({wording[0] if favours == 'provider' else wording[1]})"
     shown_old, shown_new = (None if v is None else words(v) for v in (old, new))
-    return Change(section, subject, field, shown_old, shown_new, favours, text)
+    return Change(section, subject, field, shown_old, shown_new, favours, text, "change", old, new)
 
 
 MONEY = ("favours the provider", "favours the client")

@@ -17,6 +17,7 @@ the side it favours where that is clear:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from slaengine.domain.contract.model import (
@@ -104,16 +105,18 @@ def _objectives(old: Contract, new: Contract) -> Iterator[Change]:
         if objective_id not in before:
             text = f"{objective_id}: objective added ({_summary(objective)}) (new obligation)"
             yield Change(
-                "objectives", objective_id, None, None, _summary(objective), "client", text
-            )
+                "objectives", objective_id, None, None, _summary(objective), "client", text,
+                "objective_added", None, objective,
+            )  # fmt: skip
     for objective_id, objective in before.items():
         if objective_id not in after:
             text = (
                 f"{objective_id}: objective removed ({_summary(objective)}) (one obligation less)"
             )
             yield Change(
-                "objectives", objective_id, None, _summary(objective), None, "provider", text
-            )
+                "objectives", objective_id, None, _summary(objective), None, "provider", text,
+                "objective_removed", objective, None,
+            )  # fmt: skip
         else:
             yield from _objective_fields(objective, after[objective_id])
 
@@ -171,10 +174,16 @@ def _seconds(duration: Duration | None) -> int:
 def _calendars(old: dict[str, Calendar], new: dict[str, Calendar]) -> Iterator[Change]:
     for name in new:
         if name not in old:
-            yield change_line("calendars", name, None, None, _hours(new[name]), None)
+            yield replace(
+                change_line("calendars", name, None, None, _hours(new[name]), None),
+                kind="calendar_added", after=new[name],
+            )  # fmt: skip
     for name, calendar in old.items():
         if name not in new:
-            yield change_line("calendars", name, None, _hours(calendar), "removed", None)
+            yield replace(
+                change_line("calendars", name, None, _hours(calendar), "removed", None),
+                kind="calendar_removed", before=calendar, after=None,
+            )  # fmt: skip
         elif calendar != new[name]:
             yield from _calendar_fields(name, calendar, new[name])
 
@@ -185,7 +194,10 @@ def _hours(calendar: Calendar) -> str:
 
 def _calendar_fields(name: str, old: Calendar, new: Calendar) -> Iterator[Change]:
     if old.weekly != new.weekly:
-        yield change_line("calendars", name, "opening hours", _hours(old), _hours(new), None)
+        yield replace(
+            change_line("calendars", name, "opening hours", _hours(old), _hours(new), None),
+            before=old, after=new,
+        )  # fmt: skip
     old_h, new_h = old.holidays, new.holidays
     old_country = old_h.country if old_h else None
     new_country = new_h.country if new_h else None
@@ -195,17 +207,20 @@ def _calendar_fields(name: str, old: Calendar, new: Calendar) -> Iterator[Change
     new_closed = set(new_h.closed if new_h else ())
     for day in sorted(new_closed - old_closed):
         text = f"{name}: closed date {day} added"
-        yield Change("calendars", name, "closed", None, str(day), None, text)
+        yield Change("calendars", name, "closed", None, str(day), None, text, "closed_added",
+                     None, day)  # fmt: skip
     for day in sorted(old_closed - new_closed):
         text = f"{name}: closed date {day} removed"
-        yield Change("calendars", name, "closed", str(day), None, None, text)
+        yield Change("calendars", name, "closed", str(day), None, None, text, "closed_removed",
+                     day, None)  # fmt: skip
 
 
 # ------------------------------------------------------------------ output
 
 
 def changes_json(old: Contract, new: Contract, changes: tuple[Change, ...]) -> dict[str, Any]:
-    """`contract diff --json`."""
+    """`contract diff --json`: language-free (English `text`); the words a reader reads are
+    `slaengine.domain.reports.diff_words`."""
     counts = {side: sum(1 for c in changes if c.favours == side) for side in ("provider", "client")}
     return {
         "old": {"id": old.id, "version": old.version},
@@ -229,33 +244,3 @@ def changes_json(old: Contract, new: Contract, changes: tuple[Change, ...]) -> d
             "neutral": len(changes) - counts["provider"] - counts["client"],
         },
     }
-
-
-SECTION_TITLES: dict[str, str] = {
-    "contract": "Contract",
-    "objectives": "Objectives",
-    "calendars": "Calendars",
-    "credits": "Credits",
-    "incentives": "Incentives",
-    "exclusions": "Exclusions",
-    "chronic_failure": "Chronic failure",
-    "continuous_improvement": "Continuous improvement",
-}
-
-
-def changes_text(old: Contract, new: Contract, changes: tuple[Change, ...]) -> list[str]:
-    """The human listing: a heading per section, one line per change, a count at the end."""
-    lines = [f"{old.id} version {old.version} → {new.id} version {new.version}"]
-    if not changes:
-        return [*lines, "no differences"]
-    for section in SECTIONS:
-        mine = [change for change in changes if change.section == section]
-        if mine:
-            lines.append(SECTION_TITLES[section])
-            lines += [f"  {change.text}" for change in mine]
-    summary = changes_json(old, new, changes)["summary"]
-    lines.append(
-        f"{summary['changes']} change(s): {summary['favour_provider']} favour the provider,"
-        f" {summary['favour_client']} the client, {summary['neutral']} neither"
-    )
-    return lines

@@ -44,6 +44,9 @@ def _block(section: str, old: object, new: object, added_favours: Side) -> Chang
             "added",
             added_favours,
             f"{label}: added ({_side_words(added_favours)})",
+            "block_added",
+            None,
+            new,
         )
     if old is not None and new is None:
         return Change(
@@ -54,6 +57,9 @@ def _block(section: str, old: object, new: object, added_favours: Side) -> Chang
             None,
             removed_favours,
             f"{label}: removed ({_side_words(removed_favours)})",
+            "block_removed",
+            old,
+            None,
         )
     return None
 
@@ -138,10 +144,12 @@ def _earn(key: str, old: IncentiveEarn | None, new: IncentiveEarn | None) -> Ite
 
     if old is None and new is not None:
         text = f"{key}: bonus added, {bonus(new)} (favours the provider)"
-        yield Change("incentives", key, "bonus", None, bonus(new), "provider", text)
+        yield Change("incentives", key, "bonus", None, bonus(new), "provider", text,
+                     "bonus_added", None, new)  # fmt: skip
     elif old is not None and new is None:
         text = f"{key}: bonus removed, was {bonus(old)} (favours the client)"
-        yield Change("incentives", key, "bonus", bonus(old), None, "client", text)
+        yield Change("incentives", key, "bonus", bonus(old), None, "client", text,
+                     "bonus_removed", old, None)  # fmt: skip
     elif old is not None and new is not None:
         if old.share != new.share:
             side = side_by_size(old.share, new.share, "provider")
@@ -186,16 +194,19 @@ def exclusions(old: Exclusions | None, new: Exclusions | None) -> Iterator[Chang
     for key, event in new_events.items():
         if key not in old_events:
             text = f"event {key} added: {_event(event)} (favours the provider)"
-            yield Change("exclusions", key, "event", None, _event(event), "provider", text)
+            yield Change("exclusions", key, "event", None, _event(event), "provider", text,
+                         "event_added", None, event)  # fmt: skip
         elif old_events[key] != event:
             text = f"event {key}: {_event(old_events[key])} → {_event(event)}"
             yield Change(
-                "exclusions", key, "event", _event(old_events[key]), _event(event), None, text
-            )
+                "exclusions", key, "event", _event(old_events[key]), _event(event), None, text,
+                "event_changed", old_events[key], event,
+            )  # fmt: skip
     for key, event in old_events.items():
         if key not in new_events:
             text = f"event {key} removed: {_event(event)} (favours the client)"
-            yield Change("exclusions", key, "event", _event(event), None, "client", text)
+            yield Change("exclusions", key, "event", _event(event), None, "client", text,
+                         "event_removed", event, None)  # fmt: skip
 
 
 def _event(event: ExclusionEvent) -> str:
@@ -245,7 +256,7 @@ def improvement(
                 f"added: targets move {new.move} to the achieved average after"
                 f" {new.after_months} months above them",
             )
-        yield Change(whole.section, whole.subject, None, whole.old, whole.new, whole.favours, text)
+        yield replace(whole, text=text)
         return
     if old is None or new is None:
         return
