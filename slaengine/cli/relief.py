@@ -50,8 +50,7 @@ def _channels(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     unknown = [name for name in names if name not in CHANNELS]
     if unknown or not names:
         raise click.BadParameter(
-            f"expected channels among {', '.join(CHANNELS)} separated by commas,"
-            f" found {value!r}"
+            f"expected channels among {', '.join(CHANNELS)} separated by commas, found {value!r}"
         )
     return names
 
@@ -68,18 +67,42 @@ def relief() -> None:
 
 @relief.command()
 @click.argument("contract_id", metavar="CONTRACT")
-@click.option("--from", "start", required=True, callback=_instant, metavar="ISO",
-              help="When the incident started (ISO 8601 with its offset).")
-@click.option("--to", "end", required=True, callback=_instant, metavar="ISO",
-              help="When it ended (ISO 8601 with its offset); at most 31 days after --from.")
-@click.option("--channels", required=True, callback=_channels, metavar="LIST",
-              help="Channels affected, e.g. phone,chat (the contract must cover them).")
-@click.option("--queues", callback=_names, metavar="LIST",
-              help="Only these queues (default: every queue of the channels).")
+@click.option(
+    "--from",
+    "start",
+    required=True,
+    callback=_instant,
+    metavar="ISO",
+    help="When the incident started (ISO 8601 with its offset).",
+)
+@click.option(
+    "--to",
+    "end",
+    required=True,
+    callback=_instant,
+    metavar="ISO",
+    help="When it ended (ISO 8601 with its offset); at most 31 days after --from.",
+)
+@click.option(
+    "--channels",
+    required=True,
+    callback=_channels,
+    metavar="LIST",
+    help="Channels affected, e.g. phone,chat (the contract must cover them).",
+)
+@click.option(
+    "--queues",
+    callback=_names,
+    metavar="LIST",
+    help="Only these queues (default: every queue of the channels).",
+)
 @click.option("--reason", required=True, help="What happened, in words.")
 @click.option("--by", "by", required=True, metavar="NAME", help="Who asks.")
-@click.option("--evidence", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="A file backing the request; its sha256 is kept and a copy stored.")
+@click.option(
+    "--evidence",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A file backing the request; its sha256 is kept and a copy stored.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the request as JSON.")
 @click.pass_obj
 def request(
@@ -147,8 +170,12 @@ def withdraw(app: AppContext, request_id: int, by: str, note: str) -> None:
 
 @relief.command(name="list")
 @click.argument("contract_id", metavar="[CONTRACT]", required=False)
-@click.option("--period", callback=check_period, metavar="YYYY-MM",
-              help="Only requests overlapping this month (local to the contract).")
+@click.option(
+    "--period",
+    callback=check_period,
+    metavar="YYYY-MM",
+    help="Only requests overlapping this month (local to the contract).",
+)
 @click.option("--status", type=click.Choice(STATUSES), help="Only requests with this status.")
 @click.option("--json", "as_json", is_flag=True, help="Print the requests as JSON.")
 @click.pass_obj
@@ -195,9 +222,7 @@ def request_lines(item: ReliefRequest, zone: Any) -> list[str]:
         f" {_plain(item.reason)}",
     ]
     if item.evidence_sha256:
-        lines.append(
-            f"  evidence {_plain(item.evidence_name or '')} sha256 {item.evidence_sha256}"
-        )
+        lines.append(f"  evidence {_plain(item.evidence_name or '')} sha256 {item.evidence_sha256}")
     for step in item.steps:
         note = f": {_plain(step.note)}" if step.note else ""
         lines.append(f"  {step.kind} by {_plain(step.by)} {_when(step.at, zone)}{note}")

@@ -130,8 +130,11 @@ def decide_relief(
     if contract_id is None:
         raise ReliefError(f"no relief request {request_id} (see `slaengine relief list`)")
 
+    # read before the decision lock: on SQLite a second connection would wait for it
+    contract = _contract_at(engine, contract_id, _one(engine, request_id).start)
+
     def check(request: ReliefRequest, others: list[ReliefRequest]) -> None:
-        _check_step(engine, request, others, kind, by)
+        _check_step(contract, request, others, kind, by)
 
     step = ReliefStep(kind, by, now, note)
     try:
@@ -143,7 +146,7 @@ def decide_relief(
 
 
 def _check_step(
-    engine: Engine,
+    contract: Contract,
     request: ReliefRequest,
     others: list[ReliefRequest],
     kind: StepKind,
@@ -161,7 +164,6 @@ def _check_step(
     if request.status != "pending":
         raise ReliefError(_already(request, kind))
     if kind == "approved":
-        contract = _contract_at(engine, request.contract_id, request.start)
         beyond = allowance_problem(contract, [r for r in others if r.excludes], request)
         if beyond:
             raise ReliefError(f"approval of relief request {request.id} refused: {beyond}")
@@ -224,7 +226,9 @@ def _in_period(engine: Engine, request: ReliefRequest, period: str) -> bool:
         contract = _contract_at(engine, request.contract_id, request.start)
     except ContractNotFound:
         return False
-    return any(month.name == period for month in months_touched(contract, request.start, request.end))
+    return any(
+        month.name == period for month in months_touched(contract, request.start, request.end)
+    )
 
 
 def month_relief(engine: Engine, contract: Contract, period: str) -> list[ReliefRequest]:
@@ -232,7 +236,9 @@ def month_relief(engine: Engine, contract: Contract, period: str) -> list[Relief
     from slaengine.adapters.storage import relief_repo
 
     month = Period.of(period, contract)
-    return [r for r in relief_repo.requests(engine, contract.id) if r.overlaps(month.start, month.stop)]
+    return [
+        r for r in relief_repo.requests(engine, contract.id) if r.overlaps(month.start, month.stop)
+    ]
 
 
 def with_relief(contract: Contract, requests: Sequence[ReliefRequest], period: str) -> Contract:
@@ -251,3 +257,43 @@ def with_relief(contract: Contract, requests: Sequence[ReliefRequest], period: s
 def pending_relief(engine: Engine, contract_id: str | None = None) -> list[ReliefRequest]:
     """Requests awaiting a decision."""
     return list_relief(engine, contract_id, status="pending")
+
+
+def relief_contacts(
+    engine: Engine, contract: Contract, period: str, requests: Sequence[ReliefRequest]
+) -> dict[int, int]:
+    """Per request, the stored contacts of the month arriving inside it (of its channels and
+    queues), from the contacts feed, else the intervals' offered contacts."""
+    import polars as pl
+
+    from slaengine.adapters.storage import feed_repo
+
+    month = Period.of(period, contract)
+    found: dict[int, int] = {}
+    for request in requests:
+        start, stop = max(request.start, month.start), min(request.end, month.stop)
+        if start >= stop:
+            found[request.id] = 0
+            continue
+        wanted = pl.col("channel").is_in(list(request.channels))
+        if request.queues is not None:
+            wanted = wanted & pl.col("queue").is_in(list(request.queues))
+        rows = feed_repo.contacts_frame(engine, contract.id, start, stop, ["channel", "queue"])
+        count = rows.filter(wanted).height if rows.height else 0
+        if not rows.height:
+            intervals = feed_repo.intervals_frame(engine, contract.id, start, stop)
+            if intervals.height:
+                count = int(intervals.filter(wanted).get_column("offered").sum())
+        found[request.id] = count
+    return found
+
+
+def pending_by_contract(engine: Engine, contract_ids: Sequence[str]) -> dict[str, int]:
+    """Pending requests per contract id (any month), for the portfolio."""
+    from slaengine.adapters.storage import relief_repo
+
+    counted: dict[str, int] = {}
+    for request in relief_repo.requests(engine):
+        if request.status == "pending" and request.contract_id in contract_ids:
+            counted[request.contract_id] = counted.get(request.contract_id, 0) + 1
+    return counted

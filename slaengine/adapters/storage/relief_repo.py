@@ -63,7 +63,9 @@ def insert_request(
         "evidence_path": evidence_path,
     }
     with engine.begin() as connection:
-        new_id = connection.execute(insert(REQUEST).values(**values)).inserted_primary_key[0]
+        key = connection.execute(insert(REQUEST).values(**values)).inserted_primary_key
+        assert key is not None
+        new_id = key[0]
     return _with_id(request, int(new_id))
 
 
@@ -142,7 +144,10 @@ def _read(connection: Connection, *, contract_id: str | None) -> list[ReliefRequ
         trails.setdefault(int(row["request_id"]), []).append(
             ReliefStep(row["kind"], row["by"], _aware(row["at"]), row["note"])
         )
-    return [_request(row, trails.get(int(row["id"]), [])) for row in connection.execute(query).mappings()]
+    return [
+        _request(row, trails.get(int(row["id"]), []))
+        for row in connection.execute(query).mappings()
+    ]
 
 
 def _request(row: object, steps: Sequence[ReliefStep]) -> ReliefRequest:

@@ -1,8 +1,8 @@
 """Relief requests and their trail (SPEC section 7): rows inserted, never updated or deleted.
 
-- `relief_request`: one row per request: contract, interval (UTC), channels and queues
-  (channels comma-separated, queues a JSON list), reason, who asked and when, the evidence file's sha256, name and the
-  path of its copy under the data location.
+- `relief_request`: one row per request: contract, interval (UTC), channels (comma-separated)
+  and queues (a JSON list), reason, who asked and when, the evidence file's sha256, name and
+  the path of its copy under the data location.
 - `relief_step`: one row per decision or withdrawal. (request_id, slot) is unique, `slot`
   being `decision` (approved or rejected) or `withdrawal`: two processes deciding one request
   at once end with exactly one decision, the database refusing the second.

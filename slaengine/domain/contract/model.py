@@ -318,8 +318,7 @@ def parse_request_within(text: str) -> tuple[int, bool]:
     match = _REQUEST_WITHIN.match(text) if isinstance(text, str) else None
     if not match or not 1 <= int(match.group(1)) <= 366:
         raise ValueError(
-            "expected a delay such as '5 business days' or '10 days' (1 to 366),"
-            f" found {text!r}"
+            f"expected a delay such as '5 business days' or '10 days' (1 to 366), found {text!r}"
         )
     return int(match.group(1)), match.group(2) is not None
 

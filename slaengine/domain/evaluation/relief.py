@@ -75,7 +75,7 @@ class ReliefRequest:
         if self.withdrawal is not None:
             return "withdrawn"
         decision = self.decision
-        return "pending" if decision is None else decision.kind  # type: ignore[return-value]
+        return "pending" if decision is None else decision.kind
 
     @property
     def excludes(self) -> bool:

@@ -26,8 +26,7 @@ def upgrade() -> None:
     """Create the two tables where missing (idempotent)."""
     connection = op.get_bind()
     existing = set(inspect(connection).get_table_names())
-    for model in (ReliefRequestRow, ReliefStepRow):
-        table = model.__table__  # type: ignore[attr-defined]
+    for table in (ReliefRequestRow.__table__, ReliefStepRow.__table__):  # type: ignore[attr-defined]
         if table.name not in existing:
             table.create(connection)
 
