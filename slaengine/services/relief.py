@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -297,3 +297,37 @@ def pending_by_contract(engine: Engine, contract_ids: Sequence[str]) -> dict[str
         if request.status == "pending" and request.contract_id in contract_ids:
             counted[request.contract_id] = counted.get(request.contract_id, 0) + 1
     return counted
+
+
+def pending_alerts(
+    engine: Engine, contract: Contract, as_of: datetime
+) -> list[tuple[str, dict[str, object]]]:
+    """(delivery key, JSON payload) of each `relief_pending` webhook event due at `as_of`:
+    one per pending request that has waited two business days, keyed by request (sent once)."""
+    from slaengine.adapters.storage import relief_repo
+    from slaengine.domain.evaluation.relief import overdue_pending
+
+    requests = relief_repo.requests(engine, contract.id)
+    return [
+        (
+            f"webhook:relief_pending:{request.id}",
+            {
+                "event": "relief_pending",
+                "contract": contract.id,
+                "contract_version": contract.version,
+                "provider": contract.provider.id,
+                "request": request.id,
+                "from": request.start.astimezone(UTC).isoformat(),
+                "to": request.end.astimezone(UTC).isoformat(),
+                "channels": list(request.channels),
+                "queues": None if request.queues is None else list(request.queues),
+                "hours": str(request.hours),
+                "reason": request.reason,
+                "requested_by": request.requested_by,
+                "requested_at": request.requested_at.astimezone(UTC).isoformat(),
+                "business_days_waiting": waiting,
+                "as_of": as_of.astimezone(UTC).isoformat(),
+            },
+        )
+        for request, waiting in overdue_pending(requests, as_of, contract)
+    ]

@@ -236,6 +236,7 @@ def allowance_problem(
     if rules is None or rules.max_hours_per_month is None:
         return None
     limit = rules.max_hours_per_month
+    which = f"request {candidate.id}" if candidate.id else "this request"
     for month in months_touched(contract, candidate.start, candidate.end):
         already = relief_hours_in(approved, month)
         after = relief_hours_in([*approved, candidate], month)
@@ -243,7 +244,7 @@ def allowance_problem(
             return (
                 f"beyond the monthly allowance: contract {contract.id} allows"
                 f" {_plain(limit)} hours of approved relief per month; {month.name} already has"
-                f" {_plain(already)} hours approved and request {candidate.id} would bring"
+                f" {_plain(already)} hours approved and {which} would bring"
                 f" {_plain(after - already)} more ({_plain(after)} hours)"
             )
     return None
@@ -283,11 +284,38 @@ def local_day(instant: datetime, contract: Contract) -> date:
     return instant.astimezone(contract.zone).date()
 
 
-def business_days_between(calendar: BusinessCalendar, first: date, last: date) -> int:
-    """Open days of `calendar` after `first` up to and including `last`."""
-    count, day = 0, first + timedelta(days=1)
+PENDING_ALERT_BUSINESS_DAYS = 2
+
+
+def business_days_waiting(request: ReliefRequest, as_of: datetime, contract: Contract) -> int:
+    """Whole business days between the request's local day and `as_of`'s (both excluded):
+    open days of the relief calendar, else Monday to Friday."""
+    rules = contract.exclusions.relief if contract.exclusions else None
+    calendar = (
+        BusinessCalendar.from_contract(contract, rules.calendar)
+        if rules is not None and rules.calendar is not None
+        else None
+    )
+    first = local_day(request.requested_at, contract) + timedelta(days=1)
+    last = local_day(as_of, contract) - timedelta(days=1)
+    count, day = 0, first
     while day <= last:
-        if calendar.open_intervals(day):
-            count += 1
+        business = calendar.open_intervals(day) if calendar else day.weekday() < 5
+        count += 1 if business else 0
         day += timedelta(days=1)
     return count
+
+
+def overdue_pending(
+    requests: Iterable[ReliefRequest], as_of: datetime, contract: Contract
+) -> list[tuple[ReliefRequest, int]]:
+    """Pending requests made before `as_of` that have waited more than two business days
+    (`PENDING_ALERT_BUSINESS_DAYS` whole days), with their wait."""
+    found = []
+    for request in requests:
+        if request.status != "pending" or request.requested_at > as_of:
+            continue
+        waiting = business_days_waiting(request, as_of, contract)
+        if waiting >= PENDING_ALERT_BUSINESS_DAYS:
+            found.append((request, waiting))
+    return found
