@@ -317,8 +317,11 @@ def test_two_processes_approving_one_request_end_with_exactly_one_decision(
         processes = [
             subprocess.Popen(
                 [sys.executable, "-c", APPROVE, str(start), request_id, who],
-                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            )  # fmt: skip
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
             for who in ("boss", "cfo")
         ]
         outcomes = []
