@@ -317,3 +317,39 @@ def test_the_database_keeps_one_decision_even_when_both_checks_passed(shop: Engi
     with pytest.raises(relief_repo.StepTaken):
         relief_repo.decide(shop, "shop", made.id, blind, ReliefStep("rejected", "cfo", now, "no"))
     assert [s.kind for s in stored(shop)[0].steps] == ["approved"]
+
+
+def test_an_event_naming_queues_excludes_them_alike_in_the_reference_and_fast_tallies() -> None:
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    import polars as pl
+
+    from slaengine.adapters.compute.tally import tally_objective
+    from slaengine.domain.contract.model import ExclusionEvent, Objective
+    from slaengine.domain.evaluation.kpis import ContactRecord, tally_contacts
+    from tests.test_tally import frame_of
+
+    base = datetime(2026, 10, 5, 8, tzinfo=UTC)
+    records = [
+        ContactRecord(f"c{n}", "phone", base + timedelta(minutes=n),
+                      answered_at=base + timedelta(minutes=n, seconds=10 + n),
+                      queue=("vip" if n % 3 == 0 else "default"))
+        for n in range(12)
+    ]  # fmt: skip
+    event = ExclusionEvent.model_validate(
+        {"id": "e", "from": base, "to": base + timedelta(minutes=6), "channels": ["phone"],
+         "queues": ["vip"], "reason": "r", "approved_by": "b"}
+    )  # fmt: skip
+    objective = Objective.model_validate(
+        {"id": "sl", "channel": "phone", "kpi": "service_level", "threshold": "15s",
+         "target": ">= 80%"}
+    )  # fmt: skip
+    zone, as_of = ZoneInfo("Europe/Paris"), base + timedelta(days=1)
+    reference = tally_contacts(objective, records, zone, {}, as_of=as_of, events=[event])
+    frame = frame_of(records).with_columns(pl.Series("queue", [r.queue for r in records]))
+    fast = tally_objective(frame, objective, zone, {}, as_of=as_of, events=[event])
+    assert fast == reference
+    day = reference[base.date()]
+    # vip contacts inside the first 6 minutes: c0 and c3; the other vip ones stay
+    assert (day.excluded, day.offered, day.answered_within) == (2, 10, 4)

@@ -334,3 +334,67 @@ def test_two_processes_approving_one_request_end_with_exactly_one_decision(
         assert "was already approved by" in loser and "Traceback" not in loser
     for item in relief_repo.requests(engine):
         assert [step.kind for step in item.steps] == ["approved"]
+
+
+LIBFAKETIME = next(
+    (str(path) for path in sorted(Path("/usr/lib").glob("**/faketime/libfaketimeMT.so.1"))), None
+)
+DESK = (
+    CONTRACT.replace("id: {id}", "id: desk")
+    .replace("activity: {id}", "activity: desk")
+    .replace("currency: EUR\n", "currency: EUR\ncalendars:\n  office:\n"
+             "    weekly: {{mon-fri: [\"09:00-18:00\"]}}\n    holidays: {{country: FR}}\n")
+    .format(provider="desk", exclusions="  relief:\n    request_within: 7 business days\n"
+            "    calendar: office\n    max_hours_per_month: 16")
+)  # fmt: skip
+
+
+def at_instant(cli: Cli, instant: str, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """The command line as a real process whose clock libfaketime sets to `instant` (UTC)."""
+    assert LIBFAKETIME is not None
+    env = {**os.environ, **cli.env, "TZ": "UTC", "LD_PRELOAD": LIBFAKETIME,
+           "FAKETIME": f"@{instant}", "FAKETIME_DONT_FAKE_MONOTONIC": "1"}  # fmt: skip
+    command = [str(Path(sys.executable).with_name("slaengine")), *arguments]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.skipif(LIBFAKETIME is None, reason="needs libfaketime (Debian package faketime)")
+def test_the_deadline_and_the_allowance_refuse_with_their_figures(cli: Cli, tmp_path: Path) -> None:
+    """7 business days from Friday 27 March 2026 14:00 (Paris): the weekend of the DST change,
+    Easter Monday 6 April closed: until Thursday 9 April 00:00 +02:00 (8 April 22:00 UTC)."""
+    path = tmp_path / "desk.yaml"
+    path.write_text(DESK, encoding="utf-8")
+    cli("contract", "load", str(path))
+    ask = (
+        "relief", "request", "desk", "--from", "2026-03-27T10:00:00+01:00",
+        "--to", "2026-03-27T14:00:00+01:00", "--channels", "phone",
+        "--reason", "carrier outage", "--by", "ops.a",
+    )  # fmt: skip
+    late = at_instant(cli, "2026-04-08 22:30:00", *ask)
+    assert late.returncode == 1
+    assert late.stderr.strip() == (
+        "error: relief request refused: too late: contract desk accepts relief requests within"
+        " 7 business days on calendar 'office' after the incident ends (2026-03-27 14:00),"
+        " that is until 2026-04-09 00:00 (Europe/Paris); it is 2026-04-09 00:30"
+    )
+    assert cli.relief_list("desk") == []
+    in_time = at_instant(cli, "2026-04-08 21:59:00", *ask)
+    assert in_time.returncode == 0, in_time.stderr
+    assert in_time.stdout.startswith("relief request 1 recorded (pending): 4.00 hours")
+    [made] = cli.relief_list("desk")
+    assert made["requested_at"].startswith("2026-04-08T21:59:")
+    # the allowance: 4 hours approved, 13 more would make 17 of 16
+    assert at_instant(cli, "2026-04-09 08:00:00", "relief", "approve", "1", "--by",
+                      "boss").returncode == 0  # fmt: skip
+    more = at_instant(
+        cli, "2026-04-09 08:00:00", "relief", "request", "desk", "--from",
+        "2026-03-30T08:00:00+02:00", "--to", "2026-03-30T21:00:00+02:00", "--channels", "phone",
+        "--reason", "CRM down", "--by", "ops.a",
+    )  # fmt: skip
+    assert more.returncode == 1
+    assert more.stderr.strip() == (
+        "error: relief request refused: beyond the monthly allowance: contract desk allows 16"
+        " hours of approved relief per month; 2026-03 already has 4 hours approved and this"
+        " request would bring 13 more (17 hours)"
+    )
+    assert [item["id"] for item in cli.relief_list("desk")] == [1]
