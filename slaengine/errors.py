@@ -14,6 +14,7 @@
     ├── StorageError                 database unreachable or schema too new
     ├── EvaluationError              evaluation cannot run (e.g. period outside the contract)
     │   └── MonthNotSettled          a final result asked for before the settlement instant
+    ├── ReliefError                  a relief request or decision refused; nothing stored
     ├── ReportError                  a report cannot be written
     └── DeliveryError                e-mail or webhook delivery failed
 
@@ -87,6 +88,10 @@ class MonthNotSettled(EvaluationError):
     def __init__(self, message: str, settles_at: datetime) -> None:
         super().__init__(message)
         self.settles_at = settles_at
+
+
+class ReliefError(SlaEngineError):
+    """A relief request, decision or withdrawal was refused (SPEC section 7); nothing stored."""
 
 
 class ReportError(SlaEngineError):

@@ -101,6 +101,8 @@ def world(monkeypatch: pytest.MonkeyPatch) -> FakeWorld:
             FakeRestatement(f"c{n}", "1" * 64, "2" * 64, replaced, replaced) for n in range(3)
         ],
         "run_benchmark": lambda engine, activity, period, as_of, benchmark_spec: benchmark(),
+        "month_relief_lines": lambda engine, contract, period: (),  # no relief requests
+        "_pending_relief": lambda engine, contracts: (),
     }
     for name, fake in fakes.items():
         monkeypatch.setattr(reports, name, fake)

@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "demo": ("slaengine.cli.demo", "demo", "Run the whole cycle offline on example data."),
     "run": ("slaengine.cli.run", "run", "Monthly close, month-to-date warnings, run ledger."),
     "scheduler": ("slaengine.cli.scheduler", "scheduler", "Run the schedule; list its jobs."),
+    "relief": ("slaengine.cli.relief", "relief", "Relief requests: declare, decide, list."),
     "db": ("slaengine.cli.db", "db", "Database schema: current revision, upgrade."),
     "storage": ("slaengine.cli.storage", "storage", "Columnar store upkeep (sweep strays)."),
 }

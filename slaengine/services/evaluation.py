@@ -259,7 +259,7 @@ def _compute(
     history: list[Evaluation],
 ) -> Evaluation:
     """The domain evaluation; `tally_as_of` decides which deadlines have passed."""
-    contract: Contract = stored.contract
+    contract: Contract = _relieved(engine, stored.contract, period)
     month = Period.of(period, contract)
     inputs = _gather(engine, contract, month, as_of, tally_as_of)
     version_note = (
@@ -294,15 +294,40 @@ def evaluate_inputs(
 
 
 def _inputs_key(run: _Run, stored: Any, period: str, history: list[Evaluation]) -> dict[str, Any]:
-    """What a result depends on besides the code: contract file, feed files, earlier months."""
+    """What a result depends on besides the code: contract file, feed files, earlier months,
+    and the month's approved relief (only when there is some, so that the key of a month
+    without relief is what it was before relief existed)."""
     contract: Contract = stored.contract
-    return {
+    key: dict[str, Any] = {
         "contract": {"id": contract.id, "version": contract.version, "sha256": stored.file_hash},
         "period": period,
         "feeds": list(_feed_hashes(run.engine, contract, Period.of(period, contract))),
         "engine": __version__,
         "history": {item.period: run.digest(item) for item in history},
     }
+    relief = _relief_input(run.engine, contract, period)
+    if relief:
+        key["relief"] = relief
+    return key
+
+
+def _relief_requests(engine: Engine, contract: Contract, period: str) -> list[Any]:
+    from slaengine.services.relief import month_relief
+
+    return month_relief(engine, contract, period)
+
+
+def _relief_input(engine: Engine, contract: Contract, period: str) -> list[dict[str, object]]:
+    from slaengine.domain.evaluation.relief import relief_input
+
+    return relief_input(_relief_requests(engine, contract, period), Period.of(period, contract))
+
+
+def _relieved(engine: Engine, contract: Contract, period: str) -> Contract:
+    """The contract with the month's approved relief among its exclusion events."""
+    from slaengine.services.relief import with_relief
+
+    return with_relief(contract, _relief_requests(engine, contract, period), period)
 
 
 def _digest(inputs: dict[str, Any]) -> str:
@@ -361,7 +386,7 @@ def _gather_uncached(
     engine: Engine, contract: Contract, month: Period, as_of: datetime, tally_as_of: datetime
 ) -> _Inputs:
     from slaengine.adapters.columnar.read import fold_slices
-    from slaengine.adapters.compute.tally import TALLIED, merge_groups
+    from slaengine.adapters.compute.tally import merge_groups, tallied_columns
     from slaengine.adapters.storage import feed_repo
     from slaengine.adapters.storage.feed_repo import us_of
 
@@ -375,7 +400,8 @@ def _gather_uncached(
     calendars = _calendars(contract)
     # the contacts grouped in slices of stored rows (memory bounded by a slice), then added up
     slices = fold_slices(
-        engine, "contacts", contract.id, us_of(month.start), us_of(until), TALLIED,
+        engine, "contacts", contract.id, us_of(month.start), us_of(until),
+        tallied_columns(contract.exclusions.events if contract.exclusions else ()),
         lambda contacts: _grouped(contract, contacts, calendars, tally_as_of),
     )  # fmt: skip
     grouped: ContactGroups | None = merge_groups(slices)

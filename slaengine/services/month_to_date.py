@@ -76,7 +76,9 @@ def month_to_date(
         for contract in contracts:
             if should_stop():
                 raise RunInterrupted("stopped between contracts")
-            report.contracts.append(_warn(engine, contract.id, day, as_of, send))
+            outcome = _warn(engine, contract.id, day, as_of, send)
+            _relief_pending(engine, contract, as_of, send, outcome)
+            report.contracts.append(outcome)
             (progress or NoProgress()).advance("contracts", contract.id)
         report.outcome = "failed" if report.failures else "done"
     except RunInterrupted:
@@ -160,6 +162,26 @@ def _warn(
     if failures:
         outcome.error = f"alerted: {failures[-1]}"
     return outcome
+
+
+def _relief_pending(
+    engine: Engine, contract: Any, as_of: datetime, send: Send, outcome: ContractOutcome
+) -> None:
+    """A `relief_pending` event, once per request, for requests awaiting a decision for
+    more than two business days (SPEC section 7)."""
+    from slaengine.services.relief import pending_alerts
+
+    try:
+        alerts = pending_alerts(engine, contract, as_of)
+    except Exception as error:  # one contract never stops the others
+        outcome.error = outcome.error or f"relief: {describe(error)}"
+        return
+    for key, payload in alerts:
+        problem = send(key, payload)
+        if problem:
+            outcome.error = outcome.error or f"alerted: {problem}"
+        elif run_repo.delivery(engine, key) is not None:
+            outcome.alerts += 1
 
 
 def alert_payload(document: dict[str, Any], objective: dict[str, Any], day: date) -> dict[str, Any]:

@@ -45,6 +45,7 @@ from slaengine.domain.reports import (
     build_scorecard,
 )
 from slaengine.domain.reports.lifecycle import FeedFileSeen, describe_restatements, lifecycle_line
+from slaengine.domain.reports.relief import ReliefLine, relief_lines
 from slaengine.domain.reports.text import period_days
 from slaengine.errors import ContractNotFound, EvaluationError, SlaEngineError
 from slaengine.services.benchmark import load_benchmark_spec, run_benchmark
@@ -196,6 +197,7 @@ class _ContractMonth:
     history: list[Evaluation]
     feeds: list[FeedFileInfo]
     restatements: list[str]
+    relief: tuple[ReliefLine, ...] = ()
 
 
 class MonthReports:
@@ -235,6 +237,7 @@ class MonthReports:
             _history(self.engine, contract.id, self.period),
             feed_infos(self.engine, contract, self.period),
             restatement_notes(self.engine, contract, self.period),
+            month_relief_lines(self.engine, contract, self.period),
         )
 
     def benchmark(
@@ -274,6 +277,7 @@ class MonthReports:
             card,
             lifecycle=lifecycle_of(contract, month.evaluation),
             lifecycle_kind=month.evaluation.lifecycle,
+            relief=month.relief,
         )
 
     def write_scorecard(
@@ -306,6 +310,7 @@ class MonthReports:
         portfolio = replace(
             build_portfolio(self.period, cards, results),
             lifecycle=_portfolio_line(cards, contracts),
+            pending_relief=_pending_relief(self.engine, contracts),
         )
         return render_portfolio(portfolio, reports_dir / f"portfolio-{self.period}.pdf")
 
@@ -323,8 +328,34 @@ class MonthReports:
             restatements=month.restatements,
             contract_source=str(stored.source_path) if stored.source_path else None,
         )
-        audit = replace(audit, lifecycle=lifecycle_of(contract, month.evaluation))
+        audit = replace(
+            audit, lifecycle=lifecycle_of(contract, month.evaluation), relief=month.relief
+        )
         return render_audit(audit, reports_dir / f"audit-{contract_id}-{self.period}.pdf")
+
+
+def month_relief_lines(engine: Engine, contract: Contract, period: str) -> tuple[ReliefLine, ...]:
+    """The month's relief requests as reports show them, with the contacts inside each."""
+    from slaengine.services.relief import month_relief, relief_contacts
+
+    requests = month_relief(engine, contract, period)
+    if not requests:
+        return ()
+    contacts = relief_contacts(engine, contract, period, requests)
+    return relief_lines(requests, contract.zone, contacts)
+
+
+def _pending_relief(
+    engine: Engine, contracts: Sequence[Contract]
+) -> tuple[tuple[str, str, int], ...]:
+    from slaengine.services.relief import pending_by_contract
+
+    counted = pending_by_contract(engine, [contract.id for contract in contracts])
+    return tuple(
+        (contract.provider.name, contract.id, counted[contract.id])
+        for contract in contracts
+        if counted.get(contract.id)
+    )
 
 
 def scorecard_for(

@@ -108,8 +108,10 @@ def _interval_counts(
     offered = _int(row["offered"])
     for event in events:
         if (
-            event.channels is None or channel in event.channels
-        ) and event.start <= start < event.end:
+            (event.channels is None or channel in event.channels)
+            and (event.queues is None or str(row.get("queue", "default")) in event.queues)
+            and event.start <= start < event.end
+        ):
             return Counts(excluded=offered)
     if any(item.day == day and item.channel == channel for item in excluded_days):
         return Counts(excluded=offered)

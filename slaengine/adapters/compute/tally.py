@@ -46,6 +46,13 @@ TALLIED = (
 )  # fmt: skip
 
 
+def tallied_columns(events: Iterable[ExclusionEvent]) -> tuple[str, ...]:
+    """TALLIED, plus `queue` when an exclusion event names queues (read only when needed)."""
+    if any(event.queues is not None for event in events):
+        return (*TALLIED, "queue")
+    return TALLIED
+
+
 def benchmark_calendars(
     calendars: Mapping[str, Calendar], zone: ZoneInfo
 ) -> dict[str, BusinessCalendar]:
@@ -319,6 +326,8 @@ def _in_event(events: Sequence[ExclusionEvent], first_us: int, last_us: int) -> 
         inside = (pl.col("arrived_at") >= start) & (pl.col("arrived_at") < end)
         if event.channels is not None:
             inside = inside & pl.col("channel").is_in(list(event.channels))
+        if event.queues is not None:  # the frame then carries `queue` (`tallied_columns`)
+            inside = inside & pl.col("queue").is_in(list(event.queues))
         mask = inside if mask is None else mask | inside
     return mask
 
@@ -542,6 +551,7 @@ def tally_objective(
     cost about as much as this does for one. Raises ValueError when the objective names a
     calendar that `calendars` lacks.
     """
-    scoped = frame.select(TALLIED).filter(_in_channels(objective.channels))
+    events = tuple(events)
+    scoped = frame.select(tallied_columns(events)).filter(_in_channels(objective.channels))
     grouped = group_contacts(scoped, [objective], zone, calendars, as_of=as_of, events=events)
     return daily_counts(grouped, excluded_days)[objective.id]

@@ -19,6 +19,7 @@ from reportlab.platypus import (
 )
 
 from slaengine.adapters.pdf.document import PageFrame, build_pdf
+from slaengine.adapters.pdf.relief import relief_trail_section
 from slaengine.adapters.pdf.scorecard import feeds_table, window_text
 from slaengine.adapters.pdf.style import (
     cell,
@@ -282,6 +283,7 @@ def audit_story(audit: AuditReport) -> list[Flowable]:
         markup(safe(_("Feed files")), "h2"),
         feeds_table(audit.feeds) if audit.feeds else text(_("No feed file for this period.")),
         *exclusions_section(audit),
+        *relief_trail_section(audit.relief),
         *history_section(audit),
         Spacer(1, 2 * mm),
         *spec_section(audit),

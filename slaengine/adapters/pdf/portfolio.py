@@ -10,6 +10,7 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak,
 from slaengine.adapters.pdf.benchmark import benchmark_table
 from slaengine.adapters.pdf.charts import months_lines_chart
 from slaengine.adapters.pdf.document import PageFrame, build_pdf
+from slaengine.adapters.pdf.relief import pending_relief_lines
 from slaengine.adapters.pdf.scorecard import page_one
 from slaengine.adapters.pdf.style import (
     CONTENT_WIDTH,
@@ -123,6 +124,7 @@ def portfolio_story(portfolio: Portfolio) -> list[Flowable]:
         markup(subtitle, "subtitle"),
         overview_table(portfolio),
         Spacer(1, 3 * mm),
+        *pending_relief_lines(portfolio.pending_relief),
         *history_charts(portfolio),
     ]
     for table in portfolio.benchmarks:

@@ -19,6 +19,7 @@ from reportlab.platypus import (
 from slaengine.adapters.pdf.benchmark import benchmark_table
 from slaengine.adapters.pdf.charts import daily_chart, trend_chart, volume_chart
 from slaengine.adapters.pdf.document import PageFrame, build_pdf
+from slaengine.adapters.pdf.relief import relief_section
 from slaengine.adapters.pdf.style import (
     CONTENT_WIDTH,
     RULE,
@@ -437,6 +438,7 @@ def scorecard_story(card: Scorecard) -> list[Flowable]:
         *page_one(card),
         *charts_section(card),
         *breach_section(card),
+        *relief_section(card.relief),
         *quality_section(card),
         KeepTogether(benchmark_section(card)),
     ]

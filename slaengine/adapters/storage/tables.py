@@ -6,5 +6,6 @@ from slaengine.adapters.storage import (
     contract_tables,  # noqa: F401
     evaluation_tables,  # noqa: F401
     feed_tables,  # noqa: F401
+    relief_tables,  # noqa: F401
     run_tables,  # noqa: F401
 )

@@ -298,19 +298,56 @@ class VolumeBand(Spec):
 
 
 class ExclusionEvent(Spec):
-    """A declared and approved incident: contacts arriving in [from, to) are excluded."""
+    """A declared and approved incident: contacts arriving in [from, to) are excluded
+    (of its `channels`, all when omitted; of its `queues`, all when omitted)."""
 
     id: Slug
     start: AwareDatetime = Field(alias="from")
     end: AwareDatetime = Field(alias="to")
     channels: tuple[Channel, ...] | None = None
+    queues: tuple[Name, ...] | None = None
     reason: Name
     approved_by: Name
+
+
+_REQUEST_WITHIN = re.compile(r"^\s*(\d{1,3})\s+(business\s+)?days?\s*$")
+
+
+def parse_request_within(text: str) -> tuple[int, bool]:
+    """`5 business days` -> (5, True), `10 days` -> (10, False). Raises ValueError."""
+    match = _REQUEST_WITHIN.match(text) if isinstance(text, str) else None
+    if not match or not 1 <= int(match.group(1)) <= 366:
+        raise ValueError(
+            f"expected a delay such as '5 business days' or '10 days' (1 to 366), found {text!r}"
+        )
+    return int(match.group(1)), match.group(2) is not None
+
+
+def _check_request_within(text: str) -> str:
+    parse_request_within(text)
+    return text
+
+
+RequestWithin = Annotated[str, AfterValidator(_check_request_within)]
+
+
+class ReliefRules(Spec):
+    """`exclusions.relief`: how relief requests (SPEC section 7) are limited.
+
+    `request_within` counts from the incident's end (business days on `calendar`, which the
+    rules require when the delay is in business days); `max_hours_per_month` caps the
+    approved relief of a local month, contract-wide and all channels together.
+    """
+
+    request_within: RequestWithin | None = None
+    calendar: Ref | None = None
+    max_hours_per_month: Annotated[Decimal, Field(gt=0, le=744, decimal_places=2)] | None = None
 
 
 class Exclusions(Spec):
     volume_band: VolumeBand | None = None
     events: tuple[ExclusionEvent, ...] = ()
+    relief: ReliefRules | None = None
 
 
 class ChronicFailure(Spec):

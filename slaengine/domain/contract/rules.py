@@ -26,6 +26,7 @@ from slaengine.domain.contract.model import (
     Objective,
     parse_day_key,
     parse_interval,
+    parse_request_within,
 )
 from slaengine.domain.contract.problems import (
     ContractParts,
@@ -77,6 +78,7 @@ def find_part_problems(parts: ContractParts) -> list[Problem]:
     problems += _objectives(parts)
     problems += _credits(parts.credits, parts.objective_ids)
     problems += _exclusions(parts.exclusions)
+    problems += _relief(parts)
     problems += incentive_problems(parts)
     problems += improvement_problems(parts)
     return problems
@@ -312,6 +314,34 @@ def _exclusions(exclusions: Exclusions | None) -> list[Problem]:
             problems.append(Problem((*at, "id"), f"event id {event.id!r} is used twice"))
         seen.add(event.id)
     return problems
+
+
+def _relief(parts: ContractParts) -> list[Problem]:
+    """`exclusions.relief`: a business-day delay needs a calendar, and it must exist."""
+    relief = parts.exclusions.relief if parts.exclusions else None
+    if relief is None:
+        return []
+    at = ("exclusions", "relief")
+    if relief.calendar is not None and relief.calendar not in parts.calendar_names:
+        known = ", ".join(parts.calendar_names) or "none"
+        hint = did_you_mean(relief.calendar, list(parts.calendar_names))
+        return [
+            Problem(
+                (*at, "calendar"),
+                f"calendar {relief.calendar!r} is not defined under calendars{hint}"
+                f" (defined: {known})",
+            )
+        ]
+    business = relief.request_within is not None and parse_request_within(relief.request_within)[1]
+    if business and relief.calendar is None:
+        return [
+            Problem(
+                (*at, "request_within"),
+                f"request_within {relief.request_within!r} counts business days: name the"
+                " calendar whose open days they are (exclusions.relief.calendar)",
+            )
+        ]
+    return []
 
 
 def find_version_conflicts(contracts: Sequence[tuple[str, Contract]]) -> list[tuple[str, Problem]]:

@@ -175,11 +175,14 @@ def is_excluded(
     events: Iterable[ExclusionEvent],
     excluded_days: Iterable[ExcludedDay],
 ) -> bool:
-    """Inside a declared event for its channel ([from, to)), or on an excluded day/channel."""
+    """Inside a declared event for its channel and queue ([from, to)), or on an excluded
+    day/channel."""
     for event in events:
-        channels = event.channels
-        if (channels is None or record.channel in channels) and (
-            event.start <= record.arrived_at < event.end
+        channels, queues = event.channels, event.queues
+        if (
+            (channels is None or record.channel in channels)
+            and (queues is None or record.queue in queues)
+            and event.start <= record.arrived_at < event.end
         ):
             return True
     return any(day.day == local_day and day.channel == record.channel for day in excluded_days)

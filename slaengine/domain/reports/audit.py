@@ -17,6 +17,7 @@ from slaengine.domain.contract.model import Calendar, Contract
 from slaengine.domain.evaluation.results import Evaluation, ObjectiveResult
 from slaengine.domain.reports.incentives import IncentivesView, incentives_view
 from slaengine.domain.reports.register import FeedFileInfo, WindowLine, window_lines
+from slaengine.domain.reports.relief import ReliefLine
 from slaengine.domain.reports.text import (
     channel_label,
     channels_text,
@@ -95,6 +96,7 @@ class AuditReport:
     lifecycle: str = ""  # provisional / final / restated line shown on every page
     zone: tzinfo | None = None
     incentives: IncentivesView | None = None  # None: the contract has no incentives block
+    relief: tuple[ReliefLine, ...] = ()  # the month's relief requests and their trail
 
 
 def audit_calendar(name: str, calendar: Calendar, contract: Contract, period: str) -> AuditCalendar:

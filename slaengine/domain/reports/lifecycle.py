@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from slaengine.domain.evaluation.results import Evaluation, ObjectiveResult
+from slaengine.domain.reports.relief import relief_input_changes
 from slaengine.domain.reports.text import format_money, format_value
 from slaengine.i18n import _
 
@@ -105,6 +106,7 @@ def _input_changes(
         lines.append(
             f"changed input: the results of {', '.join(moved)} (earn-back, chronic failure)"
         )
+    lines += relief_input_changes(old, new, zone)
     return lines
 
 

@@ -71,6 +71,8 @@ class Portfolio:
     lifecycle: str = ""  # provisional / final / restated line shown on every page
     periods: tuple[str, ...] = ()
     history: tuple[ProviderMonths, ...] = ()
+    # relief requests awaiting a decision: (provider, contract id, count), any month
+    pending_relief: tuple[tuple[str, str, int], ...] = ()
 
 
 def portfolio_row(card: Scorecard) -> PortfolioRow:

@@ -29,6 +29,7 @@ from slaengine.domain.reports.register import (
     data_quality,
     window_lines,
 )
+from slaengine.domain.reports.relief import ReliefLine
 from slaengine.domain.reports.text import (
     STATUS_SYMBOLS,
     channels_text,
@@ -197,6 +198,7 @@ class Scorecard:
     months: tuple[MonthFigures, ...] = ()
     weeks: tuple[tuple[str, tuple[WindowLine, ...]], ...] = ()
     incentives: IncentivesView | None = None  # None: the contract has no incentives block
+    relief: tuple[ReliefLine, ...] = ()  # the month's relief requests (SPEC section 7)
 
     def money(self, amount: Decimal) -> str:
         return format_money(amount, self.currency)
