@@ -36,6 +36,7 @@ def runner(
             f'[delivery]\nsmtp_host = "127.0.0.1"\nsmtp_port = {port}\n'
             'director = ["director@example.com"]\n'
             '[schedule]\ntimezone = "Europe/Paris"\n'
+            '[reports]\nlocale = "en_GB"\n'
         )
         monkeypatch.setenv("SLAENGINE_CONFIG", str(tmp_path / "config.toml"))
         yield CliRunner()
@@ -95,7 +96,7 @@ def test_a_failed_delivery_exits_1_naming_it(runner: CliRunner, mailbox: Mailbox
     assert result.exit_code == 1
     assert json.loads(result.stdout)["outcome"] == "failed"
     assert "error: monthly_close 2026-10 failed:" in result.stderr
-    assert "delivery: e-mail 'SLA monthly close 2026-10" in result.stderr
+    assert 'delivery: e-mail "SLA close of October 2026: 1 objective missed' in result.stderr
     assert "Traceback" not in result.output
 
 

@@ -39,12 +39,14 @@ from slaengine.domain.evaluation.results import Evaluation
 from slaengine.domain.evaluation.settlement import settlement_instant
 from slaengine.domain.reports import (
     FeedFileInfo,
+    Portfolio,
     Scorecard,
     build_audit,
     build_portfolio,
     build_scorecard,
 )
 from slaengine.domain.reports.lifecycle import FeedFileSeen, describe_restatements, lifecycle_line
+from slaengine.domain.reports.no_data import no_data_text
 from slaengine.domain.reports.text import period_days
 from slaengine.errors import ContractNotFound, EvaluationError, SlaEngineError
 from slaengine.services.benchmark import load_benchmark_spec, run_benchmark
@@ -274,6 +276,7 @@ class MonthReports:
             card,
             lifecycle=lifecycle_of(contract, month.evaluation),
             lifecycle_kind=month.evaluation.lifecycle,
+            no_data=no_data_text(contract, self.period, (feed.kind for feed in month.feeds)),
         )
 
     def write_scorecard(
@@ -290,6 +293,11 @@ class MonthReports:
 
     def write_portfolio(self, reports_dir: Path, *, as_of: datetime) -> Path:
         """`write_portfolio`: every contract in force during the period."""
+        portfolio = self.portfolio(as_of=as_of)
+        return render_portfolio(portfolio, reports_dir / f"portfolio-{self.period}.pdf")
+
+    def portfolio(self, *, as_of: datetime) -> Portfolio:
+        """What the portfolio says: every contract in force during the period."""
         contracts = contracts_in_force(self.engine, self.period)
         if not contracts:
             raise ContractNotFound(
@@ -303,11 +311,10 @@ class MonthReports:
             self.scorecard(c.id, as_of=as_of, benchmark=benchmarks[c.activity]) for c in contracts
         ]
         results: Sequence[BenchmarkResult] = [b for b in benchmarks.values() if b is not None]
-        portfolio = replace(
+        return replace(
             build_portfolio(self.period, cards, results),
             lifecycle=_portfolio_line(cards, contracts),
         )
-        return render_portfolio(portfolio, reports_dir / f"portfolio-{self.period}.pdf")
 
     def write_audit(self, contract_id: str, reports_dir: Path, *, as_of: datetime) -> Path:
         """`write_audit` (byte-identical for identical stored inputs)."""

@@ -30,7 +30,10 @@ OVERVIEW_WIDTHS = [36 * mm, 21 * mm, 58 * mm, 22 * mm, 27 * mm, 16 * mm]
 
 def _breached_markup(row: PortfolioRow) -> str:
     """Every breached objective (any level) with its value, target and trend; then how many
-    critical objectives were met."""
+    critical objectives were met. A month without data says so, and nothing else."""
+    if row.no_data:
+        ink = str(STATUS_INK["not_determined"].hexval()).replace("0x", "#")
+        return f'<font color="{ink}"><b>? {safe(row.no_data)}</b></font>'
     ink = str(STATUS_INK["breached"].hexval()).replace("0x", "#")
     lines = [
         f'<font color="{ink}"><b>{safe(item.symbol)} {safe(item.objective_id)}</b></font>'
@@ -160,6 +163,16 @@ def history_charts(portfolio: Portfolio) -> list[Flowable]:
                 title, portfolio.periods, credits, CONTENT_WIDTH, colour_of=with_credits
             )
         )
+        if any(c is not None and c < 0 for _name, line in credits for c in line):
+            found.append(
+                text(
+                    _(
+                        "Below zero: credits earned back that month (an objective met in the"
+                        " months after its breach returns the credit) exceed the credits owed."
+                    ),
+                    "small",
+                )
+            )
         found.append(Spacer(1, 4 * mm))
     found.append(
         months_lines_chart(

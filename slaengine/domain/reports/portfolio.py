@@ -46,6 +46,8 @@ class PortfolioRow:
     has_credits: bool = True
     incentives: str | None = None  # the month's incentives; None: no incentives block
     net_position: str | None = None  # incentives paid minus credits owed, for the provider
+    no_data: str | None = None  # "no data received for …" (never counted as met)
+    breached_count: int = 0  # objectives breached (any level)
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,8 @@ def portfolio_row(card: Scorecard) -> PortfolioRow:
         chronic_failure=bool(card.chronic_failures),
         incentives=card.incentives.total if card.incentives else None,
         net_position=card.incentives.net_position if card.incentives else None,
+        no_data=card.no_data,
+        breached_count=card.counts.breached,
     )
 
 

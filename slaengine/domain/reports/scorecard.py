@@ -197,6 +197,7 @@ class Scorecard:
     months: tuple[MonthFigures, ...] = ()
     weeks: tuple[tuple[str, tuple[WindowLine, ...]], ...] = ()
     incentives: IncentivesView | None = None  # None: the contract has no incentives block
+    no_data: str | None = None  # "no data received for …": no contacts or intervals arrived
 
     def money(self, amount: Decimal) -> str:
         return format_money(amount, self.currency)
