@@ -11,8 +11,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email import message_from_bytes
-from email.policy import default as default_policy
 from email.message import Message
+from email.policy import default as default_policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -135,7 +135,8 @@ class Mailbox:
         if self.refuse_next:
             self.refuse_next -= 1
             return self.refusal
-        self.received.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=default_policy)))
+        message = message_from_bytes(envelope.content, policy=default_policy)
+        self.received.append((list(envelope.rcpt_tos), message))
         return "250 OK"
 
 

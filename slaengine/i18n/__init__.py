@@ -158,6 +158,10 @@ class ReportLocale:
     def decimal_symbol(self) -> str:
         return str(self.babel.number_symbols["latn"]["decimal"])
 
+    def weekday(self, index: int) -> str:
+        """`lun.` / `Mon` for 0 (Monday) .. 6 (Sunday)."""
+        return str(self.babel.days["format"]["abbreviated"][index])
+
     # --- dates and instants ----------------------------------------------------------------
 
     def date(self, day: Day) -> str:

@@ -380,7 +380,7 @@ def write_portfolio(
 def _portfolio_line(cards: Sequence[Scorecard], contracts: Sequence[Contract]) -> str:
     """Which contracts are provisional (as of when), final, or restated; short enough for
     the page header."""
-    from slaengine.i18n import _
+    from slaengine.i18n import _, current
 
     zones = {contract.id: contract.zone for contract in contracts}
     groups: dict[str, list[Scorecard]] = {}
@@ -396,9 +396,9 @@ def _portfolio_line(cards: Sequence[Scorecard], contracts: Sequence[Contract]) -
         ids = _("every contract") if everyone else ", ".join(c.contract_id for c in members)
         if kind == "provisional":
             zone = zones[members[0].contract_id]
-            instant = f"{members[0].as_of.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key})"
+            instant = current().instant(members[0].as_of, zone)
             label = _("provisional as of {instant}").format(instant=instant)
-        parts.append(f"{label}: {ids}")
+        parts.append(_("{label}: {value}").format(label=label, value=ids))
     return " · ".join(parts)
 
 

@@ -25,10 +25,10 @@ def mail_text(mail: CloseMailText) -> str:
     _provider, _sourcing, missed, credits, cost = mail.headings
     for row in mail.rows:
         lines.append(f"{row.provider} ({row.sourcing}, {row.contract})")
-        lines.append(f"  {missed}: {row.missed}")
+        lines.append("  " + mail.labelled(missed, row.missed))
         if not row.no_data:
-            lines.append(f"  {credits}: {row.net_credits}")
-            lines.append(f"  {cost}: {row.cost_per_contact}")
+            lines.append("  " + mail.labelled(credits, row.net_credits))
+            lines.append("  " + mail.labelled(cost, row.cost_per_contact))
         lines.append("")
     if mail.no_data:
         lines += [mail.no_data_title, *(f"- {item}" for item in mail.no_data), ""]
@@ -58,7 +58,10 @@ def _cells(row: MailRow) -> str:
 
 def mail_html(mail: CloseMailText, language: str) -> str:
     """The HTML body: the portfolio's first table, link-free, inline-styled."""
-    heads = "".join(f'<th style="{_HEAD}">{escape(head)}</th>' for head in mail.headings)
+    heads = "".join(
+        f'<th style="{_HEAD}{"text-align:right;" if n >= 3 else ""}">{escape(head)}</th>'
+        for n, head in enumerate(mail.headings)
+    )
     rows = "".join(f"<tr>{_cells(row)}</tr>" for row in mail.rows)
     no_data = ""
     if mail.no_data:

@@ -134,7 +134,7 @@ def send_mail(
     except (smtplib.SMTPException, OSError) as error:
         tries = retrying.statistics.get("attempt_number", 1)
         raise DeliveryError(
-            f"e-mail \"{mail.subject}\" to {', '.join(mail.recipients)} via"
+            f'e-mail "{mail.subject}" to {", ".join(mail.recipients)} via'
             f" {delivery.smtp_host}:{delivery.smtp_port} failed after {tries} attempt(s):"
             f" {_reason(error)}"
         ) from None

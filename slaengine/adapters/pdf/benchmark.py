@@ -41,7 +41,7 @@ def benchmark_table(table: BenchmarkTable) -> Table:
         len(table.setups), 1
     )
     heads = [setup_head(table, index) for index in range(len(table.setups))]
-    rank_head = _("Rank of {setup}").format(setup=table.name_of(_highlight_index(table)))
+    rank_head = _("Rank")  # of the shaded column's setup (a name in the head would wrap)
     rows: list[list[object]] = [
         [*header_cells(_("KPI")), *heads, *(header_cells(rank_head) if ranked else [])],
         [

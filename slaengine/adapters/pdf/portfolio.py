@@ -66,7 +66,9 @@ def _counts_markup(row: PortfolioRow) -> str:
 def _money_markup(row: PortfolioRow) -> str:
     """Net credits owed, then the incentives and the provider's net position when the
     contract has incentives."""
-    found = f"<b>{safe(row.net_credits)}</b>" if row.has_credits else safe(_("none"))
+    if row.no_data:
+        return "–"  # nothing was measured: no credit is owed, none is "0,00 €"
+    found = f"<b>{safe(row.net_credits)}</b>" if row.has_credits else safe(_("no credits"))
     if row.incentives is not None and row.net_position is not None:
         found += (
             f'<br/><font size="6.5" color="#52606d">{safe(_("incentives"))}'
@@ -114,7 +116,7 @@ def overview_table(portfolio: Portfolio) -> Table:
 
 
 def portfolio_story(portfolio: Portfolio) -> list[Flowable]:
-    totals = " · ".join(portfolio.credit_totals) or _("none")
+    totals = " · ".join(portfolio.credit_totals) or _("no credits")
     subtitle = _("{count} contracts · net credits owed this month: {totals}").format(
         count=len(portfolio.rows), totals=f"<b>{safe(totals)}</b>"
     )
@@ -133,6 +135,16 @@ def portfolio_story(portfolio: Portfolio) -> list[Flowable]:
             CondPageBreak(120 * mm),
             markup(safe(_("Benchmark: {activity}").format(activity=table.activity)), "h2"),
             benchmark_table(table),
+            Spacer(1, 1.5 * mm),
+            text(
+                _(
+                    "Every setup is measured here with the same definitions, which may differ"
+                    " from each contract's own: email response is counted over 24 calendar"
+                    " hours here, on each contract's own clock in its section below, so the"
+                    " two figures can differ."
+                ),
+                "small",
+            ),
         ]
     for card in portfolio.sections:
         story += [PageBreak(), *page_one(card)]

@@ -43,6 +43,10 @@ class CloseMailText:
     no_data: tuple[str, ...]  # "Provider (contract): no data received for … (expected: …)"
     attachments: str
     footer: str
+    label_pattern: str = "{label}: {value}"  # French puts a space before the colon
+
+    def labelled(self, label: str, value: str) -> str:
+        return self.label_pattern.format(label=label, value=value)
 
 
 def _sum_by_currency(pairs: Sequence[tuple[str, Decimal]]) -> list[str]:
@@ -142,4 +146,5 @@ def build_close_mail(portfolio: Portfolio, files: Sequence[str]) -> CloseMailTex
             "Sent by slaengine after the monthly close; the audit reports are kept with the"
             " other reports."
         ),
+        label_pattern=_("{label}: {value}"),
     )

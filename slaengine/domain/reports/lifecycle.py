@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from slaengine.domain.evaluation.results import Evaluation, ObjectiveResult
 from slaengine.domain.reports.text import format_money, format_value
-from slaengine.i18n import _
+from slaengine.i18n import _, current
 
 
 @dataclass(frozen=True)
@@ -41,17 +41,18 @@ def _local(instant: datetime, zone: ZoneInfo) -> str:
 def lifecycle_line(evaluation: Evaluation, zone: ZoneInfo) -> str:
     """The page line: provisional as of ..., final result ..., or restated final result ...
 
-    Words in the report language (gettext); instants as `2026-11-04 15:00 (Europe/Paris)`.
+    Words and instants in the report language, as the body says them:
+    `4 Nov 2026, 15:00 (Europe/Paris)` / `4 nov. 2026, 15:00 (Europe/Paris)`.
     """
     settles = evaluation.settles_at
-    settles_text = "" if settles is None else _local(settles, zone)
+    settles_text = "" if settles is None else current().instant(settles, zone)
     if evaluation.lifecycle == "provisional":
-        instant = f"{_local(evaluation.as_of, zone)} ({zone.key})"
+        instant = current().instant(evaluation.as_of, zone)
         line = _("provisional as of {instant}").format(instant=instant)
         if settles_text:
             line += " · " + _("the month settles {instant}").format(instant=settles_text)
         return line
-    settled = f"{settles_text} ({zone.key})"
+    settled = settles_text
     if evaluation.lifecycle == "restated":
         return _(
             "restated final result · settled {instant} · replaces an earlier final result"

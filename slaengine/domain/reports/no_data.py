@@ -22,10 +22,11 @@ def has_kpi_data(kinds: Iterable[str]) -> bool:
 
 
 def expected_feeds(contract: Contract) -> str:
-    """`contacts or intervals feed (phone, chat, email)`: what the objectives are computed from."""
+    """`contacts or intervals feed, channels: phone, chat`: what the objectives are computed
+    from."""
     wanted = {channel for objective in contract.objectives for channel in objective.channels}
     channels = channels_text(tuple(channel for channel in CHANNELS if channel in wanted))
-    return _("contacts or intervals feed ({channels})").format(channels=channels)
+    return _("contacts or intervals feed, channels: {channels}").format(channels=channels)
 
 
 def no_data_text(contract: Contract, period: str, kinds: Iterable[str]) -> str | None:
