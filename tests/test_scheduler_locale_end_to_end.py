@@ -114,8 +114,10 @@ def test_the_unattended_close_reaches_the_director_in_one_language(
     try:
         wait_for(lambda: len(mailbox.received) == 1, "the director's e-mail", seconds=90)
         wait_for(
-            lambda: [r.outcome for r in run_repo.runs_of(engine, "monthly_close", "2026-10")]
-            == ["done"],
+            lambda: (
+                [r.outcome for r in run_repo.runs_of(engine, "monthly_close", "2026-10")]
+                == ["done"]
+            ),
             "the ledger to record the close",
         )
     finally:
