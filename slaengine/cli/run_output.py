@@ -81,7 +81,7 @@ def _table(report: RunReport) -> None:
     if report.contracts:
         table = Table(title=title)
         for heading in ("contract", "steps", "breached", "at risk", "credits", "alerts", "error"):
-            table.add_column(heading)
+            table.add_column(heading, overflow="fold")
         for item in report.contracts:
             table.add_row(
                 Text(printable(item.contract_id)),

@@ -23,7 +23,7 @@ from slaengine.adapters.pdf.style import (
 )
 from slaengine.domain.reports import Portfolio, PortfolioRow
 from slaengine.domain.reports.text import STATUS_SYMBOLS, format_period, sourcing_label
-from slaengine.i18n import _
+from slaengine.i18n import _, ngettext
 
 OVERVIEW_WIDTHS = [36 * mm, 21 * mm, 58 * mm, 22 * mm, 27 * mm, 16 * mm]
 
@@ -49,18 +49,21 @@ def _breached_markup(row: PortfolioRow) -> str:
 def _counts_markup(row: PortfolioRow) -> str:
     counts = row.counts
     pairs = (
-        ("met", counts.met),
-        ("breached", counts.breached),
-        ("not_determined", counts.not_determined),
-        ("excused", counts.excused),
+        ("met", counts.met, ngettext("{n} met", "{n} met", counts.met)),
+        ("breached", counts.breached, ngettext("{n} breached", "{n} breached", counts.breached)),
+        (
+            "not_determined",
+            counts.not_determined,
+            ngettext("{n} not determined", "{n} not determined", counts.not_determined),
+        ),
+        ("excused", counts.excused, ngettext("{n} excused", "{n} excused", counts.excused)),
     )
     return "<br/>".join(
         f'<font color="{str(STATUS_INK[s].hexval()).replace("0x", "#")}">'
-        f"{safe(STATUS_SYMBOLS[s])}</font> {n} {safe(_(label))}"
-        for (s, n), label in zip(pairs, ("met", "breached", "not determined", "excused"),
-                                 strict=True)
+        f"{safe(STATUS_SYMBOLS[s])}</font> {safe(words.format(n=n))}"
+        for s, n, words in pairs
         if n
-    )  # fmt: skip
+    )
 
 
 def _money_markup(row: PortfolioRow) -> str:

@@ -11,7 +11,7 @@ from slaengine.domain.evaluation.results import Status
 from slaengine.domain.reports.benchmark import BenchmarkTable, build_benchmark_table
 from slaengine.domain.reports.scorecard import Scorecard, StatusCounts
 from slaengine.domain.reports.text import format_money
-from slaengine.i18n import _
+from slaengine.i18n import ngettext
 
 
 @dataclass(frozen=True)
@@ -92,9 +92,11 @@ def portfolio_row(card: Scorecard) -> PortfolioRow:
     met = sum(1 for item in critical if item.status == "met")
     return PortfolioRow(
         breached=breached,
-        critical_met=_("{met} of {count} critical objectives met").format(
-            met=met, count=len(critical)
-        ),
+        critical_met=ngettext(
+            "{met} of {count} critical objectives met",
+            "{met} of {count} critical objectives met",
+            met,
+        ).format(met=met, count=len(critical)),
         has_credits=card.has_credits,
         contract_id=card.contract_id,
         contract_version=card.contract_version,
