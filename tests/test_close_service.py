@@ -211,3 +211,49 @@ def test_a_month_is_not_closed_before_it_settles(engine: Engine, settings: Setti
     with pytest.raises(EvaluationError, match=r"2026-10 is not settled before 2026-10-31T23:00"):
         close_month(engine, settings, "2026-10", now=before)
     assert run_repo.runs_of(engine, "monthly_close", "2026-10") == []
+
+
+class SlowProgress:
+    """Each phase takes `seconds`: a run whose finish must be measured, not copied."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def phase(self, name: str, total: int) -> None:
+        import time
+
+        time.sleep(self.seconds)
+
+    def advance(self, name: str, label: str) -> None:
+        pass
+
+
+def test_the_ledger_keeps_every_attempt_with_its_measured_instants(
+    engine: Engine, settings: Settings, mailbox: Mailbox
+) -> None:
+    mailbox.refuse_next, mailbox.refusal = 1, "550 mailbox unavailable"  # permanent: no retry
+    failed = close(engine, settings, progress=SlowProgress(0.25))
+    assert failed.outcome == "failed"
+    assert close(engine, settings).outcome == "done"
+    assert close(engine, settings).outcome == "skipped"
+    assert close(engine, settings, force=True).outcome == "done"
+    first, forced = run_repo.runs_of(engine, "monthly_close", "2026-10")
+    attempts = run_repo.attempts_of(engine, first.id)
+    assert [(a.attempt, a.kind, a.outcome) for a in attempts] == [
+        (1, "first", "failed"),
+        (2, "resumed", "done"),
+        (3, "skipped", "skipped"),
+    ]
+    assert attempts[0].error is not None and "550 mailbox unavailable" in attempts[0].error
+    assert attempts[1].error is None
+    assert attempts[0].finished_at is not None
+    # four phases (pull, evaluate, reports, delivery) of 0.25 s each: a real duration
+    assert (attempts[0].finished_at - attempts[0].started_at).total_seconds() >= 1.0
+    assert attempts[0].started_at == AFTER_OCTOBER
+    assert [(a.kind, a.outcome) for a in run_repo.attempts_of(engine, forced.id)] == [
+        ("forced", "done")
+    ]
+    assert (first.outcome, first.counts["breaches"], first.error) == ("done", 1, None)
+    history = {run.id: run for run in run_repo.run_history(engine)}
+    assert [a.kind for a in history[first.id].attempts] == ["first", "resumed", "skipped"]
+    assert history[first.id].as_json()["attempts"][0]["outcome"] == "failed"
