@@ -148,10 +148,19 @@ def _feed_restatements(engine: Engine, contract: Contract, period: str) -> list[
     pairs: dict[tuple[str, str], list[datetime]] = {}
     for item in restatements(engine, contract.id, start, end):
         pairs.setdefault((item.old_file_sha256, item.new_file_sha256), []).append(item.replaced_at)
+    from slaengine.i18n import current, ngettext
+
     return [
-        f"{len(times):,} {'contact' if len(times) == 1 else 'contacts'} of feed file {old[:12]}"
-        f" replaced by feed file {new[:12]}"
-        f" (ingested {max(times).astimezone(contract.zone):%Y-%m-%d %H:%M})"
+        ngettext(
+            "{count} contact of feed file {old} replaced by feed file {new} (ingested {instant})",
+            "{count} contacts of feed file {old} replaced by feed file {new} (ingested {instant})",
+            len(times),
+        ).format(
+            count=current().count(len(times)),
+            old=old[:12],
+            new=new[:12],
+            instant=current().instant(max(times), contract.zone),
+        )
         for (old, new), times in pairs.items()
     ]
 
