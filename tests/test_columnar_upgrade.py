@@ -163,7 +163,7 @@ def test_the_alembic_revision_moves_an_old_database_on_first_use(old_database: E
         connection.execute(
             text("UPDATE alembic_version SET version_num = '0002_evaluation_lifecycle'")
         )
-    assert create_schema(old_database) == ["0003_columnar_store"]
+    assert create_schema(old_database) == ["0003_columnar_store", "0004_run_ledger"]
     assert stored_rows(old_database) == {"contacts": 3, "history": 1, "intervals": 1}
     assert "contact" not in inspect(old_database).get_table_names()
     assert create_schema(old_database) == []
