@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint unit bench bench-scale bench-close clean architecture
+.PHONY: install demo screenshots test lint unit bench bench-scale bench-close clean architecture
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,18 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/slaengine demo
+
+# docs/*.png from the demo's reports (page one of acme-l1's scorecard and of the portfolio),
+# so that the README never shows a layout older than the code; needs pdftoppm (poppler-utils)
+screenshots: $(STAMP)
+	rm -rf build/screenshots && mkdir -p build/screenshots
+	cd build/screenshots && SLAENGINE_CONTRACTS_DIR=$(CURDIR)/contracts \
+		$(CURDIR)/$(BIN)/slaengine demo --locale fr_FR --out reports > /dev/null
+	pdftoppm -png -r 80 -f 1 -l 1 -singlefile \
+		build/screenshots/reports/scorecard-acme-l1-2026-10.pdf docs/scorecard-page1
+	pdftoppm -png -r 80 -f 1 -l 1 -singlefile \
+		build/screenshots/reports/portfolio-2026-10.pdf docs/portfolio-page1
+	rm -rf build/screenshots
 
 lint: $(STAMP)
 	$(BIN)/ruff check slaengine tests bench

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email import message_from_bytes
 from email.message import Message
+from email.policy import default as default_policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -89,8 +90,11 @@ def load_world(engine: Engine, folder: Path) -> None:
         )
 
 
-def settings_for(folder: Path, smtp_port: int = 1, **delivery: Any) -> Settings:
+def settings_for(
+    folder: Path, smtp_port: int = 1, *, locale: str = "en_GB", **delivery: Any
+) -> Settings:
     return Settings(
+        locale=locale,
         database_url=f"sqlite:///{folder / 'unused.db'}",
         contracts_dir=folder / "contracts",
         reports_dir=folder / "reports",
@@ -131,7 +135,8 @@ class Mailbox:
         if self.refuse_next:
             self.refuse_next -= 1
             return self.refusal
-        self.received.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content)))
+        message = message_from_bytes(envelope.content, policy=default_policy)
+        self.received.append((list(envelope.rcpt_tos), message))
         return "250 OK"
 
 

@@ -36,6 +36,7 @@ def runner(
             f'[delivery]\nsmtp_host = "127.0.0.1"\nsmtp_port = {port}\n'
             'director = ["director@example.com"]\n'
             '[schedule]\ntimezone = "Europe/Paris"\n'
+            '[reports]\nlocale = "en_GB"\n'
         )
         monkeypatch.setenv("SLAENGINE_CONFIG", str(tmp_path / "config.toml"))
         yield CliRunner()
@@ -95,7 +96,7 @@ def test_a_failed_delivery_exits_1_naming_it(runner: CliRunner, mailbox: Mailbox
     assert result.exit_code == 1
     assert json.loads(result.stdout)["outcome"] == "failed"
     assert "error: monthly_close 2026-10 failed:" in result.stderr
-    assert "delivery: e-mail 'SLA monthly close 2026-10" in result.stderr
+    assert 'delivery: e-mail "SLA close of October 2026: 1 objective missed' in result.stderr
     assert "Traceback" not in result.output
 
 
@@ -153,3 +154,46 @@ def test_a_manual_run_beside_a_running_one_is_refused(runner: CliRunner, tmp_pat
         engine.dispose()
     assert result.exit_code == 1
     assert f"error: another slaengine run ({held.holder}) is in progress" in result.stderr
+
+
+def test_history_shows_every_attempt_readable_at_80_columns_and_piped(
+    runner: CliRunner, mailbox: Mailbox
+) -> None:
+    runner.invoke(main, ["run", "monthly", "--period", "2026-10"])
+    runner.invoke(main, ["run", "monthly", "--period", "2026-10"])  # skipped, and kept
+    result = runner.invoke(main, ["run", "history"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines), lines
+    assert "…" not in result.stdout  # nothing cut: "monthl…", "finish…" were unreadable
+    assert lines[1] == "monthly_close 2026-10  gen 0  done"
+    assert lines[2] == "  2 contracts, 1 breaches, credits 1000.00 EUR"
+    assert lines[3].startswith("   1 first    20") and lines[3].endswith(" done")
+    assert lines[4].startswith("   2 skipped  20") and lines[4].endswith(" skipped")
+    runs = json.loads(runner.invoke(main, ["run", "history", "--json"]).stdout)
+    assert [a["kind"] for a in runs[0]["attempts"]] == ["first", "skipped"]
+
+
+def test_history_shows_a_running_run_and_stored_text_as_written(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from slaengine.adapters.storage import run_repo
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'cli.db'}")
+    now = datetime(2026, 11, 2, 7, tzinfo=UTC)
+    run = run_repo.start_run(engine, "pull", "2026-11-02", generation=0, forced=False, now=now)
+    assert run is not None
+    run_repo.start_attempt(engine, run.id, kind="first", now=now)
+    failed = run_repo.start_run(engine, "pull", "2026-11-01", generation=0, forced=False, now=now)
+    assert failed is not None
+    run_repo.finish_run(
+        engine, failed.id, outcome="failed", counts={}, error="[bold]x[/] \x1b[2J", now=now
+    )
+    engine.dispose()
+    result = runner.invoke(main, ["run", "history"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output  # a running row crashed the table before
+    assert "pull 2026-11-02  gen 0  running" in result.stdout
+    assert "2026-11-02 07:00:00 → …" in result.stdout
+    assert "[bold]x[/] \\x1b[2J" in result.stdout and "\x1b" not in result.stdout

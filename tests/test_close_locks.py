@@ -18,8 +18,10 @@ NOW = datetime(2026, 11, 2, 7, tzinfo=UTC)
 
 
 def test_the_first_run_of_a_period_is_claimed_once_and_then_found_done(engine: Engine) -> None:
-    run = claim(engine, "monthly_close", "2026-10", mode="once", now=NOW)
-    assert run is not None and (run.generation, run.forced) == (0, False)
+    attempt = claim(engine, "monthly_close", "2026-10", mode="once", now=NOW)
+    assert attempt is not None
+    run = attempt.run
+    assert (run.generation, run.forced, attempt.kind) == (0, False, "first")
     run_repo.finish_run(
         engine, run.id, outcome="done", counts={"contracts": 2}, error=None, now=NOW
     )
@@ -32,17 +34,25 @@ def test_the_first_run_of_a_period_is_claimed_once_and_then_found_done(engine: E
 
 
 def test_an_unfinished_run_is_resumed_not_started_again(engine: Engine) -> None:
-    first = claim(engine, "monthly_close", "2026-10", mode="once", now=NOW)
-    assert first is not None
+    claimed = claim(engine, "monthly_close", "2026-10", mode="once", now=NOW)
+    assert claimed is not None
+    first = claimed.run
     run_repo.record_step(engine, first.id, "evaluated", "acme-l1", {"breaches": 1}, NOW)
     again = claim(engine, "monthly_close", "2026-10", mode="once", now=NOW)
-    assert again is not None and again.id == first.id
+    assert again is not None and again.run.id == first.id and again.kind == "resumed"
     assert run_repo.done_steps(engine, first.id) == {("evaluated", "acme-l1"): {"breaches": 1}}
+    attempts = run_repo.attempts_of(engine, first.id)
+    assert [(a.attempt, a.kind, a.outcome) for a in attempts] == [
+        (1, "first", "interrupted"),
+        (2, "resumed", "running"),
+    ]
+    assert attempts[0].error == "the process ended before this attempt finished"
 
 
 def test_recording_a_step_twice_keeps_the_first(engine: Engine) -> None:
-    run = claim(engine, "pull", "2026-11-02", mode="once", now=NOW)
-    assert run is not None
+    attempt = claim(engine, "pull", "2026-11-02", mode="once", now=NOW)
+    assert attempt is not None
+    run = attempt.run
     run_repo.record_step(engine, run.id, "pulled", "acme-l1", {"feeds": 1}, NOW)
     run_repo.record_step(engine, run.id, "pulled", "acme-l1", {"feeds": 9}, NOW)
     assert run_repo.done_steps(engine, run.id) == {("pulled", "acme-l1"): {"feeds": 1}}
@@ -60,8 +70,9 @@ def test_force_adds_a_generation_marked_forced(engine: Engine) -> None:
     claim(engine, "monthly_close", "2026-10", mode="once", now=NOW)
     forced = claim(engine, "monthly_close", "2026-10", mode="force", now=NOW)
     again = claim(engine, "month_to_date", "2026-11-02", mode="again", now=NOW)
-    assert forced is not None and (forced.generation, forced.forced) == (1, True)
-    assert again is not None and (again.generation, again.forced) == (0, False)
+    assert forced is not None and (forced.run.generation, forced.run.forced) == (1, True)
+    assert forced.kind == "forced"
+    assert again is not None and (again.run.generation, again.run.forced) == (0, False)
 
 
 def test_a_lock_held_by_one_process_is_refused_to_another(engine: Engine) -> None:

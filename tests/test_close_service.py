@@ -31,7 +31,7 @@ from tests.close_builders import (
     smtp_server,
 )
 
-SUBJECT = "SLA monthly close 2026-10: 1 breach, credits owed 1,000.00 EUR"
+SUBJECT = "SLA close of October 2026: 1 objective missed, €1,000.00 credits due"
 FAST = {"wait_seconds": 0.0}
 
 
@@ -79,7 +79,10 @@ def test_a_month_closes_once_and_the_director_receives_one_email(
     assert first.counts()["breaches"] == 1
     assert first.counts()["credits"] == {"EUR": "1000.00"}
     assert second.outcome == "skipped"
-    assert "was closed at 2026-11-02T07:00:00+00:00" in str(second.note)
+    assert "was closed at 2026-11-02T07:0" in str(second.note)
+    [run] = run_repo.runs_of(engine, "monthly_close", "2026-10")
+    attempts = run_repo.attempts_of(engine, run.id)
+    assert [(a.kind, a.outcome) for a in attempts] == [("first", "done"), ("skipped", "skipped")]
     assert len(mailbox.received) == 1
     recipients, message = mailbox.received[0]
     assert recipients == ["director@example.com", "cfo@example.com"]
@@ -102,9 +105,15 @@ def test_the_body_names_each_contract_with_its_breaches_and_credits(
     engine: Engine, settings: Settings, mailbox: Mailbox
 ) -> None:
     close(engine, settings)
-    body = mailbox.received[0][1].get_payload()[0].get_payload(decode=True).decode()
-    assert "- breaching: 1 objective(s) breached, credits owed 1,000.00 EUR" in body
-    assert "- meeting: 0 objective(s) breached, credits owed 0.00 EUR" in body
+    message = mailbox.received[0][1]
+    body = next(part for part in message.walk() if part.get_content_type() == "text/plain")
+    text = body.get_content().replace("\r\n", "\n")
+    assert (
+        "Provider breaching (outsourced, breaching v1)\n"
+        "  Objectives missed: 1 (phone-asa)\n"
+        "  Net credits owed: €1,000.00\n"
+    ) in text
+    assert "Provider meeting (outsourced, meeting v1)\n  Objectives missed: 0\n" in text
 
 
 def test_force_closes_again_and_is_recorded_as_forced(
@@ -174,7 +183,7 @@ def test_a_failed_delivery_is_recorded_and_sent_by_the_next_run(
     )
     assert report.outcome == "failed"
     assert report.error is not None
-    assert report.error.startswith(f"delivery: e-mail {SUBJECT!r} to director@example.com,")
+    assert report.error.startswith(f'delivery: e-mail "{SUBJECT}" to director@example.com,')
     assert report.error.endswith("failed after 2 attempt(s): server replied 451 try again later")
     assert (tmp_path / "reports" / "portfolio-2026-10.pdf").exists()
     key = "email:monthly_close:2026-10:g0"
@@ -202,3 +211,49 @@ def test_a_month_is_not_closed_before_it_settles(engine: Engine, settings: Setti
     with pytest.raises(EvaluationError, match=r"2026-10 is not settled before 2026-10-31T23:00"):
         close_month(engine, settings, "2026-10", now=before)
     assert run_repo.runs_of(engine, "monthly_close", "2026-10") == []
+
+
+class SlowProgress:
+    """Each phase takes `seconds`: a run whose finish must be measured, not copied."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def phase(self, name: str, total: int) -> None:
+        import time
+
+        time.sleep(self.seconds)
+
+    def advance(self, name: str, label: str) -> None:
+        pass
+
+
+def test_the_ledger_keeps_every_attempt_with_its_measured_instants(
+    engine: Engine, settings: Settings, mailbox: Mailbox
+) -> None:
+    mailbox.refuse_next, mailbox.refusal = 1, "550 mailbox unavailable"  # permanent: no retry
+    failed = close(engine, settings, progress=SlowProgress(0.25))
+    assert failed.outcome == "failed"
+    assert close(engine, settings).outcome == "done"
+    assert close(engine, settings).outcome == "skipped"
+    assert close(engine, settings, force=True).outcome == "done"
+    first, forced = run_repo.runs_of(engine, "monthly_close", "2026-10")
+    attempts = run_repo.attempts_of(engine, first.id)
+    assert [(a.attempt, a.kind, a.outcome) for a in attempts] == [
+        (1, "first", "failed"),
+        (2, "resumed", "done"),
+        (3, "skipped", "skipped"),
+    ]
+    assert attempts[0].error is not None and "550 mailbox unavailable" in attempts[0].error
+    assert attempts[1].error is None
+    assert attempts[0].finished_at is not None
+    # four phases (pull, evaluate, reports, delivery) of 0.25 s each: a real duration
+    assert (attempts[0].finished_at - attempts[0].started_at).total_seconds() >= 1.0
+    assert attempts[0].started_at == AFTER_OCTOBER
+    assert [(a.kind, a.outcome) for a in run_repo.attempts_of(engine, forced.id)] == [
+        ("forced", "done")
+    ]
+    assert (first.outcome, first.counts["breaches"], first.error) == ("done", 1, None)
+    history = {run.id: run for run in run_repo.run_history(engine)}
+    assert [a.kind for a in history[first.id].attempts] == ["first", "resumed", "skipped"]
+    assert history[first.id].as_json()["attempts"][0]["outcome"] == "failed"

@@ -261,6 +261,7 @@ def test_the_storage_sweep_command_uses_the_configured_data_folder(
 
     monkeypatch.delenv("SLAENGINE_DATA_URL")
     config = tmp_path / "config.toml"
+    (tmp_path / "db").mkdir()  # a SQLite file's folder must exist (never created silently)
     config.write_text('[database]\nurl = "sqlite:///db/cli.db"\n[storage]\ndata = "parquet"\n')
     monkeypatch.setenv("SLAENGINE_CONFIG", str(config))
     runner = CliRunner()
@@ -312,6 +313,7 @@ def test_the_data_location_is_configured_or_overridden(
     assert load_settings({"SLAENGINE_CONFIG": str(config)}).data_location == "s3://acme-sla/prod"
     overridden = {"SLAENGINE_CONFIG": str(config), "SLAENGINE_DATA_URL": "/srv/parquet"}
     assert load_settings(overridden).data_location == "/srv/parquet"
+    (tmp_path / "db").mkdir()
     engine = make_engine(f"sqlite:///{tmp_path / 'db' / 'x.db'}")
     bind_data_location(engine, "parquet")
     assert Path(data_location(engine)) == tmp_path / "data"  # the environment comes first

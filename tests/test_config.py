@@ -22,11 +22,24 @@ def test_the_shipped_config_reads_as_the_spec_describes() -> None:
     assert settings.database_url == f"sqlite:///{ROOT / 'slaengine.db'}"
     assert settings.contracts_dir == ROOT / "contracts"
     assert settings.reports_dir == ROOT / "reports"
-    assert settings.feeds[0].contract == "acme-l1"
-    assert settings.feeds[0].token_env == "ACME_FEED_TOKEN"
+    assert settings.feeds == ()  # the example [[feeds]] is commented out: the demo closes offline
     assert settings.schedule.timezone == "Europe/Paris"
     assert settings.schedule.monthly_close == "0 8 2 * *"
-    assert settings.delivery.director == ("director@example.com",)
+    assert settings.delivery.director == ()  # reports written, no e-mail to a made-up address
+    assert settings.locale == "fr_FR"
+
+
+def test_the_shipped_example_feed_reads_once_uncommented(tmp_path: Path) -> None:
+    text = (ROOT / "config.toml").read_text()
+    uncommented = text.replace("# [[feeds]]", "[[feeds]]").replace(
+        '# contract = "acme-l1"', 'contract = "acme-l1"'
+    )
+    for key in ("kind", "url", "token_env"):
+        uncommented = uncommented.replace(f"# {key} = ", f"{key} = ")
+    settings = load_settings({"SLAENGINE_CONFIG": str(write(tmp_path / "c.toml", uncommented))})
+    assert settings.feeds[0].contract == "acme-l1"
+    assert settings.feeds[0].token_env == "ACME_FEED_TOKEN"
+    assert settings.feeds[0].url == "https://feeds.example.net/acme/contacts?month={period}"
 
 
 def test_relative_sqlite_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:

@@ -57,3 +57,37 @@ def test_the_whole_demo_on_two_months_writes_every_report_the_same_each_time(
     assert second_stdout.replace("second", "first") == stdout
     for path in written:
         assert (tmp_path / "second" / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_the_demo_refuses_a_database_that_holds_contracts_unless_told(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from slaengine.adapters.storage.engine import create_schema, make_engine
+    from slaengine.services.contracts import list_contracts, load_contracts
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SLAENGINE_CONTRACTS_DIR", str(CONTRACTS))
+    url = f"sqlite:///{tmp_path / 'mine.db'}"
+    engine = make_engine(url)
+    create_schema(engine)
+    load_contracts(engine, [CONTRACTS / "inhouse-l1.yaml"])
+    result = CliRunner().invoke(
+        main, ["demo", "--months", "1", "--database", url, "--out", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 1
+    assert "already holds 1 contract(s) (inhouse-l1)" in result.stderr
+    assert "pass --into-existing; nothing was changed" in result.stderr
+    assert [s.contract.id for s in list_contracts(engine)] == ["inhouse-l1"]
+    assert not (tmp_path / "out").exists()
+    engine.dispose()
+
+
+def test_a_sqlite_url_in_a_missing_folder_is_an_error_not_a_new_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    url = f"sqlite:///{tmp_path / 'typo' / 'slaengine.db'}"
+    result = CliRunner().invoke(main, ["contract", "list"], env={"SLAENGINE_DATABASE_URL": url})
+    assert result.exit_code == 1
+    assert f"the folder {tmp_path / 'typo'} does not exist" in result.stderr
+    assert not (tmp_path / "typo").exists()

@@ -187,7 +187,7 @@ def test_a_what_if_mid_month_never_becomes_the_scorecard(
     provisional = latest_provisional(engine, "shop", "2026-10")
     assert provisional is not None and provisional.credits.total == 50
     text = text_of(cli.report("scorecard"))  # now: the month is settled
-    assert "final result · settled 2026-11-04 15:00 (Europe/Paris)" in text
+    assert "final result · settled 4 Nov 2026, 15:00 (Europe/Paris)" in text
     assert "provisional" not in text
     assert "87.5%" in text and "75.0%" not in text
     assert "€50.00" not in text and "€0.00" in text
@@ -201,7 +201,10 @@ def test_a_report_before_settlement_is_provisional_on_every_page(
 ) -> None:
     cli.ingest("contacts", feed_file)
     path = cli.report("scorecard", "--as-of", "2026-11-02T08:00:00+01:00")
-    line = "provisional as of 2026-11-02 08:00 (Europe/Paris) · the month settles 2026-11-04 15:00"
+    line = (
+        "provisional as of 2 Nov 2026, 08:00 (Europe/Paris) · the month settles"
+        " 4 Nov 2026, 15:00 (Europe/Paris)"
+    )
     pages = [" ".join(page.extract_text().split()) for page in PdfReader(path).pages]
     assert len(pages) > 1 and all(line in page for page in pages)
     assert final_runs(engine, "shop", "2026-10") == []
@@ -272,12 +275,10 @@ def test_a_corrected_feed_restates_the_month_once_keeping_and_showing_the_old_fi
     assert finals[0].superseded_by == finals[1].run_id
     for kind in ("scorecard", "audit"):
         text = text_of(cli.report(kind))
-        assert "restated final result · settled 2026-11-04 15:00 (Europe/Paris)" in text
+        assert "restated final result · settled 4 Nov 2026, 15:00 (Europe/Paris)" in text
         assert "this final result restates an earlier one" in text
         assert "changed input: contacts file corrected.csv" in text
-        assert (
-            "moved: phone-sl 87.5% met, credit €0.00 → 62.5% breached, credit €50.00" in text
-        )
+        assert "moved: phone-sl 87.5% met, credit €0.00 → 62.5% breached, credit €50.00" in text
         assert "moved: credits owed €0.00 → €50.00" in text
         assert text.count("this final result restates an earlier one") == 1
 

@@ -406,11 +406,11 @@ def test_pull_feeds_downloads_with_the_token_then_ingests_like_a_file(
     )
     report = outcome.ingest
     assert (report.rows, report.stored, report.quarantined) == (3, 2, 1)
-    assert (outcome.download.attempts, outcome.url) == (2, server.url + "?month=***")
+    assert (outcome.download.attempts, outcome.url) == (2, server.url + "?month=2026-10")
     assert [r["path"] for r in server.requests] == ["/acme/contacts.csv?month=2026-10"] * 2
     assert server.requests[-1]["Authorization"] == f"Bearer {TOKEN}"
     assert counts(acme) == (1, 2)
-    assert (report.source, report.file_name) == (server.url + "?month=***", "contacts.csv")
+    assert (report.source, report.file_name) == (server.url + "?month=2026-10", "contacts.csv")
     assert TOKEN not in str(outcome.as_json()) and TOKEN not in outcome.summary_line()
 
 
@@ -554,7 +554,7 @@ def test_feed_pull_prints_json_outcomes(
     assert result.exit_code == 0, result.output
     (printed,) = json.loads(result.stdout)
     assert (printed["url"], printed["attempts"], printed["ingest"]["stored"]) == (
-        f"{server.url}?month=***", 1, 2,
+        f"{server.url}?month=2026-10", 1, 2,
     )  # fmt: skip
     assert TOKEN not in result.output
 
@@ -605,3 +605,11 @@ def test_an_unknown_schedule_zone_is_a_configuration_error() -> None:
     assert str(caught.value) == (
         "config: [schedule] timezone 'Mars/Olympus' is not an IANA zone name (e.g. Europe/Paris)"
     )
+
+
+def test_the_period_slaengine_puts_in_a_url_is_shown_every_other_value_hidden() -> None:
+    url = "https://feeds.example.net/acme?month=2026-10&token=s3cret&k=2026-10x"
+    assert safe_url(url, ("2026-10",)) == (
+        "https://feeds.example.net/acme?month=2026-10&token=***&k=***"
+    )
+    assert safe_url(url) == "https://feeds.example.net/acme?month=***&token=***&k=***"

@@ -12,6 +12,7 @@ from slaengine.domain.reports.lifecycle import (
     describe_restatements,
     lifecycle_line,
 )
+from slaengine.i18n import using
 from tests.reports_builders import october
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -25,12 +26,17 @@ FILES = {
 def test_the_page_line_of_each_lifecycle() -> None:
     provisional = october(lifecycle="provisional", settles_at=SETTLES)
     assert lifecycle_line(provisional, PARIS) == (
-        "provisional as of 2026-11-02 08:00 (Europe/Paris) · the month settles 2026-11-04 15:00"
+        "provisional as of 2 Nov 2026, 08:00 (Europe/Paris) · the month settles"
+        " 4 Nov 2026, 15:00 (Europe/Paris)"
     )
     final = october(lifecycle="final", settles_at=SETTLES, as_of=SETTLES)
-    assert lifecycle_line(final, PARIS) == "final result · settled 2026-11-04 15:00 (Europe/Paris)"
+    assert lifecycle_line(final, PARIS) == "final result · settled 4 Nov 2026, 15:00 (Europe/Paris)"
+    with using("fr_FR"):
+        assert lifecycle_line(final, PARIS) == (
+            "résultat définitif · arrêté le 4 nov. 2026, 15:00 (Europe/Paris)"
+        )
     assert lifecycle_line(replace(final, lifecycle="restated"), PARIS).startswith(
-        "restated final result · settled 2026-11-04 15:00 (Europe/Paris) · replaces"
+        "restated final result · settled 4 Nov 2026, 15:00 (Europe/Paris) · replaces"
     )
 
 
@@ -54,8 +60,7 @@ def test_each_restatement_says_its_inputs_and_moves_numbered_when_several() -> N
         "restatement 1: changed input: contacts file late.csv (sha256 bbbbbbbbbbbb) ingested"
         " 2026-11-09 09:00 is new",
         "restatement 1: changed input: the results of 2026-09 (earn-back, chronic failure)",
-        "restatement 1: moved: phone-sl 81.2% met, credit €0.00 → 79.0% breached,"
-        " credit €4,800.00",
+        "restatement 1: moved: phone-sl 81.2% met, credit €0.00 → 79.0% breached, credit €4,800.00",
         "restatement 1: moved: credits owed €7,200.00 → €12,000.00",
         "restatement 2: changed input: contract version 2 (sha256 cccccccccccc) replaced by"
         " version 3 (sha256 dddddddddddd)",

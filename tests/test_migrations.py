@@ -185,3 +185,29 @@ def test_db_commands_say_when_the_server_cannot_be_reached() -> None:
         result = CliRunner().invoke(main, ["db", command], env=env)
         assert result.exit_code == 1
         assert result.output.startswith("error: cannot reach the database:")
+
+
+def test_runs_recorded_before_attempts_were_kept_get_one_attempt_each(engine: Engine) -> None:
+    from datetime import UTC, datetime
+
+    from slaengine.adapters.storage import run_repo
+
+    started = datetime(2026, 11, 2, 7, tzinfo=UTC)
+    run = run_repo.start_run(
+        engine, "monthly_close", "2026-10", generation=0, forced=False, now=started
+    )
+    assert run is not None
+    run_repo.finish_run(
+        engine, run.id, outcome="failed", counts={"contracts": 2}, error="boom",
+        now=datetime(2026, 11, 2, 7, 0, 17, tzinfo=UTC),
+    )  # fmt: skip
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0003_columnar_store'"))
+    ran = create_schema(engine)  # 0004, then any later revision
+    assert ran[0] == "0004_run_ledger" and ran[-1] == head_revision()
+    [attempt] = run_repo.attempts_of(engine, run.id)
+    assert (attempt.kind, attempt.outcome, attempt.counts, attempt.error) == (
+        "first", "failed", {"contracts": 2}, "boom",
+    )  # fmt: skip
+    assert (attempt.finished_at - attempt.started_at).total_seconds() == 17
+    assert create_schema(engine) == [] and len(run_repo.attempts_of(engine, run.id)) == 1

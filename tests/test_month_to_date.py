@@ -111,3 +111,52 @@ def test_without_a_webhook_url_nothing_is_sent_and_the_run_says_so(
     assert report.outcome == "done"
     assert report.delivery == "no alerts sent: [delivery] webhook_url is empty"
     assert hook.bodies == []
+    assert [item.alerts for item in report.contracts] == [0, 0]  # nothing sent, nothing counted
+    [run] = run_repo.runs_of(engine, "month_to_date", "2026-10-06")
+    assert run.counts["alerts"] == 0 and run.counts["breaches"] == 1
+
+
+def test_an_alert_sent_earlier_that_day_is_not_counted_again(
+    engine: Engine, settings: Settings, hook: Hook
+) -> None:
+    first = month_to_date(engine, settings, as_of=MORNING, webhook_options=FAST)
+    again = month_to_date(engine, settings, as_of=EVENING, webhook_options=FAST)
+    assert (first.counts()["alerts"], again.counts()["alerts"]) == (1, 0)
+    assert again.delivery == "0 alert(s) sent"
+
+
+def load_silent(engine: Engine, folder: Path) -> None:
+    from slaengine.services.contracts import load_contracts
+    from tests.close_builders import contract_text
+
+    (folder / "contracts" / "silent.yaml").write_text(contract_text("silent"))
+    load_contracts(engine, [folder / "contracts" / "silent.yaml"])
+
+
+def test_a_month_with_nothing_received_raises_no_data_after_three_business_days(
+    engine: Engine, settings: Settings, hook: Hook, tmp_path: Path
+) -> None:
+    load_silent(engine, tmp_path)
+    monday = datetime(2026, 10, 5, 6, tzinfo=UTC)  # Thu 1, Fri 2 elapsed: two business days
+    early = month_to_date(engine, settings, as_of=monday, webhook_options=FAST)
+    assert [body["event"] for body in hook.bodies] == []  # nothing breached on the 5th yet
+    assert early.counts()["alerts"] == 0
+    report = month_to_date(engine, settings, as_of=MORNING, webhook_options=FAST)
+    assert [body["event"] for body in hook.bodies] == ["breached", "no_data"]
+    assert hook.bodies[1] == {
+        "event": "no_data",
+        "contract": "silent",
+        "contract_version": 1,
+        "provider": "p-silent",
+        "period": "2026-10",
+        "as_of": "2026-10-06T08:00:00+00:00",
+        "day": "2026-10-06",
+        "expected": ["contacts", "intervals"],
+        "channels": ["phone"],
+        "business_days_elapsed": 3,
+    }
+    assert [(item.contract_id, item.alerts) for item in report.contracts] == [
+        ("breaching", 1),
+        ("meeting", 0),
+        ("silent", 1),
+    ]

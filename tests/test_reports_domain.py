@@ -21,6 +21,7 @@ from slaengine.domain.reports import (
 )
 from slaengine.domain.reports.audit import audit_calendar
 from slaengine.domain.reports.text import format_delta, format_value
+from slaengine.i18n import using
 from tests.reports_builders import (
     acme,
     acme_text,
@@ -420,7 +421,10 @@ def test_audit_hash_changes_with_any_input() -> None:
 def test_audit_states_each_formula_with_its_counts() -> None:
     formulas = {f.objective_id: f for f in audit_of().formulas}
     assert formulas["phone-sl"].formula == "8,123 ÷ 10,000 → 81.2%"
-    assert formulas["phone-abandon"].windows == "31 windows, 3 breached, 2 allowed"
+    assert formulas["phone-abandon"].windows == "31 windows, 3 windows breached, 2 allowed"
+    with using("fr_FR"):
+        french = {f.objective_id: f for f in audit_of().formulas}
+    assert french["phone-abandon"].windows == "31 fenêtres, 3 fenêtres manquées, tolérance : 2"
     assert (formulas["email-24h"].excluded_contacts, formulas["email-24h"].pending_contacts) == (
         "12",
         "100",
@@ -442,7 +446,15 @@ def test_audit_calendars_show_the_closed_days_of_the_period() -> None:
     december = audit_calendar(
         "opening-hours", contract.calendars["opening-hours"], contract, "2026-12"
     )
-    assert december.weekly == ("mon-sat: 08:00-22:00", "sun: 09:00-13:00, 14:00-18:00")
+    assert december.weekly == ("Mon–Sat: 08:00-22:00", "Sun: 09:00-13:00, 14:00-18:00")
+    with using("fr_FR"):
+        french = audit_calendar(
+            "opening-hours", contract.calendars["opening-hours"], contract, "2026-12"
+        )
+    assert french.weekly == (
+        "lun.–sam.\u00a0: 08:00-22:00",
+        "dim.\u00a0: 09:00-13:00, 14:00-18:00",
+    )
     assert december.holidays_rule == "public holidays of FR; closed 24 Dec 2026"
     assert [d for d, _ in december.closed_in_period] == [date(2026, 12, 24), date(2026, 12, 25)]
     assert december.closed_in_period[0][1] == "closed (contract)"

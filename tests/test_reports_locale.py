@@ -316,3 +316,34 @@ def test_week_window_objectives_show_each_of_their_weeks() -> None:
     ]
     assert card.rows[0].why == "1 week missed, 0 allowed"
     assert build_scorecard(acme(), october()).weeks == ()  # day windows are charted instead
+
+
+def test_every_quarantine_reason_code_has_a_label_shown_beside_its_code() -> None:
+    from slaengine.adapters.feeds.schemas import REASONS
+    from slaengine.domain.reports.quarantine_words import REASON_LABELS, reasons_words
+
+    assert set(REASON_LABELS) == set(REASONS)
+    with using("fr_FR"):
+        shown = reasons_words({"bad_timestamp": 3, "csat_out_of_range": 1})
+    assert shown == (  # in the order of the codes
+        "horodatage invalide (bad_timestamp)\u00a0: 3\u00a0;"
+        " CSAT hors plage (csat_out_of_range)\u00a0: 1"
+    )
+
+
+def test_the_engine_notes_and_reasons_read_in_french() -> None:
+    from slaengine.domain.reports.engine_words import engine_words
+
+    with using("fr_FR"):
+        assert engine_words("volume 12 under min_volume 100") == (
+            "12 contacts, sous le volume minimum de 100"
+        )
+        assert engine_words("no contacts in scope") == "aucun contact dans le périmètre"
+        assert (
+            engine_words(
+                "contract acme-l1 version 2 (in force from 2026-01-01, file sha256 9d09778e7d75)"
+            )
+            == "contrat acme-l1 version 2 (en vigueur depuis le 1 janv. 2026,"
+            " fichier sha256 9d09778e7d75)"
+        )
+        assert engine_words("something the engine never said") == "something the engine never said"

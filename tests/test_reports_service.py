@@ -127,7 +127,7 @@ def test_scorecard_evaluates_when_nothing_is_stored_and_writes_pdf_and_csv(
     text = text_of(path)
     assert "bad <row>: 1" in text
     assert "3 contacts of feed file 111111111111 replaced by feed file 222222222222" in text
-    assert "(ingested 2026-11-05 10:00)" in text
+    assert "(ingested 5 Nov 2026, 10:00 (Europe/Paris))" in text
 
 
 def pages_of(path: Path) -> list[str]:
@@ -138,7 +138,10 @@ def test_a_provisional_month_says_so_on_every_page_of_every_report(
     world: FakeWorld, tmp_path: Path
 ) -> None:
     world.stored["2026-10"] = october(lifecycle="provisional", settles_at=SETTLES)
-    line = "provisional as of 2026-11-02 08:00 (Europe/Paris) · the month settles 2026-11-04 15:00"
+    line = (
+        "provisional as of 2 Nov 2026, 08:00 (Europe/Paris) · the month settles"
+        " 4 Nov 2026, 15:00 (Europe/Paris)"
+    )
     scorecard = reports.write_scorecard(None, "acme-l1", "2026-10", tmp_path, as_of=AS_OF)  # type: ignore[arg-type]
     audit = reports.write_audit(None, "acme-l1", "2026-10", tmp_path, as_of=AS_OF)  # type: ignore[arg-type]
     portfolio = reports.write_portfolio(None, "2026-10", tmp_path, as_of=AS_OF)  # type: ignore[arg-type]
@@ -146,7 +149,7 @@ def test_a_provisional_month_says_so_on_every_page_of_every_report(
         pages = pages_of(path)
         assert len(pages) > 1
         assert all(line in page for page in pages), path.name
-    overview = "provisional as of 2026-11-02 08:00 (Europe/Paris): every contract"
+    overview = "provisional as of 2 Nov 2026, 08:00 (Europe/Paris): every contract"
     assert all(overview in page for page in pages_of(portfolio))
     assert not (tmp_path / "scorecard-acme-l1-2026-10.csv").exists()
 
@@ -155,7 +158,7 @@ def test_a_final_month_names_its_settlement_instant(world: FakeWorld, tmp_path: 
     world.stored["2026-10"] = october(lifecycle="final", settles_at=SETTLES, as_of=SETTLES)
     path = reports.write_scorecard(None, "acme-l1", "2026-10", tmp_path, as_of=AS_OF)  # type: ignore[arg-type]
     pages = pages_of(path)
-    assert all("final result · settled 2026-11-04 15:00 (Europe/Paris)" in p for p in pages)
+    assert all("final result · settled 4 Nov 2026, 15:00 (Europe/Paris)" in p for p in pages)
     assert "provisional" not in " ".join(pages)
 
 
@@ -210,7 +213,7 @@ def test_a_restated_month_says_which_file_changed_and_what_moved(
         reports.write_portfolio(None, "2026-10", tmp_path, as_of=AS_OF),  # type: ignore[arg-type]
     ):
         text = text_of(path)
-        assert "restated final result · settled 2026-11-04 15:00 (Europe/Paris)" in text or (
+        assert "restated final result · settled 4 Nov 2026, 15:00 (Europe/Paris)" in text or (
             path.name.startswith("portfolio") and "restated final: every contract" in text
         )
         assert "this final result restates an earlier one" in text
@@ -234,5 +237,5 @@ def test_the_portfolio_line_names_the_provisional_and_final_contracts(
     )
     contracts = [acme(), acme().model_copy(update={"id": "nordline"})]
     line = reports._portfolio_line([provisional, final], contracts)
-    assert line == "provisional as of 2026-11-02 08:00 (Europe/Paris): acme-l1 · final: nordline"
+    assert line == "provisional as of 2 Nov 2026, 08:00 (Europe/Paris): acme-l1 · final: nordline"
     assert reports._portfolio_line([final], contracts) == "final: every contract"

@@ -146,3 +146,30 @@ def test_an_unknown_time_zone_is_a_configuration_error(tmp_path: Path) -> None:
     bad = Settings(schedule=Schedule(timezone="Europe/Atlantis"))
     with pytest.raises(ConfigError, match="timezone 'Europe/Atlantis' is not an IANA zone"):
         job_specs(bad)
+
+
+def test_a_job_writes_in_its_own_language_on_the_scheduler_worker_thread() -> None:
+    import threading
+    import time
+
+    from slaengine.adapters.scheduling.scheduler import Job, run_schedule
+    from slaengine.i18n import _, current, using
+
+    seen: list[tuple[str, str, bool]] = []
+    stop = threading.Event()
+
+    def action() -> None:
+        seen.append((current().code, _("breached"), threading.current_thread() is main))
+
+    def stop_when_seen() -> None:
+        while not seen:
+            time.sleep(0.05)
+        time.sleep(1.0)  # let APScheduler finish with the one-off job before shutting down
+        stop.set()
+
+    main = threading.current_thread()
+    threading.Thread(target=stop_when_seen, daemon=True).start()
+    with using("en_GB"):  # the main thread's language must not be what the job sees
+        job = Job("monthly_close", "", None, action, locale="fr_FR")
+        run_schedule([], ZoneInfo("Europe/Paris"), catch_up=[job], stop=stop)
+    assert seen == [("fr_FR", "manqué", False)]

@@ -187,5 +187,13 @@ def test_a_killed_close_is_completed_once_by_the_next_scheduler(
     assert len(mailbox.received) == 1
     recipients, message = mailbox.received[0]
     assert recipients == ["director@example.com"]
-    assert message["Subject"] == "SLA monthly close 2026-10: 1 breach, credits owed 1,000.00 EUR"
+    assert message["Subject"] == (  # the config's default locale, fr_FR, on a worker thread
+        "Clôture SLA d’octobre 2026\u00a0: 1 objectif manqué,"
+        " 1\u202f000,00\u00a0€ de pénalités dues"
+    )
+    attempts = run_repo.attempts_of(engine, closed.id)
+    assert [(a.kind, a.outcome) for a in attempts] == [
+        ("first", "interrupted"),  # SIGKILLed while delivering
+        ("resumed", "done"),
+    ]
     assert evaluation_runs(engine) == 2

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from slaengine.cli.context import AppContext
-from slaengine.errors import ContractNotFound
+from slaengine.errors import ContractNotFound, SlaEngineError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -28,6 +28,11 @@ if TYPE_CHECKING:
 
     from slaengine.demo.generate import GeneratedFile
     from slaengine.domain.contract.model import Contract
+
+
+class DemoRefused(SlaEngineError):
+    """The demo was pointed at a database that already holds contracts."""
+
 
 DEMO_AS_OF = datetime.fromisoformat("2026-11-02T08:00:00+01:00")
 DEMO_LAST_MONTH = date(2026, 10, 1)
@@ -68,6 +73,12 @@ def demo_months(count: int) -> list[str]:
     type=click.Choice(["fr_FR", "en_GB"]),
     help="Language and formats of the reports (default: config.toml [reports] locale).",
 )
+@click.option(
+    "--into-existing",
+    is_flag=True,
+    help="Add the demo's contracts and feeds to a database that already holds contracts"
+    " (refused without it: the demo would mix its example data with yours).",
+)
 @click.pass_obj
 def demo(
     app: AppContext,
@@ -76,6 +87,7 @@ def demo(
     months: int,
     seed: int,
     locale: str | None,
+    into_existing: bool,
 ) -> None:
     """Run the whole cycle offline on generated example feeds and write every report.
 
@@ -91,7 +103,7 @@ def demo(
     settings = app.settings  # read first: reading them activates the configured locale
     reports_dir = out or settings.reports_dir
     token = activate(locale) if locale is not None else None
-    engine = _demo_engine(database_url, progress)
+    engine = _demo_engine(database_url, progress, into_existing=into_existing)
     try:
         _run_cycle(engine, app, reports_dir, demo_months(months), seed, progress)
     finally:
@@ -155,9 +167,13 @@ def _step(console: Console, what: str) -> Iterator[None]:
     console.print(f"[green]done[/green] {what}")
 
 
-def _demo_engine(database_url: str | None, progress: Console) -> Engine:
-    """The demo's database: --database, else SLAENGINE_DATABASE_URL, else a fresh ./demo.db."""
+def _demo_engine(database_url: str | None, progress: Console, *, into_existing: bool) -> Engine:
+    """The demo's database: --database, else SLAENGINE_DATABASE_URL, else a fresh ./demo.db.
+
+    Raises DemoRefused when the database already holds contracts and `into_existing` is false.
+    """
     from slaengine.adapters.storage.engine import create_schema, make_engine
+    from slaengine.services.contracts import list_contracts
 
     url = database_url or os.environ.get("SLAENGINE_DATABASE_URL")
     if url is None:
@@ -167,6 +183,16 @@ def _demo_engine(database_url: str | None, progress: Console) -> Engine:
     progress.print(f"database: {url.split('@')[-1]}", highlight=False, markup=False)
     engine = make_engine(url)
     create_schema(engine)
+    held = sorted({stored.contract.id for stored in list_contracts(engine)})
+    if held and not into_existing:
+        engine.dispose()
+        shown = ", ".join(held[:5]) + (", …" if len(held) > 5 else "")
+        raise DemoRefused(
+            f"the database {url.split('@')[-1]} already holds {len(held)} contract(s) ({shown}):"
+            " the demo would add its example contracts and feeds to them. Run it on its own"
+            " database (without --database and SLAENGINE_DATABASE_URL it uses a fresh ./demo.db)"
+            " or pass --into-existing; nothing was changed"
+        )
     return engine
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -12,11 +14,18 @@ from rich.console import Console
 from rich.progress import Progress as RichBar
 from rich.progress import TaskID
 from rich.table import Table
+from rich.text import Text
 
-from slaengine.adapters.storage.run_repo import RunRecord
+from slaengine.adapters.storage.run_repo import AttemptRecord, RunRecord
 from slaengine.services.runs import RunReport
 
-_OUTCOME_STYLE = {"done": "green", "failed": "bold red", "interrupted": "yellow", "skipped": "cyan"}
+_OUTCOME_STYLE = {
+    "done": "green",
+    "failed": "bold red",
+    "interrupted": "yellow",
+    "skipped": "cyan",
+    "running": "magenta",
+}
 
 
 class BarProgress:
@@ -54,27 +63,34 @@ def show_report(report: RunReport, as_json: bool) -> None:
         raise click.exceptions.Exit(1)
 
 
+def printable(words: str) -> str:
+    """Control characters shown as `\\xNN`, never sent to the terminal."""
+    return "".join(
+        char if char.isprintable() or char == " " else f"\\x{ord(char):02x}" for char in words
+    )
+
+
 def _table(report: RunReport) -> None:
-    console = Console()
-    style = _OUTCOME_STYLE.get(report.outcome, "")
-    title = f"{report.job} {report.period}: [{style}]{report.outcome}[/]"
+    console = Console(highlight=False)
+    title = Text(f"{report.job} {report.period}: ")
+    title.append(report.outcome, style=_OUTCOME_STYLE.get(report.outcome, ""))
     if report.forced:
-        title += " (forced)"
+        title.append(" (forced)")
     if report.resumed:
-        title += " (resumed)"
+        title.append(" (resumed)")
     if report.contracts:
         table = Table(title=title)
         for heading in ("contract", "steps", "breached", "at risk", "credits", "alerts", "error"):
-            table.add_column(heading)
+            table.add_column(heading, overflow="fold")
         for item in report.contracts:
             table.add_row(
-                item.contract_id,
+                Text(printable(item.contract_id)),
                 _steps_text(item.steps),
                 str(item.breaches),
                 str(item.at_risk),
                 f"{item.credits} {item.currency}".strip(),
                 str(item.alerts),
-                f"[red]{item.error}[/]" if item.error else "",
+                Text(printable(item.error), style="red") if item.error else "",
             )
         console.print(table)
     else:
@@ -87,25 +103,78 @@ def _table(report: RunReport) -> None:
 
 
 def show_history(runs: list[RunRecord], as_json: bool) -> None:
+    """The ledger, most recent run first: one line per run (job, period, generation, outcome,
+    counts), then one per attempt (kind, start and finish in UTC, duration, outcome) and its
+    error, wrapped to the terminal's width (80 columns when piped). Stored text is never read
+    as markup."""
     if as_json:
         click.echo(json.dumps([run.as_json() for run in runs], indent=2))
         return
-    table = Table(title="run ledger (most recent first)")
-    for heading in ("job", "period", "started", "finished", "outcome", "counts", "error", "forced"):
-        table.add_column(heading)
+    console = Console(highlight=False)
+    console.print(Text("run ledger, most recent first (times in UTC)", style="bold"))
+    if not runs:
+        console.print("no run recorded yet")
     for run in runs:
+        console.print(_run_line(run))
         counts = _counts_text(run.counts)
-        table.add_row(
-            run.job,
-            run.period,
-            f"{run.started_at:%Y-%m-%d %H:%M:%S}Z",
-            f"{run.finished_at:%Y-%m-%d %H:%M:%S}Z" if run.finished_at else "-",
-            f"[{_OUTCOME_STYLE.get(run.outcome, '')}]{run.outcome}[/]",
-            counts,
-            run.error or "",
-            "forced" if run.forced else "",
-        )
-    Console().print(table)
+        if counts:
+            _wrapped(console, counts, indent=2)
+        for attempt in run.attempts or _legacy_attempt(run):
+            console.print(_attempt_line(attempt))
+            if attempt.error:
+                _wrapped(console, attempt.error, indent=6, style="red")
+
+
+def _run_line(run: RunRecord) -> Text:
+    line = Text()
+    line.append(f"{run.job} {run.period}", style="bold")
+    line.append(f"  gen {run.generation}")
+    if run.forced:
+        line.append(" forced", style="yellow")
+    line.append("  ")
+    line.append(run.outcome, style=_OUTCOME_STYLE.get(run.outcome, ""))
+    return line
+
+
+def _legacy_attempt(run: RunRecord) -> tuple[AttemptRecord, ...]:
+    """A run read without its attempts is shown as one attempt with the run's own instants."""
+    kind = "forced" if run.forced else "first"
+    return (
+        AttemptRecord(
+            run.id, 1, kind, run.started_at, run.finished_at, run.outcome, run.counts, run.error
+        ),
+    )
+
+
+def _attempt_line(attempt: AttemptRecord) -> Text:
+    started = attempt.started_at
+    finished = attempt.finished_at
+    if finished is None:
+        end, took = "…", ""
+    else:
+        same_day = finished.date() == started.date()
+        end = f"{finished:%H:%M:%S}" if same_day else f"{finished:%Y-%m-%d %H:%M:%S}"
+        took = _duration(finished - started)
+    line = Text(f"  {attempt.attempt:>2} {attempt.kind:<8} {started:%Y-%m-%d %H:%M:%S} → {end}")
+    line.append(f"  {took:>6}  " if took else "  ")
+    line.append(attempt.outcome, style=_OUTCOME_STYLE.get(attempt.outcome, ""))
+    return line
+
+
+def _duration(elapsed: timedelta) -> str:
+    seconds = max(0, round(elapsed.total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d}"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d}"
+
+
+def _wrapped(console: Console, words: str, *, indent: int, style: str = "") -> None:
+    shown = " ".join(printable(words).split())
+    width = max(20, console.width - indent)
+    for line in textwrap.wrap(shown, width) or [""]:
+        console.print(Text(" " * indent + line, style=style))
 
 
 def _counts_text(counts: dict[str, object]) -> str:

@@ -121,7 +121,7 @@ def _resume(app: AppContext, stop: threading.Event) -> Job:
     def action() -> None:
         resume_unfinished(engine, settings, clock=_now, should_stop=stop.is_set)
 
-    return Job("resume", "", None, action)
+    return Job("resume", "", None, action, locale=settings.locale)
 
 
 def _job(app: AppContext, spec: JobSpec, stop: threading.Event) -> Job:
@@ -133,7 +133,7 @@ def _job(app: AppContext, spec: JobSpec, stop: threading.Event) -> Job:
     def action() -> None:
         fire(engine, settings, spec, clock=_now, should_stop=stop.is_set)
 
-    return Job(spec.name, spec.cron, spec.trigger, action)
+    return Job(spec.name, spec.cron, spec.trigger, action, locale=settings.locale)
 
 
 def _on_signals(stop: threading.Event) -> None:

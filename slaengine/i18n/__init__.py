@@ -38,6 +38,7 @@ SOURCE_LOCALE = "en_GB"
 DEFAULT_LOCALE = "fr_FR"
 LOCALES_DIR = Path(__file__).parent / "locales"
 DOMAIN = "slaengine"
+_VOWELS = frozenset("aeiouyàâäéèêëîïôöùûü")
 Day = date  # the method `ReportLocale.date` shadows the type inside the class
 
 
@@ -118,6 +119,14 @@ class ReportLocale:
     def ngettext(self, singular: str, plural: str, count: int) -> str:
         return _translations(self.code).ngettext(singular, plural, count)
 
+    def of(self, name: str) -> str:
+        """`of October 2026` / `d’octobre 2026`, `de mars 2026`, `d’acme-l1`: French elides
+        "de" before a vowel."""
+        phrase = self.gettext("of {name}").format(name=name)
+        if phrase == f"de {name}" and name[:1].lower() in _VOWELS:
+            return f"d\u2019{name}"
+        return phrase
+
     # --- numbers ---------------------------------------------------------------------------
 
     def decimal(self, value: float | Decimal, digits: int = 1) -> str:
@@ -148,6 +157,10 @@ class ReportLocale:
     @property
     def decimal_symbol(self) -> str:
         return str(self.babel.number_symbols["latn"]["decimal"])
+
+    def weekday(self, index: int) -> str:
+        """`lun.` / `Mon` for 0 (Monday) .. 6 (Sunday)."""
+        return str(self.babel.days["format"]["abbreviated"][index])
 
     # --- dates and instants ----------------------------------------------------------------
 

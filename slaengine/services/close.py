@@ -29,10 +29,12 @@ from slaengine.config import Settings
 from slaengine.domain.contract.model import Contract
 from slaengine.domain.evaluation.results import Evaluation
 from slaengine.errors import DeliveryError, EvaluationError, SlaEngineError
+from slaengine.i18n import using
 from slaengine.services.close_mail import close_mail
 from slaengine.services.contracts import contracts_in_force
 from slaengine.services.runs import (
     JOB_MONTHLY,
+    Attempt,
     ContractOutcome,
     Mode,
     NoProgress,
@@ -69,14 +71,19 @@ class _Close:
     engine: Engine
     settings: Settings
     period: str
-    run: RunRecord
+    attempt: Attempt
     now: datetime
     progress: Progress
     environ: Mapping[str, str]
     should_stop: Callable[[], bool]
     mail_options: dict[str, Any]
     reports: MonthReports
+    locale: str
     steps: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def run(self) -> RunRecord:
+        return self.attempt.run
 
     def step(self, name: str, subject: str, action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         """Do `action` unless the ledger says it is done; record it; return its detail."""
@@ -85,7 +92,9 @@ class _Close:
         if self.should_stop():
             raise RunInterrupted(f"stopped before {name} {subject}")
         detail = action()
-        run_repo.record_step(self.engine, self.run.id, name, subject, detail, self.now)
+        run_repo.record_step(
+            self.engine, self.attempt.run.id, name, subject, detail, self.attempt.instant()
+        )
         self.steps[(name, subject)] = detail
         return detail
 
@@ -101,29 +110,64 @@ def close_month(
     environ: Mapping[str, str] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
     mail_options: dict[str, Any] | None = None,
+    locale: str | None = None,
 ) -> RunReport:
     """Close `period` (YYYY-MM) once; see the module docstring. The caller holds the run lock.
 
+    Every report and the e-mail are written in `locale` (default `settings.locale`, the
+    `[reports] locale`), bound here for the whole run on the thread that runs it: a scheduler's
+    worker thread writes the same language as the command line.
     Raises EvaluationError when the period is not settled yet or no contract is in force.
     """
+    language = locale or settings.locale
+    with using(language):
+        return _close_month(
+            engine,
+            settings,
+            period,
+            language,
+            now=now,
+            force=force,
+            progress=progress,
+            environ=environ,
+            should_stop=should_stop,
+            mail_options=mail_options,
+        )
+
+
+def _close_month(
+    engine: Engine,
+    settings: Settings,
+    period: str,
+    locale: str,
+    *,
+    now: datetime,
+    force: bool,
+    progress: Progress | None,
+    environ: Mapping[str, str] | None,
+    should_stop: Callable[[], bool],
+    mail_options: dict[str, Any] | None,
+) -> RunReport:
     from slaengine.services.reports import MonthReports  # ReportLab: only when closing
 
     contracts = _settled_contracts(engine, period, now)
     mode: Mode = "force" if force else "once"
-    run = claim(engine, JOB_MONTHLY, period, mode=mode, now=now)
-    if run is None:
+    attempt = claim(engine, JOB_MONTHLY, period, mode=mode, now=now)
+    if attempt is None:
         return _already_done(engine, period)
+    run = attempt.run
     close = _Close(
         engine,
         settings,
         period,
-        run,
+        attempt,
         now,
         progress or NoProgress(),
         os.environ if environ is None else environ,
         should_stop,
         mail_options or {},
         MonthReports(engine, period, contracts_dir=settings.contracts_dir),
+        locale,
         steps=run_repo.done_steps(engine, run.id),
     )
     report = RunReport(
@@ -132,7 +176,7 @@ def close_month(
         "running",
         run.generation,
         run.forced,
-        resumed=bool(close.steps) or run.outcome != "running",
+        resumed=attempt.kind == "resumed",
     )
     try:
         _close_all(close, contracts, report)
@@ -140,7 +184,7 @@ def close_month(
         report.outcome, report.error = "interrupted", f"interrupted ({stop}): the next run resumes"
     else:
         report.outcome = "done" if not report.failures else "failed"
-    return finish(engine, run, report, now=now)
+    return finish(engine, attempt, report)
 
 
 def _settled_contracts(engine: Engine, period: str, now: datetime) -> list[Contract]:
@@ -253,13 +297,16 @@ def _reports(close: _Close, contract_id: str) -> dict[str, Any]:
     return {"scorecard": str(scorecard), "audit": str(audit)}
 
 
-def _portfolio(close: _Close) -> dict[str, Any]:
-    as_of = max(
+def _portfolio_as_of(close: _Close) -> datetime:
+    return max(
         datetime.fromisoformat(detail["as_of"])
         for (name, _), detail in close.steps.items()
         if name == "evaluated"
     )
-    path = close.reports.write_portfolio(close.settings.reports_dir, as_of=as_of)
+
+
+def _portfolio(close: _Close) -> dict[str, Any]:
+    path = close.reports.write_portfolio(close.settings.reports_dir, as_of=_portfolio_as_of(close))
     return {"portfolio": str(path)}
 
 
@@ -270,7 +317,10 @@ def _deliver(close: _Close, report: RunReport, attachments: list[Path]) -> None:
         report.delivery = "not sent: [delivery] director is empty"
         return
     key = f"email:{JOB_MONTHLY}:{close.period}:g{close.run.generation}"
-    mail = close_mail(close.settings, report, attachments, close.run.generation)
+    portfolio = close.reports.portfolio(as_of=_portfolio_as_of(close))
+    mail = close_mail(
+        close.settings, portfolio, attachments, close.run.generation, locale=close.locale
+    )
     try:
         close.step("delivered", "director", lambda: _send(close, key, mail))
     except DeliveryError as error:

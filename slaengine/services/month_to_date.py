@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -21,8 +21,11 @@ from sqlalchemy.engine import Engine
 from slaengine.adapters.delivery.webhook import post_json
 from slaengine.adapters.storage import run_repo
 from slaengine.config import Settings
+from slaengine.domain.contract.model import Contract
+from slaengine.domain.reports.no_data import KPI_FEEDS, has_kpi_data
 from slaengine.errors import ConfigError, DeliveryError
 from slaengine.services.contracts import contracts_in_force
+from slaengine.services.received import received_kinds
 from slaengine.services.runs import (
     JOB_MONTH_TO_DATE,
     JOB_PULL,
@@ -64,9 +67,10 @@ def month_to_date(
     """Evaluate the month of `as_of` so far and alert; the caller holds the run lock."""
     day = as_of.astimezone(schedule_zone(settings)).date()
     key = key or day.isoformat()
-    run = claim(engine, JOB_MONTH_TO_DATE, key, mode=mode, now=as_of)
-    if run is None:
+    attempt = claim(engine, JOB_MONTH_TO_DATE, key, mode=mode, now=as_of)
+    if attempt is None:
         return RunReport(JOB_MONTH_TO_DATE, key, "skipped", note=f"already run for {key}")
+    run = attempt.run
     report = RunReport(JOB_MONTH_TO_DATE, key, "running", run.generation, run.forced)
     send = _sender(engine, settings, as_of, client, webhook_options or {})
     report.error = _retry_failed(engine, send)
@@ -84,10 +88,12 @@ def month_to_date(
     except RunInterrupted:
         report.outcome = "interrupted"
     report.delivery = _delivery_line(settings, report)
-    return finish(engine, run, report, now=as_of)
+    return finish(engine, attempt, report)
 
 
-Send = Callable[[str, dict[str, Any]], str | None]
+Sent = Literal["sent", "already", "off", "failed"]
+Send = Callable[[str, dict[str, Any]], tuple[Sent, str | None]]
+NO_DATA_AFTER_BUSINESS_DAYS = 3  # a month with nothing received by then raises `no_data`
 
 
 def _sender(
@@ -97,13 +103,17 @@ def _sender(
     client: httpx.Client | None,
     options: dict[str, Any],
 ) -> Send:
-    """A function that posts one alert once (by key) and records it; returns the error."""
+    """A function that posts one alert once (by key) and records it; returns what happened
+    (sent now, already sent earlier, not sent because no webhook is configured, failed) and
+    the error. Only "sent" is counted as an alert sent."""
     url = settings.delivery.webhook_url
 
-    def send(key: str, payload: dict[str, Any]) -> str | None:
+    def send(key: str, payload: dict[str, Any]) -> tuple[Sent, str | None]:
+        if not url:
+            return "off", None
         known = run_repo.delivery(engine, key)
-        if not url or (known is not None and known.status == "sent"):
-            return None
+        if known is not None and known.status == "sent":
+            return "already", None
         try:
             attempts = post_json(url, payload, client=client, **options)
         except DeliveryError as error:
@@ -116,20 +126,20 @@ def _sender(
                 attempts=1,
                 now=now,
             )
-            return str(error)
+            return "failed", str(error)
         run_repo.record_delivery(
             engine, key, channel="webhook", payload=payload, error=None, attempts=attempts, now=now
         )
-        return None
+        return "sent", None
 
     return send
 
 
 def _retry_failed(engine: Engine, send: Send) -> str | None:
-    errors = [
+    results = [
         send(item.key, item.payload) for item in run_repo.failed_deliveries(engine, "webhook")
     ]
-    found = [error for error in errors if error]
+    found = [error for _status, error in results if error]
     return f"{len(found)} earlier alert(s) still undelivered: {found[-1]}" if found else None
 
 
@@ -154,11 +164,16 @@ def _warn(
         outcome.breaches += item["status"] == "breached"
         outcome.at_risk += bool(item["at_risk"])
         key = f"webhook:{contract_id}:{item['id']}:{day.isoformat()}"
-        problem = send(key, alert_payload(document, item, day))
+        status, problem = send(key, alert_payload(document, item, day))
         if problem:
             failures.append(problem)
-        else:
-            outcome.alerts += 1
+        outcome.alerts += status == "sent"
+    silent = _no_data_alert(engine, document, day, send)
+    if silent is not None:
+        status, problem = silent
+        if problem:
+            failures.append(problem)
+        outcome.alerts += status == "sent"
     if failures:
         outcome.error = f"alerted: {failures[-1]}"
     return outcome
@@ -177,11 +192,46 @@ def _relief_pending(
         outcome.error = outcome.error or f"relief: {describe(error)}"
         return
     for key, payload in alerts:
-        problem = send(key, payload)
+        status, problem = send(key, payload)
         if problem:
             outcome.error = outcome.error or f"alerted: {problem}"
-        elif run_repo.delivery(engine, key) is not None:
-            outcome.alerts += 1
+        outcome.alerts += status == "sent"
+
+
+def _no_data_alert(
+    engine: Engine, document: dict[str, Any], day: date, send: Send
+) -> tuple[Sent, str | None] | None:
+    """The `no_data` event: past the month's first business days, nothing received yet."""
+    from slaengine.services.contracts import contract_in_force
+
+    contract = contract_in_force(engine, document["contract"], day).contract
+    if business_days_before(day) < NO_DATA_AFTER_BUSINESS_DAYS:
+        return None
+    if has_kpi_data(received_kinds(engine, contract, day.strftime("%Y-%m"))):
+        return None
+    key = f"webhook:{contract.id}:no_data:{day.isoformat()}"
+    return send(key, no_data_payload(document, contract, day))
+
+
+def business_days_before(day: date) -> int:
+    """Monday-to-Friday days of `day`'s month before `day` (the days a feed could arrive)."""
+    return sum(1 for n in range(1, day.day) if day.replace(day=n).weekday() < 5)
+
+
+def no_data_payload(document: dict[str, Any], contract: Contract, day: date) -> dict[str, Any]:
+    """The JSON of a `no_data` alert: which contract, which month, what was expected."""
+    return {
+        "event": "no_data",
+        "contract": document["contract"],
+        "contract_version": document["contract_version"],
+        "provider": document["provider"],
+        "period": document["period"],
+        "as_of": document["as_of"],
+        "day": day.isoformat(),
+        "expected": sorted(KPI_FEEDS),
+        "channels": sorted({c for o in contract.objectives for c in o.channels}),
+        "business_days_elapsed": business_days_before(day),
+    }
 
 
 def alert_payload(document: dict[str, Any], objective: dict[str, Any], day: date) -> dict[str, Any]:
@@ -231,10 +281,10 @@ def pull_all(
 
     local = now.astimezone(schedule_zone(settings))
     key = key or local.date().isoformat()
-    run = claim(engine, JOB_PULL, key, mode=mode, now=now)
-    if run is None:
+    attempt = claim(engine, JOB_PULL, key, mode=mode, now=now)
+    if attempt is None:
         return RunReport(JOB_PULL, key, "skipped", note=f"already pulled for {key}")
-    report = RunReport(JOB_PULL, key, "running", run.generation, run.forced)
+    report = RunReport(JOB_PULL, key, "running", attempt.run.generation, attempt.run.forced)
     for contract_id in sorted({feed.contract for feed in settings.feeds}):
         if should_stop():
             break
@@ -254,4 +304,4 @@ def pull_all(
     report.outcome = "failed" if report.failures else "done"
     if should_stop():
         report.outcome = "interrupted"
-    return finish(engine, run, report, now=now)
+    return finish(engine, attempt, report)

@@ -158,10 +158,11 @@ def _pull_one(
         client=client,
         max_bytes=_positive(feed, "max_bytes", int),
         deadline_seconds=_positive(feed, "deadline_seconds", float),
+        public=(period,),
     )
     path = fetched.path.rename(folder / _file_name(feed, url, period, fetched.content_type))
     fetched = dataclasses.replace(fetched, path=path)
-    shown = safe_url(url)
+    shown = safe_url(url, (period,))
     result = ingest_feed(engine, feed.contract, feed.kind, path, source=shown, mapping=mapping)
     return PullOutcome(feed.contract, feed.kind, shown, fetched, result)
 

@@ -39,12 +39,14 @@ from slaengine.domain.evaluation.results import Evaluation
 from slaengine.domain.evaluation.settlement import settlement_instant
 from slaengine.domain.reports import (
     FeedFileInfo,
+    Portfolio,
     Scorecard,
     build_audit,
     build_portfolio,
     build_scorecard,
 )
 from slaengine.domain.reports.lifecycle import FeedFileSeen, describe_restatements, lifecycle_line
+from slaengine.domain.reports.no_data import no_data_text
 from slaengine.domain.reports.relief import ReliefLine, relief_lines
 from slaengine.domain.reports.text import period_days
 from slaengine.errors import ContractNotFound, EvaluationError, SlaEngineError
@@ -147,10 +149,19 @@ def _feed_restatements(engine: Engine, contract: Contract, period: str) -> list[
     pairs: dict[tuple[str, str], list[datetime]] = {}
     for item in restatements(engine, contract.id, start, end):
         pairs.setdefault((item.old_file_sha256, item.new_file_sha256), []).append(item.replaced_at)
+    from slaengine.i18n import current, ngettext
+
     return [
-        f"{len(times):,} {'contact' if len(times) == 1 else 'contacts'} of feed file {old[:12]}"
-        f" replaced by feed file {new[:12]}"
-        f" (ingested {max(times).astimezone(contract.zone):%Y-%m-%d %H:%M})"
+        ngettext(
+            "{count} contact of feed file {old} replaced by feed file {new} (ingested {instant})",
+            "{count} contacts of feed file {old} replaced by feed file {new} (ingested {instant})",
+            len(times),
+        ).format(
+            count=current().count(len(times)),
+            old=old[:12],
+            new=new[:12],
+            instant=current().instant(max(times), contract.zone),
+        )
         for (old, new), times in pairs.items()
     ]
 
@@ -278,6 +289,7 @@ class MonthReports:
             lifecycle=lifecycle_of(contract, month.evaluation),
             lifecycle_kind=month.evaluation.lifecycle,
             relief=month.relief,
+            no_data=no_data_text(contract, self.period, (feed.kind for feed in month.feeds)),
         )
 
     def write_scorecard(
@@ -294,6 +306,11 @@ class MonthReports:
 
     def write_portfolio(self, reports_dir: Path, *, as_of: datetime) -> Path:
         """`write_portfolio`: every contract in force during the period."""
+        portfolio = self.portfolio(as_of=as_of)
+        return render_portfolio(portfolio, reports_dir / f"portfolio-{self.period}.pdf")
+
+    def portfolio(self, *, as_of: datetime) -> Portfolio:
+        """What the portfolio says: every contract in force during the period."""
         contracts = contracts_in_force(self.engine, self.period)
         if not contracts:
             raise ContractNotFound(
@@ -307,12 +324,11 @@ class MonthReports:
             self.scorecard(c.id, as_of=as_of, benchmark=benchmarks[c.activity]) for c in contracts
         ]
         results: Sequence[BenchmarkResult] = [b for b in benchmarks.values() if b is not None]
-        portfolio = replace(
+        return replace(
             build_portfolio(self.period, cards, results),
             lifecycle=_portfolio_line(cards, contracts),
             pending_relief=_pending_relief(self.engine, contracts),
         )
-        return render_portfolio(portfolio, reports_dir / f"portfolio-{self.period}.pdf")
 
     def write_audit(self, contract_id: str, reports_dir: Path, *, as_of: datetime) -> Path:
         """`write_audit` (byte-identical for identical stored inputs)."""
@@ -404,7 +420,7 @@ def write_portfolio(
 def _portfolio_line(cards: Sequence[Scorecard], contracts: Sequence[Contract]) -> str:
     """Which contracts are provisional (as of when), final, or restated; short enough for
     the page header."""
-    from slaengine.i18n import _
+    from slaengine.i18n import _, current
 
     zones = {contract.id: contract.zone for contract in contracts}
     groups: dict[str, list[Scorecard]] = {}
@@ -420,9 +436,9 @@ def _portfolio_line(cards: Sequence[Scorecard], contracts: Sequence[Contract]) -
         ids = _("every contract") if everyone else ", ".join(c.contract_id for c in members)
         if kind == "provisional":
             zone = zones[members[0].contract_id]
-            instant = f"{members[0].as_of.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key})"
+            instant = current().instant(members[0].as_of, zone)
             label = _("provisional as of {instant}").format(instant=instant)
-        parts.append(f"{label}: {ids}")
+        parts.append(_("{label}: {value}").format(label=label, value=ids))
     return " · ".join(parts)
 
 

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal, Protocol
 
@@ -141,34 +141,66 @@ class RunReport:
         }
 
 
-def finish(engine: Engine, run: RunRecord, report: RunReport, *, now: datetime) -> RunReport:
-    """Record `report`'s outcome, counts and failures as the end of `run`; returns `report`."""
-    run_repo.finish_run(
+@dataclass(frozen=True)
+class Attempt:
+    """One attempt at a run, as the ledger keeps it: the run, the attempt's number, when it
+    started; `instant()` is the start plus the time measured since (a real finish instant
+    even when the caller's `now` is a fixed or faked moment)."""
+
+    run: RunRecord
+    number: int
+    kind: str
+    started_at: datetime
+    started_monotonic: float = field(default_factory=time.monotonic)
+
+    def instant(self) -> datetime:
+        return self.started_at + timedelta(seconds=time.monotonic() - self.started_monotonic)
+
+
+def finish(engine: Engine, attempt: Attempt, report: RunReport) -> RunReport:
+    """Record `report`'s outcome, counts and failures as the end of the attempt and its run,
+    at the instant the attempt finishes; returns `report`."""
+    finished = attempt.instant()
+    counts, error = report.counts(), "; ".join(report.failures) or None
+    run_repo.finish_attempt(
         engine,
-        run.id,
+        attempt.run.id,
+        attempt.number,
         outcome=report.outcome,
-        counts=report.counts(),
-        error="; ".join(report.failures) or None,
-        now=now,
+        counts=counts,
+        error=error,
+        now=finished,
+    )
+    run_repo.finish_run(
+        engine, attempt.run.id, outcome=report.outcome, counts=counts, error=error, now=finished
     )
     return report
 
 
-def claim(engine: Engine, job: str, period: str, *, mode: Mode, now: datetime) -> RunRecord | None:
-    """The run to do for (job, period), or None when it is already done (mode "once").
+def claim(engine: Engine, job: str, period: str, *, mode: Mode, now: datetime) -> Attempt | None:
+    """The attempt to make at (job, period), or None when the run is already done (mode
+    "once"; the call is kept in the ledger as a skipped attempt).
 
     The caller holds the run lock, so no other process claims at the same time.
     """
     runs = run_repo.runs_of(engine, job, period)
     if not runs:
-        return _start(engine, job, period, 0, forced=False, now=now)
+        return _attempt(engine, _start(engine, job, period, 0, forced=False, now=now), "first", now)
     last = runs[-1]
     if mode != "once":
-        return _start(engine, job, period, last.generation + 1, forced=mode == "force", now=now)
+        kind = "forced" if mode == "force" else "again"
+        run = _start(engine, job, period, last.generation + 1, forced=mode == "force", now=now)
+        return _attempt(engine, run, kind, now)
     if last.outcome == "done":
+        run_repo.start_attempt(engine, last.id, kind="skipped", now=now)
         return None
     run_repo.reopen_run(engine, last.id)
-    return last
+    return _attempt(engine, last, "resumed", now)
+
+
+def _attempt(engine: Engine, run: RunRecord, kind: str, now: datetime) -> Attempt:
+    number = run_repo.start_attempt(engine, run.id, kind=kind, now=now)
+    return Attempt(run, number, kind, now)
 
 
 def _start(

@@ -98,8 +98,10 @@ def fire(
         with run_lock(engine, wait_seconds=RUN_LOCK_WAIT_SECONDS, should_stop=should_stop):
             reports = complete_unfinished(engine, settings, now=now, should_stop=should_stop)
             reports += _deferred_close(engine, settings, spec, now, should_stop)
-            if run_repo.runs_of(engine, spec.name, period):
+            known = run_repo.runs_of(engine, spec.name, period)
+            if known:
                 logger.info("%s %s: already in the ledger, nothing to do", spec.name, period)
+                run_repo.start_attempt(engine, known[-1].id, kind="skipped", now=now)
                 return reports
             reports.append(_run(engine, settings, spec.name, period, now, should_stop))
     except SlaEngineError as error:  # e.g. not settled yet, no contract: one line, no traceback

@@ -32,7 +32,8 @@ class Attachment:
 
 @dataclass(frozen=True)
 class Mail:
-    """One e-mail: who from and to, subject, plain-text body, attachments, a stable Message-ID."""
+    """One e-mail: who from and to, subject, plain-text body (and an HTML alternative),
+    attachments, a stable Message-ID."""
 
     sender: str
     recipients: tuple[str, ...]
@@ -40,10 +41,11 @@ class Mail:
     body: str
     attachments: tuple[Attachment, ...] = ()
     message_id: str | None = None
+    html: str | None = None
 
 
 def build_message(mail: Mail) -> EmailMessage:
-    """The MIME message: text body, then each attachment as a file part."""
+    """The MIME message: text body (with its HTML alternative), then each attachment."""
     message = EmailMessage()
     message["From"] = mail.sender
     message["To"] = ", ".join(mail.recipients)
@@ -52,6 +54,8 @@ def build_message(mail: Mail) -> EmailMessage:
     if mail.message_id:
         message["Message-ID"] = mail.message_id
     message.set_content(mail.body)
+    if mail.html is not None:
+        message.add_alternative(mail.html, subtype="html")
     for item in mail.attachments:
         main, _, sub = item.mime_type.partition("/")
         message.add_attachment(item.content, maintype=main, subtype=sub, filename=item.filename)
@@ -130,7 +134,7 @@ def send_mail(
     except (smtplib.SMTPException, OSError) as error:
         tries = retrying.statistics.get("attempt_number", 1)
         raise DeliveryError(
-            f"e-mail {mail.subject!r} to {', '.join(mail.recipients)} via"
+            f'e-mail "{mail.subject}" to {", ".join(mail.recipients)} via'
             f" {delivery.smtp_host}:{delivery.smtp_port} failed after {tries} attempt(s):"
             f" {_reason(error)}"
         ) from None

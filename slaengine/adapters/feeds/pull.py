@@ -76,15 +76,17 @@ class _Retryable(Exception):
         self.asked = asked  # the Retry-After header as sent
 
 
-def safe_url(url: str) -> str:
-    """`url` without user:password and fragment, every query value replaced by ***.
+def safe_url(url: str, public: tuple[str, ...] = ()) -> str:
+    """`url` without user:password and fragment, every query value replaced by *** except
+    the `public` ones (the period slaengine put there itself: `month=2026-10` stays readable).
 
-    Every value, not only those named like secrets: a provider may call its key `k` or `s`.
+    Every other value, not only those named like secrets: a provider may call its key `k`.
     """
     parts = urlsplit(url)
     netloc = parts.netloc.rpartition("@")[2]
-    names = [name for name, _ in parse_qsl(parts.query, keep_blank_values=True)]
-    query = urlencode([(name, "***") for name in names], safe="*{}")
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    shown = [(name, value if value and value in public else "***") for name, value in pairs]
+    query = urlencode(shown, safe="*{}")
     return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
@@ -148,6 +150,7 @@ def download(
     deadline_seconds: float = DEFAULT_DEADLINE_SECONDS,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    public: tuple[str, ...] = (),
 ) -> DownloadResult:
     """GET `url` into `dest` (created or replaced only when the body is complete).
 
@@ -162,7 +165,7 @@ def download(
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     owned = client is None
     http = client or httpx.Client(follow_redirects=True)
-    attempt = _Attempt(http, url, safe_url(url), dest, headers, limits, clock)
+    attempt = _Attempt(http, url, safe_url(url, public), dest, headers, limits, clock)
     # httpx has no overall timeout: a server dripping its headers is cut off by closing our
     # own client from a timer thread (the read in progress then fails at once).
     watchdog = threading.Timer(deadline_seconds, http.close) if owned else None

@@ -171,7 +171,7 @@ def exclusions_section(audit: AuditReport) -> list[Flowable]:
                 cell(e.removed),
             ]
         )
-    table = grid(rows, [17 * mm, 32 * mm, 36 * mm, 18 * mm, 40 * mm, 37 * mm])
+    table = grid(rows, [22 * mm, 30 * mm, 36 * mm, 18 * mm, 38 * mm, 36 * mm])
     # a short table is never split; a long one starts where it has room
     return (
         [KeepTogether([*found, table])]

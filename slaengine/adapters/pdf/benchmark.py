@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 
 from reportlab.lib.units import mm
@@ -20,7 +22,7 @@ from slaengine.adapters.pdf.style import (
     text,
 )
 from slaengine.domain.evaluation.benchmark import BenchmarkResult
-from slaengine.domain.reports import BenchmarkTable, build_benchmark_table
+from slaengine.domain.reports import BenchmarkRow, BenchmarkTable, build_benchmark_table
 from slaengine.domain.reports.text import (
     LOWER_IS_BETTER,
     format_period,
@@ -41,7 +43,7 @@ def benchmark_table(table: BenchmarkTable) -> Table:
         len(table.setups), 1
     )
     heads = [setup_head(table, index) for index in range(len(table.setups))]
-    rank_head = _("Rank of {setup}").format(setup=table.name_of(_highlight_index(table)))
+    rank_head = _("Rank")  # of the shaded column's setup (a name in the head would wrap)
     rows: list[list[object]] = [
         [*header_cells(_("KPI")), *heads, *(header_cells(rank_head) if ranked else [])],
         [
@@ -87,6 +89,15 @@ def _highlight_index(table: BenchmarkTable) -> int:
     return table.setups.index(table.highlight) if table.highlight in table.setups else 0
 
 
+def axis_label(row: BenchmarkRow, rows: Sequence[BenchmarkRow]) -> str:
+    """The KPI's name in the report language (with its id when two rows share the KPI),
+    wrapped on short lines for a chart's category axis."""
+    name = kpi_name(row.kpi)
+    if sum(1 for other in rows if other.kpi == row.kpi) > 1:
+        name = f"{name} ({row.kpi_id})"
+    return "\n".join(textwrap.wrap(name, 18)) or row.kpi_id
+
+
 def benchmark_charts(table: BenchmarkTable) -> list[Flowable]:
     """Cost per contact first, ratios where higher is better, then where lower is better,
     seconds KPIs, then the channel mix of each setup."""
@@ -100,7 +111,7 @@ def benchmark_charts(table: BenchmarkTable) -> list[Flowable]:
     for lower, title in ((False, _("Ratios, higher is better (%)")),
                          (True, _("Ratios, lower is better (%)"))):  # fmt: skip
         ratios = [
-            (row.kpi_id, [scaled(value, row.kpi) for value in row.raw])
+            (axis_label(row, table.rows), [scaled(value, row.kpi) for value in row.raw])
             for row in table.rows
             if kpi_unit(row.kpi) == "fraction"
             and (row.kpi in LOWER_IS_BETTER) == lower
@@ -111,7 +122,11 @@ def benchmark_charts(table: BenchmarkTable) -> list[Flowable]:
     for row in table.rows:
         if kpi_unit(row.kpi) == "seconds" and any(value is not None for value in row.raw):
             title = f"{kpi_name(row.kpi)} (s), " + _("lower is better")
-            found.append(setups_chart(title, names, [(row.kpi_id, row.raw)], CONTENT_WIDTH, 105))
+            found.append(
+                setups_chart(
+                    title, names, [(axis_label(row, table.rows), row.raw)], CONTENT_WIDTH, 105
+                )
+            )
     if any(table.channel_counts):
         found.append(mix_chart(names, table.channel_counts, CONTENT_WIDTH))
     return [item for chart in found for item in (KeepTogether([chart, Spacer(1, 4 * mm)]),)]

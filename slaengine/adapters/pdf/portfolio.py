@@ -24,14 +24,17 @@ from slaengine.adapters.pdf.style import (
 )
 from slaengine.domain.reports import Portfolio, PortfolioRow
 from slaengine.domain.reports.text import STATUS_SYMBOLS, format_period, sourcing_label
-from slaengine.i18n import _
+from slaengine.i18n import _, ngettext
 
 OVERVIEW_WIDTHS = [36 * mm, 21 * mm, 58 * mm, 22 * mm, 27 * mm, 16 * mm]
 
 
 def _breached_markup(row: PortfolioRow) -> str:
     """Every breached objective (any level) with its value, target and trend; then how many
-    critical objectives were met."""
+    critical objectives were met. A month without data says so, and nothing else."""
+    if row.no_data:
+        ink = str(STATUS_INK["not_determined"].hexval()).replace("0x", "#")
+        return f'<font color="{ink}"><b>? {safe(row.no_data)}</b></font>'
     ink = str(STATUS_INK["breached"].hexval()).replace("0x", "#")
     lines = [
         f'<font color="{ink}"><b>{safe(item.symbol)} {safe(item.objective_id)}</b></font>'
@@ -47,24 +50,29 @@ def _breached_markup(row: PortfolioRow) -> str:
 def _counts_markup(row: PortfolioRow) -> str:
     counts = row.counts
     pairs = (
-        ("met", counts.met),
-        ("breached", counts.breached),
-        ("not_determined", counts.not_determined),
-        ("excused", counts.excused),
+        ("met", counts.met, ngettext("{n} met", "{n} met", counts.met)),
+        ("breached", counts.breached, ngettext("{n} breached", "{n} breached", counts.breached)),
+        (
+            "not_determined",
+            counts.not_determined,
+            ngettext("{n} not determined", "{n} not determined", counts.not_determined),
+        ),
+        ("excused", counts.excused, ngettext("{n} excused", "{n} excused", counts.excused)),
     )
     return "<br/>".join(
         f'<font color="{str(STATUS_INK[s].hexval()).replace("0x", "#")}">'
-        f"{safe(STATUS_SYMBOLS[s])}</font> {n} {safe(_(label))}"
-        for (s, n), label in zip(pairs, ("met", "breached", "not determined", "excused"),
-                                 strict=True)
+        f"{safe(STATUS_SYMBOLS[s])}</font> {safe(words.format(n=n))}"
+        for s, n, words in pairs
         if n
-    )  # fmt: skip
+    )
 
 
 def _money_markup(row: PortfolioRow) -> str:
     """Net credits owed, then the incentives and the provider's net position when the
     contract has incentives."""
-    found = f"<b>{safe(row.net_credits)}</b>" if row.has_credits else safe(_("none"))
+    if row.no_data:
+        return "–"  # nothing was measured: no credit is owed, none is "0,00 €"
+    found = f"<b>{safe(row.net_credits)}</b>" if row.has_credits else safe(_("no credits"))
     if row.incentives is not None and row.net_position is not None:
         found += (
             f'<br/><font size="6.5" color="#52606d">{safe(_("incentives"))}'
@@ -112,7 +120,7 @@ def overview_table(portfolio: Portfolio) -> Table:
 
 
 def portfolio_story(portfolio: Portfolio) -> list[Flowable]:
-    totals = " · ".join(portfolio.credit_totals) or _("none")
+    totals = " · ".join(portfolio.credit_totals) or _("no credits")
     subtitle = _("{count} contracts · net credits owed this month: {totals}").format(
         count=len(portfolio.rows), totals=f"<b>{safe(totals)}</b>"
     )
@@ -132,6 +140,16 @@ def portfolio_story(portfolio: Portfolio) -> list[Flowable]:
             CondPageBreak(120 * mm),
             markup(safe(_("Benchmark: {activity}").format(activity=table.activity)), "h2"),
             benchmark_table(table),
+            Spacer(1, 1.5 * mm),
+            text(
+                _(
+                    "Every setup is measured here with the same definitions, which may differ"
+                    " from each contract's own: email response is counted over 24 calendar"
+                    " hours here, on each contract's own clock in its section below, so the"
+                    " two figures can differ."
+                ),
+                "small",
+            ),
         ]
     for card in portfolio.sections:
         story += [PageBreak(), *page_one(card)]
@@ -162,6 +180,16 @@ def history_charts(portfolio: Portfolio) -> list[Flowable]:
                 title, portfolio.periods, credits, CONTENT_WIDTH, colour_of=with_credits
             )
         )
+        if any(c is not None and c < 0 for _name, line in credits for c in line):
+            found.append(
+                text(
+                    _(
+                        "Below zero: credits earned back that month (an objective met in the"
+                        " months after its breach returns the credit) exceed the credits owed."
+                    ),
+                    "small",
+                )
+            )
         found.append(Spacer(1, 4 * mm))
     found.append(
         months_lines_chart(

@@ -280,6 +280,10 @@ def status_with_why(row: ObjectiveRow) -> Paragraph:
     return markup(found, "cell")
 
 
+def _capital(sentence: str) -> str:
+    return sentence[:1].upper() + sentence[1:]
+
+
 def page_one(card: Scorecard) -> list[Flowable]:
     """Identity, status summary, credits, flags, then the objectives table."""
     side_by_side = Table(
@@ -288,9 +292,15 @@ def page_one(card: Scorecard) -> list[Flowable]:
     side_by_side.setStyle(
         TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)])
     )
+    no_data = (
+        [Spacer(1, 2 * mm), markup(f"<b>? {safe(_capital(card.no_data))}</b>", "h3")]
+        if card.no_data
+        else []
+    )
     return [
         *title_block(card),
         status_summary(card),
+        *no_data,
         Spacer(1, 4 * mm),
         side_by_side,
         markup(safe(_("Objectives")), "h2"),

@@ -28,6 +28,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from slaengine.errors import ConfigError
+from slaengine.i18n import SOURCE_LOCALE, using
 
 logger = logging.getLogger("slaengine.scheduler")
 _DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
@@ -116,18 +117,22 @@ def last_fire_at_or_before(trigger: CronTrigger, now: datetime) -> datetime | No
 
 @dataclass(frozen=True)
 class Job:
-    """One scheduled job: its name, cron line, trigger and what to run when it fires."""
+    """One scheduled job: its name, cron line, trigger, what to run when it fires, and the
+    report language it writes in (bound on the worker thread that runs it: APScheduler's
+    threads do not carry the main thread's context variables)."""
 
     name: str
     cron: str
     trigger: CronTrigger | None  # None: a one-off job (catch-up)
     action: Callable[[], None]
+    locale: str = SOURCE_LOCALE
 
 
 def _guarded(job: Job) -> Callable[[], None]:
     def run() -> None:
         try:
-            job.action()
+            with using(job.locale):
+                job.action()
         except Exception:  # a failing job is logged; the scheduler keeps going
             logger.exception("job %s failed", job.name)
 

@@ -18,7 +18,8 @@ overrides it): a 10M-row ingest holds the write lock for about three minutes."""
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine for `url` (SQLite file folders are created); raises StorageError.
+    """Create an engine for `url`; raises StorageError (also for a SQLite file whose folder
+    does not exist: a mistyped path never silently creates an empty database elsewhere).
 
     Statement parameters are never put in error messages (`hide_parameters`): a failed bulk
     insert would otherwise print kilobytes of provider data.
@@ -47,8 +48,11 @@ def _sqlite_engine(url: str, database: str | None, timeout_in_url: bool) -> Engi
     waiting up to the busy timeout, so concurrent ingests and evaluations run one after the
     other and give the sequential result. Readers outside transactions are not blocked (WAL).
     """
-    if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    if database and database != ":memory:" and not Path(database).parent.is_dir():
+        raise StorageError(
+            f"database URL {url!r}: the folder {Path(database).parent} does not exist; create"
+            " it first, or correct the path ([database] url or SLAENGINE_DATABASE_URL)"
+        )
     connect_args: dict[str, Any] = {"check_same_thread": False}
     if not timeout_in_url:
         connect_args["timeout"] = SQLITE_BUSY_TIMEOUT_SECONDS

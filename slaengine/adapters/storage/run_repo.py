@@ -8,20 +8,46 @@ Times are stored in UTC; SQLite gives them back naive, so readers put UTC back.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.engine import Engine
+from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from slaengine.adapters.storage.run_tables import DeliveryRow, RunRow, RunStepRow
+from slaengine.adapters.storage.run_tables import DeliveryRow, RunAttemptRow, RunRow, RunStepRow
+
+
+@dataclass(frozen=True)
+class AttemptRecord:
+    """One attempt at a run: first, resumed, forced, again or skipped, with its own instants."""
+
+    run_id: int
+    attempt: int
+    kind: str
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: str
+    counts: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "attempt": self.attempt,
+            "kind": self.kind,
+            "started": self.started_at.isoformat(),
+            "finished": self.finished_at.isoformat() if self.finished_at else None,
+            "outcome": self.outcome,
+            "counts": self.counts,
+            "error": self.error,
+        }
 
 
 @dataclass(frozen=True)
 class RunRecord:
-    """One row of the run ledger."""
+    """One row of the run ledger, with its attempts when read for the history."""
 
     id: int
     job: str
@@ -33,6 +59,7 @@ class RunRecord:
     outcome: str
     counts: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    attempts: tuple[AttemptRecord, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -45,6 +72,7 @@ class RunRecord:
             "outcome": self.outcome,
             "counts": self.counts,
             "error": self.error,
+            "attempts": [attempt.as_json() for attempt in self.attempts],
         }
 
 
@@ -137,14 +165,121 @@ def reopen_run(engine: Engine, run_id: int) -> None:
 
 
 def run_history(engine: Engine, limit: int = 100) -> list[RunRecord]:
-    """The most recent runs first."""
+    """The most recent runs first, each with every attempt (oldest first)."""
     with Session(engine) as session:
         rows = session.exec(
             select(RunRow)
             .order_by(col(RunRow.started_at).desc(), col(RunRow.id).desc())
             .limit(limit)
         ).all()
-        return [_record(row) for row in rows]
+        records = [_record(row) for row in rows]
+        ids = [record.id for record in records]
+        found: dict[int, list[AttemptRecord]] = {}
+        if ids:
+            attempt_rows = session.exec(
+                select(RunAttemptRow)
+                .where(col(RunAttemptRow.run_id).in_(ids))
+                .order_by(col(RunAttemptRow.run_id), col(RunAttemptRow.attempt))
+            ).all()
+            for attempt_row in attempt_rows:
+                found.setdefault(attempt_row.run_id, []).append(_attempt(attempt_row))
+        return [replace(record, attempts=tuple(found.get(record.id, ()))) for record in records]
+
+
+def _attempt(row: RunAttemptRow) -> AttemptRecord:
+    return AttemptRecord(
+        run_id=row.run_id,
+        attempt=row.attempt,
+        kind=row.kind,
+        started_at=utc(row.started_at),
+        finished_at=utc(row.finished_at) if row.finished_at else None,
+        outcome=row.outcome,
+        counts=json.loads(row.counts),
+        error=row.error,
+    )
+
+
+def attempts_of(engine: Engine, run_id: int) -> list[AttemptRecord]:
+    """Every attempt at a run, oldest first."""
+    with Session(engine) as session:
+        rows = session.exec(
+            select(RunAttemptRow)
+            .where(RunAttemptRow.run_id == run_id)
+            .order_by(col(RunAttemptRow.attempt))
+        ).all()
+        return [_attempt(row) for row in rows]
+
+
+def start_attempt(engine: Engine, run_id: int, *, kind: str, now: datetime) -> int:
+    """Record a new attempt at a run (number returned). An earlier attempt still `running` was
+    ended by its process dying (the caller holds the run lock): it becomes `interrupted`."""
+    with Session(engine) as session:
+        rows = session.exec(select(RunAttemptRow).where(RunAttemptRow.run_id == run_id)).all()
+        for row in rows:
+            if row.outcome == "running":
+                row.outcome = "interrupted"
+                row.error = row.error or "the process ended before this attempt finished"
+                session.add(row)
+        number = max((row.attempt for row in rows), default=0) + 1
+        session.add(
+            RunAttemptRow(
+                run_id=run_id,
+                attempt=number,
+                kind=kind,
+                started_at=now.astimezone(UTC),
+                outcome="skipped" if kind == "skipped" else "running",
+                finished_at=now.astimezone(UTC) if kind == "skipped" else None,
+            )
+        )
+        session.commit()
+        return number
+
+
+def finish_attempt(
+    engine: Engine,
+    run_id: int,
+    attempt: int,
+    *,
+    outcome: str,
+    counts: dict[str, Any],
+    error: str | None,
+    now: datetime,
+) -> None:
+    """Set an attempt's outcome, counts, error and finish instant."""
+    with Session(engine) as session:
+        row = session.exec(
+            select(RunAttemptRow).where(
+                RunAttemptRow.run_id == run_id, RunAttemptRow.attempt == attempt
+            )
+        ).first()
+        assert row is not None, f"attempt {attempt} of run {run_id} vanished from the ledger"
+        row.outcome, row.counts, row.error = outcome, json.dumps(counts, sort_keys=True), error
+        row.finished_at = now.astimezone(UTC)
+        session.add(row)
+        session.commit()
+
+
+def backfill_attempts(connection: Connection) -> int:
+    """One attempt per run that has none (runs recorded before attempts were kept): the run's
+    own instants, outcome, counts and error. Returns how many were added."""
+    runs = RunRow.__table__  # type: ignore[attr-defined]
+    attempts = RunAttemptRow.__table__  # type: ignore[attr-defined]
+    known = set(connection.execute(sa_select(attempts.c.run_id)).scalars())
+    rows = [row for row in connection.execute(sa_select(runs)).mappings() if row["id"] not in known]
+    for row in rows:
+        connection.execute(
+            attempts.insert().values(
+                run_id=row["id"],
+                attempt=1,
+                kind="forced" if row["forced"] else "first",
+                started_at=row["started_at"],
+                finished_at=row["finished_at"],
+                outcome=row["outcome"],
+                counts=row["counts"],
+                error=row["error"],
+            )
+        )
+    return len(rows)
 
 
 def unfinished_runs(engine: Engine, job: str) -> list[RunRecord]:

@@ -3,6 +3,10 @@
 - `run_ledger`: one row per run of a job for a period (`monthly_close` 2026-10, `pull`
   2026-11-02...). (job, period, generation) is unique: generation 0 is THE run of that
   period; `--force` adds generation 1, 2... marked `forced`.
+- `run_attempt`: every attempt at a run, kept: the first, each resumption of an unfinished
+  run, each forced or repeated generation's start, each call that found the run done and
+  skipped it; with its own start and finish instants, outcome, counts and error. A process
+  killed mid-attempt leaves it `running`; the next attempt marks it `interrupted`.
 - `run_step`: the steps a run has done (pulled, evaluated, reported, delivered), one row per
   (run, step, subject): a run killed midway is completed by the next without doing any twice.
 - `delivery`: every e-mail and webhook alert by a unique key, sent or failed (retried later).
@@ -32,6 +36,23 @@ class RunRow(SQLModel, table=True):
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
     outcome: str = Field(default="running", max_length=16)  # running, done, failed
+    counts: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON object
+    error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class RunAttemptRow(SQLModel, table=True):
+    __tablename__ = "run_attempt"
+    __table_args__ = (UniqueConstraint("run_id", "attempt", name="uq_run_attempt"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="run_ledger.id", index=True)
+    attempt: int = 1  # 1, 2, ... within the run
+    kind: str = Field(max_length=16)  # first, resumed, forced, again, skipped
+    started_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    finished_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+    outcome: str = Field(default="running", max_length=16)  # running, done, failed, ...
     counts: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON object
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 

@@ -8,6 +8,10 @@ it looks (`slaengine.adapters.pdf`). This module gathers the builders and object
 - `build_audit(contract, evaluation, spec_text=..., contract_file_hash=..., ...)` -> AuditReport
 - `build_benchmark_table(result, highlight)` -> BenchmarkTable
 - `describe_objective(objective)` -> the objective's formula in words
+- `build_close_mail(portfolio, files)` -> CloseMailText: the director's e-mail of a close
+- `no_data_text(contract, period, kinds)`: "no data received for …" when nothing arrived
+- `engine_words(sentence)`, `reasons_words(reasons)`: stored English notes, reasons and
+  quarantine codes in the report language
 
 May import every other room of the domain and `slaengine.i18n`; nothing imports it but
 adapters and services.

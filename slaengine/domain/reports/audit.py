@@ -15,6 +15,7 @@ from datetime import date, datetime, tzinfo
 from slaengine.domain.contract.calendars import BusinessCalendar
 from slaengine.domain.contract.model import Calendar, Contract
 from slaengine.domain.evaluation.results import Evaluation, ObjectiveResult
+from slaengine.domain.reports.engine_words import engine_words
 from slaengine.domain.reports.incentives import IncentivesView, incentives_view
 from slaengine.domain.reports.register import FeedFileInfo, WindowLine, window_lines
 from slaengine.domain.reports.relief import ReliefLine
@@ -31,7 +32,7 @@ from slaengine.domain.reports.text import (
     status_label,
     window_words,
 )
-from slaengine.i18n import _, current
+from slaengine.i18n import _, current, ngettext
 
 
 @dataclass(frozen=True)
@@ -99,9 +100,26 @@ class AuditReport:
     relief: tuple[ReliefLine, ...] = ()  # the month's relief requests and their trail
 
 
+_DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def day_keys_words(key: str) -> str:
+    """`mon-fri` as `lun.–ven.` / `Mon–Fri`; keys it does not know are shown as written."""
+    parts = []
+    for part in key.split(","):
+        days = [day.strip() for day in part.split("-")]
+        if not all(day in _DAY_KEYS for day in days):
+            return key
+        parts.append("–".join(current().weekday(_DAY_KEYS.index(day)) for day in days))
+    return ", ".join(parts)
+
+
 def audit_calendar(name: str, calendar: Calendar, contract: Contract, period: str) -> AuditCalendar:
     """Weekly hours as written, the holiday rule, and the closed days inside the period."""
-    weekly = tuple(f"{key}: {', '.join(hours)}" for key, hours in calendar.weekly.items())
+    weekly = tuple(
+        _("{label}: {value}").format(label=day_keys_words(key), value=", ".join(hours))
+        for key, hours in calendar.weekly.items()
+    )
     rule = _("no holidays")
     if calendar.holidays is not None:
         parts = []
@@ -175,10 +193,21 @@ def audit_formula(contract: Contract, result: ObjectiveResult) -> AuditFormula:
     )
     windows = "–"
     if len(result.windows) > 1:
-        windows = _("{count} windows, {breached} breached, {allowed} allowed").format(
-            count=len(result.windows),
-            breached=result.windows_breached,
-            allowed=result.allowed_misses,
+        windows = ", ".join(
+            part.format(n=count)
+            for part, count in (
+                (ngettext("{n} window", "{n} windows", len(result.windows)), len(result.windows)),
+                (
+                    ngettext(
+                        "{n} window breached", "{n} windows breached", result.windows_breached
+                    ),
+                    result.windows_breached,
+                ),
+                (
+                    ngettext("{n} allowed", "{n} allowed", result.allowed_misses),
+                    result.allowed_misses,
+                ),
+            )
         )
     return AuditFormula(
         result.objective_id,
@@ -193,7 +222,7 @@ def audit_formula(contract: Contract, result: ObjectiveResult) -> AuditFormula:
         format_count(result.pending_contacts),
         windows,
         format_money(result.credit, contract.currency),
-        result.reason if len(result.windows) <= 1 else None,  # the windows line says it
+        engine_words(result.reason) if len(result.windows) <= 1 else None,  # windows say it
         window_lines(result),
     )
 
@@ -267,7 +296,7 @@ def build_audit(
         credits=_credit_lines(evaluation),
         incentives=incentives_view(contract, evaluation),
         restatements=tuple(dict.fromkeys([*restated, *restatements])),
-        notes=evaluation.notes,
+        notes=tuple(str(engine_words(note)) for note in evaluation.notes),
         engine_version=engine_version,
         input_hashes=evaluation.input_hashes,
         zone=contract.zone,

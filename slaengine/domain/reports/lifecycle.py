@@ -21,8 +21,8 @@ from zoneinfo import ZoneInfo
 
 from slaengine.domain.evaluation.results import Evaluation, ObjectiveResult
 from slaengine.domain.reports.relief import relief_input_changes
-from slaengine.domain.reports.text import format_money, format_value
-from slaengine.i18n import _
+from slaengine.domain.reports.text import format_money, format_value, status_label
+from slaengine.i18n import _, current
 
 
 @dataclass(frozen=True)
@@ -42,17 +42,18 @@ def _local(instant: datetime, zone: ZoneInfo) -> str:
 def lifecycle_line(evaluation: Evaluation, zone: ZoneInfo) -> str:
     """The page line: provisional as of ..., final result ..., or restated final result ...
 
-    Words in the report language (gettext); instants as `2026-11-04 15:00 (Europe/Paris)`.
+    Words and instants in the report language, as the body says them:
+    `4 Nov 2026, 15:00 (Europe/Paris)` / `4 nov. 2026, 15:00 (Europe/Paris)`.
     """
     settles = evaluation.settles_at
-    settles_text = "" if settles is None else _local(settles, zone)
+    settles_text = "" if settles is None else current().instant(settles, zone)
     if evaluation.lifecycle == "provisional":
-        instant = f"{_local(evaluation.as_of, zone)} ({zone.key})"
+        instant = current().instant(evaluation.as_of, zone)
         line = _("provisional as of {instant}").format(instant=instant)
         if settles_text:
             line += " · " + _("the month settles {instant}").format(instant=settles_text)
         return line
-    settled = f"{settles_text} ({zone.key})"
+    settled = settles_text
     if evaluation.lifecycle == "restated":
         return _(
             "restated final result · settled {instant} · replaces an earlier final result"
@@ -85,26 +86,40 @@ def _input_changes(
     lines = []
     old_feeds, new_feeds = set(old.get("feeds", ())), set(new.get("feeds", ()))
     for sha in sorted(new_feeds - old_feeds, key=lambda sha: _order(sha, files)):
-        lines.append(f"changed input: {_file_text(sha, files, zone)} is new")
+        lines.append(_("changed input: {file} is new").format(file=_file_text(sha, files, zone)))
     for sha in sorted(old_feeds - new_feeds, key=lambda sha: _order(sha, files)):
-        lines.append(f"changed input: {_file_text(sha, files, zone)} no longer holds rows")
+        lines.append(
+            _("changed input: {file} no longer holds rows").format(
+                file=_file_text(sha, files, zone)
+            )
+        )
     old_contract, new_contract = old.get("contract", {}), new.get("contract", {})
     if old_contract and old_contract != new_contract:
         lines.append(
-            f"changed input: contract version {old_contract.get('version')} (sha256"
-            f" {str(old_contract.get('sha256'))[:12]}) replaced by version"
-            f" {new_contract.get('version')} (sha256 {str(new_contract.get('sha256'))[:12]})"
+            _(
+                "changed input: contract version {old} (sha256 {old_sha}) replaced by version"
+                " {new} (sha256 {new_sha})"
+            ).format(
+                old=old_contract.get("version"),
+                old_sha=str(old_contract.get("sha256"))[:12],
+                new=new_contract.get("version"),
+                new_sha=str(new_contract.get("sha256"))[:12],
+            )
         )
     if old.get("engine") and old.get("engine") != new.get("engine"):
         lines.append(
-            f"changed input: slaengine {old.get('engine')} replaced by {new.get('engine')}"
+            _("changed input: slaengine {old} replaced by {new}").format(
+                old=old.get("engine"), new=new.get("engine")
+            )
         )
     old_history, new_history = old.get("history", {}), new.get("history", {})
     periods = {*old_history, *new_history}
     moved = sorted(p for p in periods if old_history.get(p) != new_history.get(p))
     if moved:
         lines.append(
-            f"changed input: the results of {', '.join(moved)} (earn-back, chronic failure)"
+            _("changed input: the results of {periods} (earn-back, chronic failure)").format(
+                periods=", ".join(moved)
+            )
         )
     lines += relief_input_changes(old, new, zone)
     return lines
@@ -118,10 +133,9 @@ def _order(sha: str, files: Mapping[str, FeedFileSeen]) -> tuple[str, str]:
 def _file_text(sha: str, files: Mapping[str, FeedFileSeen], zone: ZoneInfo) -> str:
     seen = files.get(sha)
     if seen is None:
-        return f"feed file sha256 {sha[:12]}"
-    return (
-        f"{seen.kind} file {seen.file_name} (sha256 {sha[:12]}) ingested"
-        f" {_local(seen.received_at, zone)}"
+        return _("feed file sha256 {sha}").format(sha=sha[:12])
+    return _("{kind} file {name} (sha256 {sha}) ingested {instant}").format(
+        kind=seen.kind, name=seen.file_name, sha=sha[:12], instant=_local(seen.received_at, zone)
     )
 
 
@@ -131,26 +145,36 @@ def _figure_changes(old: Evaluation, new: Evaluation) -> list[str]:
     for result in new.objectives:
         earlier = before.get(result.objective_id)
         if earlier is None:
-            lines.append(f"moved: {result.objective_id} is new, {_figure(result, new)}")
+            lines.append(
+                _("moved: {objective} is new, {figure}").format(
+                    objective=result.objective_id, figure=_figure(result, new)
+                )
+            )
         elif _figure(earlier, old) != _figure(result, new):
             moved = f"{_figure(earlier, old)} → {_figure(result, new)}"
-            lines.append(f"moved: {result.objective_id} {moved}")
+            lines.append(
+                _("moved: {objective} {change}").format(objective=result.objective_id, change=moved)
+            )
     old_total, new_total = old.credits.total, new.credits.total
     currency = new.credits.currency
     if old_total != new_total:
         lines.append(
-            f"moved: credits owed {format_money(old_total, old.credits.currency)}"
-            f" → {format_money(new_total, currency)}"
+            _("moved: credits owed {old} → {new}").format(
+                old=format_money(old_total, old.credits.currency),
+                new=format_money(new_total, currency),
+            )
         )
     elif len(lines) == 0:
-        lines.append("moved: no figure")
+        lines.append(_("moved: no figure"))
     return lines
 
 
 def _figure(result: ObjectiveResult, evaluation: Evaluation) -> str:
     value = format_value(result.value, result.kpi)
     credit = format_money(result.credit, evaluation.credits.currency)
-    return f"{value} {result.status.replace('_', ' ')}, credit {credit}"
+    return _("{value} {status}, credit {credit}").format(
+        value=value, status=status_label(result.status), credit=credit
+    )
 
 
 def describe_restatements(
@@ -163,7 +187,7 @@ def describe_restatements(
     pairs = list(pairwise(finals))
     lines: list[str] = []
     for number, ((old, old_inputs), (new, new_inputs)) in enumerate(pairs, start=1):
-        prefix = f"restatement {number}: " if len(pairs) > 1 else ""
+        prefix = _("restatement {number}: ").format(number=number) if len(pairs) > 1 else ""
         found = describe_restatement(old, new, old_inputs, new_inputs, files, zone)
         lines += [prefix + line for line in found]
     return lines

@@ -11,7 +11,7 @@ from slaengine.domain.evaluation.results import Status
 from slaengine.domain.reports.benchmark import BenchmarkTable, build_benchmark_table
 from slaengine.domain.reports.scorecard import Scorecard, StatusCounts
 from slaengine.domain.reports.text import format_money
-from slaengine.i18n import _
+from slaengine.i18n import ngettext
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,8 @@ class PortfolioRow:
     has_credits: bool = True
     incentives: str | None = None  # the month's incentives; None: no incentives block
     net_position: str | None = None  # incentives paid minus credits owed, for the provider
+    no_data: str | None = None  # "no data received for …" (never counted as met)
+    breached_count: int = 0  # objectives breached (any level)
 
 
 @dataclass(frozen=True)
@@ -92,9 +94,11 @@ def portfolio_row(card: Scorecard) -> PortfolioRow:
     met = sum(1 for item in critical if item.status == "met")
     return PortfolioRow(
         breached=breached,
-        critical_met=_("{met} of {count} critical objectives met").format(
-            met=met, count=len(critical)
-        ),
+        critical_met=ngettext(
+            "{met} of {count} critical objectives met",
+            "{met} of {count} critical objectives met",
+            met,
+        ).format(met=met, count=len(critical)),
         has_credits=card.has_credits,
         contract_id=card.contract_id,
         contract_version=card.contract_version,
@@ -110,6 +114,8 @@ def portfolio_row(card: Scorecard) -> PortfolioRow:
         chronic_failure=bool(card.chronic_failures),
         incentives=card.incentives.total if card.incentives else None,
         net_position=card.incentives.net_position if card.incentives else None,
+        no_data=card.no_data,
+        breached_count=card.counts.breached,
     )
 
 

@@ -43,10 +43,10 @@ class FeedFileInfo:
 
     @property
     def reasons_text(self) -> str:
-        """`bad timestamp: 3; duplicate contact_id: 2`, or `–` when nothing was quarantined."""
-        if not self.reasons:
-            return "–"
-        return "; ".join(f"{reason}: {count}" for reason, count in sorted(self.reasons.items()))
+        """`invalid timestamp (bad_timestamp): 3; …` in the report language, or `–`."""
+        from slaengine.domain.reports.quarantine_words import reasons_words
+
+        return reasons_words(self.reasons)
 
 
 @dataclass(frozen=True)
@@ -167,9 +167,13 @@ def breach_register(contract: Contract, evaluation: Evaluation) -> tuple[BreachE
         if result.status == "breached":
             label = format_period(evaluation.period)
             if windowed:
-                label += ": " + _("{missed} windows missed, {allowed} allowed").format(
-                    missed=result.windows_breached, allowed=result.allowed_misses
+                missed = ngettext(
+                    "{n} window missed", "{n} windows missed", result.windows_breached
+                ).format(n=result.windows_breached)
+                allowed = ngettext("{n} allowed", "{n} allowed", result.allowed_misses).format(
+                    n=result.allowed_misses
                 )
+                label = _("{label}: {value}").format(label=label, value=f"{missed}, {allowed}")
             entries.append(
                 BreachEntry(
                     result.objective_id,

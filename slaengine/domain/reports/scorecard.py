@@ -19,6 +19,7 @@ from slaengine.domain.contract.periods import shift_period
 from slaengine.domain.evaluation.benchmark import BenchmarkResult
 from slaengine.domain.evaluation.results import Evaluation, ObjectiveResult, Status
 from slaengine.domain.reports.benchmark import BenchmarkTable, build_benchmark_table
+from slaengine.domain.reports.engine_words import engine_words
 from slaengine.domain.reports.incentives import IncentivesView, incentives_view, target_note
 from slaengine.domain.reports.register import (
     BreachEntry,
@@ -199,6 +200,7 @@ class Scorecard:
     weeks: tuple[tuple[str, tuple[WindowLine, ...]], ...] = ()
     incentives: IncentivesView | None = None  # None: the contract has no incentives block
     relief: tuple[ReliefLine, ...] = ()  # the month's relief requests (SPEC section 7)
+    no_data: str | None = None  # "no data received for …": no contacts or intervals arrived
 
     def money(self, amount: Decimal) -> str:
         return format_money(amount, self.currency)
@@ -268,7 +270,7 @@ def objective_row(
         symbol=STATUS_SYMBOLS[result.status],
         trend=trend_against(result, previous),
         credit=format_money(result.credit, contract.currency),
-        reason=result.reason,
+        reason=engine_words(result.reason),
         value=result.value,
         provider_reported=(
             format_value(result.provider_reported_value, result.kpi)
@@ -322,7 +324,7 @@ def status_why(result: ObjectiveResult) -> str | None:
         )
         allowed = ngettext("{n} allowed", "{n} allowed", result.allowed_misses)
         return f"{text.format(n=missed)}, {allowed.format(n=result.allowed_misses)}"
-    return result.reason
+    return engine_words(result.reason)
 
 
 def _by_period(history: Sequence[Evaluation]) -> dict[str, Evaluation]:
@@ -481,7 +483,7 @@ def build_scorecard(
         net_credits=credits.net,
         chronic_failures=_chronic_text(evaluation),
         restatements=_restatement_text(evaluation, restatements),
-        notes=evaluation.notes,
+        notes=tuple(str(engine_words(note)) for note in evaluation.notes),
         rows=tuple(
             objective_row(contract, r, _result_in(previous, r.objective_id))
             for r in evaluation.objectives

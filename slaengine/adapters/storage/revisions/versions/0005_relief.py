@@ -17,7 +17,7 @@ from sqlalchemy import inspect
 from slaengine.adapters.storage.relief_tables import ReliefRequestRow, ReliefStepRow
 
 revision = "0005_relief"
-down_revision = "0003_columnar_store"
+down_revision = "0004_run_ledger"
 branch_labels = None
 depends_on = None
 
