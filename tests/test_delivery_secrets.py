@@ -245,9 +245,11 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
-        + ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
-        + ["-keyout", str(key), "-out", str(cert)],
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"),
+            *("-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"),
+            *("-keyout", str(key), "-out", str(cert)),
+        ],
         check=True,
         capture_output=True,
     )
@@ -331,9 +333,11 @@ def test_a_non_ascii_password_without_auth_plain_is_refused_showing_none_of_it(
 
 def test_a_login_without_tls_is_refused_before_connecting() -> None:
     logins, box = Logins(), Mailbox()
-    with smtp_server(box, authenticator=logins, auth_require_tls=False) as port:
-        with pytest.raises(DeliveryError) as caught:
-            send_mail(login_settings(port), MAIL, environ={"SMTP_PASSWORD": PASSWORD})
+    with (
+        smtp_server(box, authenticator=logins, auth_require_tls=False) as port,
+        pytest.raises(DeliveryError) as caught,
+    ):
+        send_mail(login_settings(port), MAIL, environ={"SMTP_PASSWORD": PASSWORD})
     assert "neither starttls nor tls is true: the password would cross the network" in str(
         caught.value
     )

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
+from slaengine.adapters.delivery.webhook import redact_webhook
 from slaengine.adapters.storage import run_repo
 from slaengine.config import Settings
 from slaengine.services.month_to_date import month_to_date
-from slaengine.adapters.delivery.webhook import redact_webhook
 from tests.close_builders import Hook, load_world, settings_for, webhook_server
 
 MORNING = datetime(2026, 10, 6, 8, tzinfo=UTC)  # 10:00 in Paris

@@ -14,6 +14,7 @@ from rich.progress import TaskID
 from rich.table import Table
 
 from slaengine.adapters.storage.run_repo import RunRecord
+from slaengine.cli.safe_text import safe, visible
 from slaengine.services.runs import RunReport
 
 _OUTCOME_STYLE = {"done": "green", "failed": "bold red", "interrupted": "yellow", "skipped": "cyan"}
@@ -48,16 +49,16 @@ def show_report(report: RunReport, as_json: bool) -> None:
     else:
         _table(report)
     if report.outcome in ("failed", "interrupted"):
-        click.echo(f"error: {report.job} {report.period} {report.outcome}:", err=True)
+        click.echo(visible(f"error: {report.job} {report.period} {report.outcome}:"), err=True)
         for line in report.failures:
-            click.echo(f"  {line}", err=True)
+            click.echo(f"  {visible(line)}", err=True)
         raise click.exceptions.Exit(1)
 
 
 def _table(report: RunReport) -> None:
     console = Console()
     style = _OUTCOME_STYLE.get(report.outcome, "")
-    title = f"{report.job} {report.period}: [{style}]{report.outcome}[/]"
+    title = f"{safe(report.job)} {safe(report.period)}: [{style}]{safe(report.outcome)}[/]"
     if report.forced:
         title += " (forced)"
     if report.resumed:
@@ -68,22 +69,24 @@ def _table(report: RunReport) -> None:
             table.add_column(heading)
         for item in report.contracts:
             table.add_row(
-                item.contract_id,
-                _steps_text(item.steps),
+                safe(item.contract_id),
+                safe(_steps_text(item.steps)),
                 str(item.breaches),
                 str(item.at_risk),
-                f"{item.credits} {item.currency}".strip(),
+                safe(f"{item.credits} {item.currency}".strip()),
                 str(item.alerts),
-                f"[red]{item.error}[/]" if item.error else "",
+                f"[red]{safe(item.error)}[/]" if item.error else "",
             )
         console.print(table)
     else:
         console.print(title)
     for line in (report.note, report.delivery and f"delivery: {report.delivery}"):
         if line:
-            click.echo(line)
+            click.echo(visible(line))
     if report.reports:
-        click.echo(f"reports: {len(report.reports)} files in {Path(report.reports[0]).parent}")
+        click.echo(
+            visible(f"reports: {len(report.reports)} files in {Path(report.reports[0]).parent}")
+        )
 
 
 def show_history(runs: list[RunRecord], as_json: bool) -> None:
@@ -96,13 +99,13 @@ def show_history(runs: list[RunRecord], as_json: bool) -> None:
     for run in runs:
         counts = _counts_text(run.counts)
         table.add_row(
-            run.job,
-            run.period,
+            safe(run.job),
+            safe(run.period),
             f"{run.started_at:%Y-%m-%d %H:%M:%S}Z",
             f"{run.finished_at:%Y-%m-%d %H:%M:%S}Z" if run.finished_at else "-",
-            f"[{_OUTCOME_STYLE.get(run.outcome, '')}]{run.outcome}[/]",
-            counts,
-            run.error or "",
+            f"[{_OUTCOME_STYLE.get(run.outcome, '')}]{safe(run.outcome)}[/]",
+            safe(counts),
+            safe(run.error or ""),
             "forced" if run.forced else "",
         )
     Console().print(table)

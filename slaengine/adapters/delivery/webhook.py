@@ -84,8 +84,7 @@ def post_json(
     except (_Refused, httpx.HTTPError, httpx.InvalidURL, ValueError, UnicodeError) as error:
         tries = int(retrying.statistics.get("attempt_number", 1))
         raise DeliveryError(
-            f"webhook {redact_webhook(url)} failed after {tries} attempt(s):"
-            f" {_reason(error, url)}",
+            f"webhook {redact_webhook(url)} failed after {tries} attempt(s): {_reason(error, url)}",
             attempts=tries,
         ) from None
     finally:
