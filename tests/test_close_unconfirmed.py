@@ -215,3 +215,21 @@ def test_a_close_killed_by_sigkill_sends_no_second_email_unannounced(
 
 def message_of(item: tuple[list[str], Message]) -> str:
     return str(item[1]["Message-ID"])
+
+
+def test_a_wrong_wait_setting_ends_the_close_failed_naming_it(
+    engine: Engine, settings: Settings, mailbox: Mailbox
+) -> None:
+    killed_after_the_server_took_the_mail(engine, settings)
+    wrong = replace(
+        settings, delivery=replace(settings.delivery, resend_unconfirmed_after_hours=float("inf"))
+    )
+    report = close(engine, wrong)
+    assert report.outcome == "failed"
+    assert report.error == (
+        "delivery: config: [delivery] resend_unconfirmed_after_hours must be a number of hours"
+        " (0 to 1000000), found inf"
+    )
+    assert len(mailbox.received) == 1
+    [run] = run_repo.runs_of(engine, "monthly_close", "2026-10")
+    assert run.outcome == "failed"

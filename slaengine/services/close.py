@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 
-from slaengine.adapters.delivery.smtp import Mail, send_mail
+from slaengine.adapters.delivery.smtp import Mail, check_delivery, send_mail
 from slaengine.adapters.storage import run_repo
 from slaengine.adapters.storage.run_repo import DeliveryRecord, RunRecord
 from slaengine.config import Settings
@@ -301,15 +301,16 @@ def _deliver(close: _Close, report: RunReport, attachments: list[Path]) -> None:
     key = mail_key(close.period, close.run.generation)
     mail = close_mail(close.settings, report, attachments, close.run.generation)
     known = run_repo.delivery(close.engine, key)
-    if ("delivered", "director") not in close.steps and known is not None:
-        if known.status == "sent":  # sent; the process died before the step was recorded
-            close.step("delivered", "director", lambda: _sent_detail(mail, known.attempts))
-        elif known.status == "sending":
-            if not _may_resend(close, known):
-                _hold_unconfirmed(close, report, known)
-                return
-            mail = replace(mail, message_id=known.payload.get("message_id") or mail.message_id)
     try:
+        check_delivery(close.settings.delivery)  # before a wait is worked out from it
+        if ("delivered", "director") not in close.steps and known is not None:
+            if known.status == "sent":  # sent; the process died before the step was recorded
+                close.step("delivered", "director", lambda: _sent_detail(mail, known.attempts))
+            elif known.status == "sending":
+                if not _may_resend(close, known):
+                    _hold_unconfirmed(close, report, known)
+                    return
+                mail = replace(mail, message_id=known.payload.get("message_id") or mail.message_id)
         close.step("delivered", "director", lambda: _send(close, key, mail))
     except SlaEngineError as error:  # DeliveryError, or a [delivery] setting refused
         run_repo.record_delivery(

@@ -87,10 +87,10 @@ def check_delivery(delivery: Delivery) -> None:
             " implicit TLS on port 465, starttls = true for port 587 or 25)"
         )
     hours = delivery.resend_unconfirmed_after_hours
-    if isinstance(hours, bool) or not isinstance(hours, int | float) or not hours >= 0:
+    if isinstance(hours, bool) or not isinstance(hours, int | float) or not 0 <= hours <= 1e6:
         raise ConfigError(
             "config: [delivery] resend_unconfirmed_after_hours must be a number of hours"
-            f" (0 or more), found {hours!r}"
+            f" (0 to 1000000), found {hours!r}"
         )
     for key in ("smtp_host", "sender", "smtp_user", "smtp_password_env", "webhook_url"):
         if not isinstance(getattr(delivery, key), str):
