@@ -7,6 +7,7 @@ and an HTTP server whose answers a test can hold back, so a client timeout alway
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import ssl
 import subprocess
@@ -383,3 +384,14 @@ def test_implicit_tls_logs_in_over_an_encrypted_connection(
 def test_the_new_delivery_settings_are_checked(change: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         send_mail(replace(login_settings(1), **change), MAIL, environ={})
+
+
+def test_httpx_request_logs_show_no_webhook_secret(
+    slack: Hook, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="httpx"):
+        assert post_json(slack.url, {"n": 1}, idempotency_key="k") == 1
+    assert [record.getMessage() for record in caplog.records if record.name == "httpx"] == [
+        f'HTTP Request: POST {redact_webhook(slack.url)} "HTTP/1.0 204 No Content"'
+    ]
+    assert "FAKE" not in caplog.text

@@ -12,6 +12,7 @@ put their credential in the path (Slack, Teams, Discord): messages show a URL on
 from __future__ import annotations
 
 import hashlib
+import logging
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -50,6 +51,44 @@ def redact_webhook(url: str) -> str:
     return f"{parts.scheme}://{host}{port}/… (sha256 {digest})"
 
 
+class _RedactWebhooks(logging.Filter):
+    """httpx logs each request's URL at INFO: a webhook's is shown as `redact_webhook` gives it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: dict[str, str] = {}  # a secret-bearing piece of a URL -> the URL shown
+
+    def remember(self, url: str) -> None:
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return
+        for piece in (parts.path, parts.query):
+            if len(piece) > 1:
+                self.urls[piece] = redact_webhook(url)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(self._shown(arg) for arg in record.args)
+        return True
+
+    def _shown(self, arg: object) -> object:
+        text = str(arg)
+        for piece, shown in self.urls.items():
+            if piece in text:
+                return shown
+        return arg
+
+
+def _redact_in_logs(url: str) -> None:
+    httpx_logger = logging.getLogger("httpx")
+    found = [item for item in httpx_logger.filters if isinstance(item, _RedactWebhooks)]
+    redactor = found[0] if found else _RedactWebhooks()
+    if not found:
+        httpx_logger.filters.insert(0, redactor)  # before any filter that keeps the path
+    redactor.remember(url)
+
+
 def _transient(error: BaseException) -> bool:
     if isinstance(error, _Refused):
         return error.status == 429 or error.status >= 500
@@ -77,6 +116,7 @@ def post_json(
         reraise=True,
     )
     headers = {IDEMPOTENCY_HEADER: idempotency_key} if idempotency_key else {}
+    _redact_in_logs(url)
     own = client is None
     http = client or httpx.Client(timeout=TIMEOUT_SECONDS)
     try:
