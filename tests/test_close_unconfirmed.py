@@ -112,6 +112,10 @@ def test_force_resends_the_same_message_in_the_same_run(
     assert close(engine, settings).outcome == "failed"
     forced = close(engine, settings, force=True)
     assert (forced.outcome, forced.generation) == ("done", 0)
+    assert forced.delivery == (
+        "sent again (same Message-ID, its first sending was unconfirmed)"
+        " to director@example.com, cfo@example.com"
+    )
     assert message_ids(mailbox) == [MESSAGE_ID, MESSAGE_ID]  # folded by mail clients
     runs = run_repo.runs_of(engine, "monthly_close", "2026-10")
     assert [(run.generation, run.outcome) for run in runs] == [(0, "done")]
@@ -121,7 +125,7 @@ def test_force_resends_the_same_message_in_the_same_run(
 
 
 def test_the_email_is_resent_once_the_configured_wait_has_passed(
-    engine: Engine, settings: Settings, mailbox: Mailbox
+    engine: Engine, settings: Settings, mailbox: Mailbox, caplog: pytest.LogCaptureFixture
 ) -> None:
     waiting = replace(
         settings, delivery=replace(settings.delivery, resend_unconfirmed_after_hours=6)
@@ -129,9 +133,16 @@ def test_the_email_is_resent_once_the_configured_wait_has_passed(
     killed_after_the_server_took_the_mail(engine, waiting)
     early = close(engine, waiting, now=AFTER_OCTOBER + timedelta(hours=5, minutes=59))
     assert early.outcome == "failed" and len(mailbox.received) == 1
-    later = close(engine, waiting, now=AFTER_OCTOBER + timedelta(hours=6))
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="slaengine.close"):
+        later = close(engine, waiting, now=AFTER_OCTOBER + timedelta(hours=6))
     assert later.outcome == "done"
     assert message_ids(mailbox) == [MESSAGE_ID, MESSAGE_ID]
+    assert [record.getMessage() for record in caplog.records] == [
+        f"monthly_close 2026-10: sending again the e-mail {MESSAGE_ID}, same Message-ID, whose"
+        " sending at 2026-11-02T07:00:00+00:00 stopped before its outcome was recorded"
+        " ([delivery] resend_unconfirmed_after_hours have passed)"
+    ]
 
 
 def test_a_kill_after_the_outcome_and_before_the_step_sends_nothing_again(
@@ -210,7 +221,9 @@ def test_a_close_killed_by_sigkill_sends_no_second_email_unannounced(
     assert ids == ["<slaengine-close-2026-10-g0@example.com>"] * 2
     runs = run_repo.runs_of(engine, "monthly_close", "2026-10")
     assert [(run.generation, run.outcome) for run in runs] == [(0, "done")]
-    assert "sent to director@example.com" in forced_out
+    assert "delivery: sent again (same Message-ID, its first sending was unconfirmed) to" in (
+        forced_out
+    )
 
 
 def message_of(item: tuple[list[str], Message]) -> str:

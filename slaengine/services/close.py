@@ -311,6 +311,7 @@ def _deliver(close: _Close, report: RunReport, attachments: list[Path]) -> None:
                     _hold_unconfirmed(close, report, known)
                     return
                 mail = replace(mail, message_id=known.payload.get("message_id") or mail.message_id)
+                _announce_resend(close, report, known)
         close.step("delivered", "director", lambda: _send(close, key, mail))
     except SlaEngineError as error:  # DeliveryError, or a [delivery] setting refused
         run_repo.record_delivery(
@@ -325,7 +326,7 @@ def _deliver(close: _Close, report: RunReport, attachments: list[Path]) -> None:
         report.error = f"delivery: {describe(error)}"
         report.delivery = "failed (retried by the next run)"
         return
-    report.delivery = f"sent to {', '.join(mail.recipients)}"
+    report.delivery = f"{report.delivery or 'sent'} to {', '.join(mail.recipients)}"
 
 
 def _may_resend(close: _Close, known: DeliveryRecord) -> bool:
@@ -356,6 +357,24 @@ def _hold_unconfirmed(close: _Close, report: RunReport, known: DeliveryRecord) -
     logger.warning("monthly_close %s: %s", close.period, message)
     report.error = f"delivery unconfirmed: {message}"
     report.delivery = "unconfirmed: not sent again (see the error)"
+
+
+def _announce_resend(close: _Close, report: RunReport, known: DeliveryRecord) -> None:
+    """Say in the log that an e-mail whose fate was unknown goes again, and why."""
+    why = (
+        "--force"
+        if close.resend_unconfirmed
+        else "[delivery] resend_unconfirmed_after_hours have passed"
+    )
+    logger.warning(
+        "monthly_close %s: sending again the e-mail %s, same Message-ID, whose sending at %s"
+        " stopped before its outcome was recorded (%s)",
+        close.period,
+        known.payload.get("message_id"),
+        _intent_at(known).isoformat(timespec="seconds"),
+        why,
+    )
+    report.delivery = "sent again (same Message-ID, its first sending was unconfirmed)"
 
 
 def _send(close: _Close, key: str, mail: Mail) -> dict[str, Any]:
