@@ -44,7 +44,10 @@ class Delivery:
     webhook_url: str = ""
     smtp_user: str = ""  # login when set; the password is read from smtp_password_env
     smtp_password_env: str = ""
-    starttls: bool = False
+    starttls: bool = False  # STARTTLS on a plain connection (port 587, 25)
+    tls: bool = False  # implicit TLS from the first byte (port 465)
+    allow_plaintext_login: bool = False  # log in without TLS: a relay on this machine only
+    resend_unconfirmed_after_hours: float = 24.0  # an e-mail whose fate a kill left unknown
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,7 @@ def _settings_from(raw: dict[str, Any], base: Path, source: Path | None) -> Sett
         delivery = Delivery(**delivery_raw)
     except TypeError as error:
         raise ConfigError(f"config: {error}") from None
+    check_webhook_url(delivery.webhook_url)
     return Settings(
         database_url=_resolve_sqlite(str(database.get("url", DEFAULT_DATABASE_URL)), base),
         contracts_dir=base / str(paths.get("contracts", "contracts")),
@@ -123,6 +127,36 @@ def _settings_from(raw: dict[str, Any], base: Path, source: Path | None) -> Sett
         data_location=str(storage.get("data", "data")),
         locale=_report_locale(_section(raw, "reports")),
     )
+
+
+def check_webhook_url(url: object) -> None:
+    """ConfigError unless `url` is empty or an http(s) URL httpx can post to.
+
+    The message never shows the URL: webhook URLs carry their credential in the path.
+    """
+    import httpx  # only when a configuration is read, not at import
+
+    if not isinstance(url, str):
+        raise ConfigError("config: [delivery] webhook_url must be a string")
+    if not url:
+        return
+    reason = "expected http:// or https://, a host name, then the path"
+    try:  # httpx's own messages quote pieces of the URL: none is shown
+        parsed = httpx.URL(url)
+        usable = (
+            parsed.scheme in ("http", "https")
+            and bool(parsed.host)
+            and (parsed.port is None or 0 < parsed.port < 65536)
+            and url.isprintable()
+            and " " not in url
+        )
+    except (httpx.InvalidURL, ValueError, TypeError):
+        usable, reason = False, "it cannot be parsed as a URL"
+    if not usable:
+        raise ConfigError(
+            f"config: [delivery] webhook_url is not a usable URL ({reason}); the URL is not"
+            " shown because webhook URLs carry their secret: check the value in config.toml"
+        )
 
 
 def _report_locale(reports: dict[str, Any]) -> str:

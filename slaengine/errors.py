@@ -99,4 +99,8 @@ class ReportError(SlaEngineError):
 
 
 class DeliveryError(SlaEngineError):
-    """A scorecard or alert could not be delivered."""
+    """A scorecard or alert could not be delivered; `attempts` is how many tries were made."""
+
+    def __init__(self, message: str, attempts: int = 0) -> None:
+        super().__init__(message)
+        self.attempts = attempts

@@ -166,15 +166,20 @@ def attachments(message: Message) -> dict[str, bytes]:
 class Hook:
     """A loopback HTTP server recording JSON POSTs; answers the statuses queued, then 204."""
 
-    def __init__(self) -> None:
+    def __init__(self, path: str = "/alerts?token=abc") -> None:
         self.bodies: list[Any] = []
         self.statuses: list[int] = []
+        self.keys: list[str | None] = []  # the Idempotency-Key of every POST received
+        self.hold: threading.Event | None = None  # answer only once set (slower than a client)
         hook = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers["Content-Length"])
                 body = json.loads(self.rfile.read(length))
+                hook.keys.append(self.headers.get("Idempotency-Key"))
+                if hook.hold is not None:
+                    hook.hold.wait()
                 status = hook.statuses.pop(0) if hook.statuses else 204
                 if status < 400:
                     hook.bodies.append(body)
@@ -186,17 +191,20 @@ class Hook:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/alerts?token=abc"
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}{path}"
 
 
 @contextmanager
-def webhook_server() -> Iterator[Hook]:
-    """A loopback HTTP server that records alerts (see Hook)."""
-    server = Hook()
+def webhook_server(path: str = "/alerts?token=abc") -> Iterator[Hook]:
+    """A loopback HTTP server that records alerts (see Hook); `path` ends its URL."""
+    server = Hook(path)
     thread = threading.Thread(target=server.server.serve_forever, daemon=True)
     thread.start()
     try:
         yield server
     finally:
+        if server.hold is not None:
+            server.hold.set()
         server.server.shutdown()
         server.server.server_close()

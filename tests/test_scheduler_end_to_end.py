@@ -38,7 +38,8 @@ pytestmark = pytest.mark.skipif(
 
 def config_text(folder: Path, smtp_port: int) -> str:
     # pull and month_to_date on 29 February only: their last fire (2024) is beyond the
-    # one-year look-back, so they stay quiet and the test watches the monthly close alone
+    # one-year look-back, so they stay quiet and the test watches the monthly close alone;
+    # an e-mail whose sending a kill interrupted goes again after half an hour
     return f"""
 [database]
 url = "sqlite:///{folder / "slaengine.db"}"
@@ -55,6 +56,7 @@ smtp_host = "127.0.0.1"
 smtp_port = {smtp_port}
 sender = "slaengine@example.com"
 director = ["director@example.com"]
+resend_unconfirmed_after_hours = 0.5
 """
 
 
@@ -181,6 +183,11 @@ def test_a_killed_close_is_completed_once_by_the_next_scheduler(
         code = second.stop()
     assert code == 0, second.stderr()
     assert "unfinished: monthly_close 2026-10 (running): completing it" in second.stderr()
+    assert (
+        "monthly_close 2026-10: sending again the e-mail <slaengine-close-2026-10-g0@example.com>,"
+        " same Message-ID, whose sending at 2026-11-02T07:00:"
+    ) in second.stderr()
+    assert "([delivery] resend_unconfirmed_after_hours have passed)" in second.stderr()
     assert "scheduler stopped" in second.stderr()
     [closed] = october(engine)
     assert (closed.id, closed.generation, closed.outcome) == (killed.id, 0, "done")

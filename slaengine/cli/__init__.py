@@ -15,6 +15,7 @@ import click
 
 from slaengine import __version__
 from slaengine.cli.context import AppContext
+from slaengine.cli.safe_text import visible
 from slaengine.errors import SlaEngineError
 
 # name -> (module, attribute, short help shown by `slaengine --help`)
@@ -68,7 +69,7 @@ class _Cli(click.Group):
         try:
             return super().invoke(ctx)
         except SlaEngineError as error:
-            click.echo(f"error: {error}", err=True)
+            click.echo(f"error: {visible(error, keep_lines=True)}", err=True)
             ctx.exit(1)
         except Exception as error:  # a database error no service turned into a message
             from slaengine.adapters.storage.engine import database_failure
@@ -76,7 +77,7 @@ class _Cli(click.Group):
             message = database_failure(error)
             if message is None:
                 raise
-            click.echo(f"error: {message}", err=True)
+            click.echo(f"error: {visible(message, keep_lines=True)}", err=True)
             ctx.exit(1)
 
 

@@ -10,6 +10,7 @@ import click
 
 from slaengine.cli.context import AppContext
 from slaengine.cli.options import as_of_option, period_option
+from slaengine.cli.safe_text import safe, visible
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -46,35 +47,35 @@ def benchmark(app: AppContext, activity: str, period: str, as_of: datetime, as_j
     console = Console()
     console.print(benchmark_table(result, narrow=console.width < NARROW))
     for note in result.notes:
-        Console(stderr=True).print(f"note: {note}", markup=False, highlight=False)
+        Console(stderr=True).print(f"note: {visible(note)}", markup=False, highlight=False)
 
 
 def benchmark_table(result: BenchmarkResult, narrow: bool = False) -> Table:
     """Setups as columns; volume and channel mix first, then every KPI, then unit cost."""
     from rich.table import Table
 
-    table = Table(title=f"Benchmark {result.activity} {result.period}", title_justify="left")
+    table = Table(title=safe(f"Benchmark {result.activity} {result.period}"), title_justify="left")
     table.add_column("", max_width=16)
     for setup in result.setups:
         # in a narrow terminal each setup gets exactly the room of its name (never cut) or of
         # its longest figure word; elsewhere rich lays the columns out freely
         fixed = max(len(setup.name), 11) if narrow else None
-        table.add_column(setup.name, justify="right", width=fixed)
-    table.add_row("sourcing", *(setup.sourcing for setup in result.setups), end_section=True)
+        table.add_column(safe(setup.name), justify="right", width=fixed)
+    table.add_row("sourcing", *(safe(setup.sourcing) for setup in result.setups), end_section=True)
     table.add_row("contacts", *(f"{setup.contacts:,}" for setup in result.setups))
     channels = sorted({c for setup in result.setups for c in setup.channel_mix})
     for channel in channels:
         table.add_row(
-            f"  {channel}",
+            f"  {safe(channel)}",
             *(_mix(setup.channel_mix, setup.contacts, channel) for setup in result.setups),
         )
     kinds = {objective.id: objective.kpi for objective in result.objectives}
     for kpi_id in _kpi_ids(result):
         cells = (_figure(setup.kpis.get(kpi_id), kinds.get(kpi_id, "")) for setup in result.setups)
-        table.add_row(kpi_id, *cells, end_section=False)
+        table.add_row(safe(kpi_id), *cells, end_section=False)
     table.add_row(
         "cost per contact",
-        *(_money(setup.cost_per_contact, setup.currency) for setup in result.setups),
+        *(safe(_money(setup.cost_per_contact, setup.currency)) for setup in result.setups),
     )
     return table
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import unicodedata
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +14,7 @@ from rich.table import Table
 
 from slaengine.cli.context import AppContext
 from slaengine.cli.options import check_period, parse_as_of
+from slaengine.cli.safe_text import safe, visible
 from slaengine.domain.contract.model import Contract
 from slaengine.i18n import SUPPORTED
 
@@ -32,13 +32,13 @@ def check(paths: tuple[Path, ...]) -> None:
 
     report = check_contracts(list(paths))
     for problem in report.problems:
-        click.echo(problem, err=True)
+        click.echo(visible(problem), err=True)
     for spec_file in report.contracts:
         spec = spec_file.spec
         assert isinstance(spec, Contract)
-        click.echo(f"ok  {spec_file.path}  {spec.id} version {spec.version}")
+        click.echo(visible(f"ok  {spec_file.path}  {spec.id} version {spec.version}"))
     for spec_file in report.benchmarks:
-        click.echo(f"ok  {spec_file.path}  benchmark of {spec_file.spec.activity}")
+        click.echo(visible(f"ok  {spec_file.path}  benchmark of {spec_file.spec.activity}"))
     if report.problems:
         files = {problem.split(":", 1)[0] for problem in report.problems}  # only files with one
         click.echo(f"{len(report.problems)} problem(s) in {len(files)} file(s)", err=True)
@@ -85,7 +85,10 @@ def load(app: AppContext, paths: tuple[Path, ...]) -> None:
     targets = list(paths) or [app.settings.contracts_dir]
     for outcome in load_contracts(app.engine, targets):
         click.echo(
-            f"{outcome.status:<9} {outcome.contract_id} version {outcome.version}  ({outcome.path})"
+            visible(
+                f"{outcome.status:<9} {outcome.contract_id} version {outcome.version}"
+                f"  ({outcome.path})"
+            )
         )
 
 
@@ -124,13 +127,13 @@ def list_(app: AppContext, as_json: bool) -> None:
     for s in stored:
         c = s.contract
         table.add_row(
-            c.id,
+            safe(c.id),
             str(c.version),
-            c.provider.name,
-            c.provider.sourcing,
-            c.activity,
+            safe(c.provider.name),
+            safe(c.provider.sourcing),
+            safe(c.activity),
             f"{c.effective.start} → {c.effective.end or '…'}",
-            s.file_hash[:12],
+            safe(s.file_hash[:12]),
         )
     console = Console()
     if not console.is_terminal:
@@ -153,13 +156,6 @@ def _language(app: AppContext, locale: str | None) -> AbstractContextManager[obj
 
     app.settings  # noqa: B018 - reading the settings activates their locale, first
     return nullcontext() if locale is None else using(locale)
-
-
-def printable_line(line: str) -> str:
-    """Control characters of a contract's own words shown, never sent to the terminal."""
-    return "".join(
-        repr(ch)[1:-1] if unicodedata.category(ch).startswith("C") else ch for ch in line
-    )
 
 
 def _resolve(app: AppContext, reference: str) -> Contract:
@@ -191,7 +187,7 @@ def diff(app: AppContext, old: str, new: str, as_json: bool, locale: str | None)
         return
     with _language(app, locale):
         for line in diff_lines(before, after, changes):
-            click.echo(printable_line(line))
+            click.echo(visible(line))
 
 
 @contract.command()
@@ -261,7 +257,7 @@ def backtest(
         from slaengine.adapters.pdf.backtest import write_backtest_pdf
 
         path = write_backtest_pdf(result, app.settings.reports_dir)
-        click.echo(f"wrote {path}", err=as_json)
+        click.echo(visible(f"wrote {path}"), err=as_json)
     if as_json:
         click.echo(json.dumps(backtest_to_json(result, draft_path), indent=2))
         return
@@ -277,7 +273,7 @@ def _print_backtest(result: Any) -> None:
         "in force",
         "draft",
         "",
-        title=(
+        title=safe(
             f"Backtest of {result.draft.id} version {result.draft.version}"
             f" on the feeds of {result.against}, both sides as of {result.as_of.isoformat()}"
         ),
@@ -291,9 +287,9 @@ def _print_backtest(result: Any) -> None:
             old = in_force.get(r.objective_id)
             table.add_row(
                 shown,
-                r.objective_id,
-                _figure(old) if old else "-",
-                _figure(r),
+                safe(r.objective_id),
+                safe(_figure(old)) if old else "-",
+                safe(_figure(r)),
                 "FLIP" if r.objective_id in flipped else "",
             )
         table.add_row(

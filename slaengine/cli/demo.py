@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from slaengine.cli.context import AppContext
+from slaengine.cli.safe_text import safe, visible
 from slaengine.errors import ContractNotFound, SlaEngineError
 
 if TYPE_CHECKING:
@@ -141,7 +142,7 @@ def _run_cycle(
     with _step(progress, "checking and loading contracts"):
         contracts, loaded = load_demo_contracts(engine, app.settings.contracts_dir)
     for line in loaded:
-        results.print(f"contract {line}", highlight=False, markup=False)
+        results.print(f"contract {visible(line)}", highlight=False, markup=False)
     with _step(progress, f"generating feeds for {months[0]}..{months[-1]} (seed {seed})"):
         feeds_dir = reports_dir / "demo-feeds"
         files = generate_feeds(feeds_dir, contracts, months, seed=seed, as_of=DEMO_AS_OF)
@@ -154,7 +155,7 @@ def _run_cycle(
         results.print(benchmark_table(result))
     writers = _report_writers(engine, contracts, months[-1], reports_dir, contracts_dir, benchmarks)
     for path in _write_reports(writers, progress):
-        click.echo(str(path))
+        click.echo(visible(path))
 
 
 # --- steps ---------------------------------------------------------------------------------
@@ -164,7 +165,7 @@ def _run_cycle(
 def _step(console: Console, what: str) -> Iterator[None]:
     with console.status(what):
         yield
-    console.print(f"[green]done[/green] {what}")
+    console.print(f"[green]done[/green] {safe(what)}")
 
 
 def _demo_engine(database_url: str | None, progress: Console, *, into_existing: bool) -> Engine:
@@ -180,7 +181,7 @@ def _demo_engine(database_url: str | None, progress: Console, *, into_existing: 
         for suffix in ("", "-wal", "-shm"):
             Path(f"{DEMO_DATABASE}{suffix}").unlink(missing_ok=True)
         url = f"sqlite:///{DEMO_DATABASE}"
-    progress.print(f"database: {url.split('@')[-1]}", highlight=False, markup=False)
+    progress.print(f"database: {visible(url.split('@')[-1])}", highlight=False, markup=False)
     engine = make_engine(url)
     create_schema(engine)
     held = sorted({stored.contract.id for stored in list_contracts(engine)})
@@ -237,13 +238,13 @@ def _ingest_all(engine: Engine, files: Sequence[GeneratedFile], progress: Consol
         if report.unchanged:
             reasons = "already stored (same bytes)"
         table.add_row(
-            file.contract_id,
-            file.kind,
-            file.month,
+            safe(file.contract_id),
+            safe(file.kind),
+            safe(file.month),
             str(report.rows),
             str(report.stored),
             str(report.quarantined),
-            reasons,
+            safe(reasons),
         )
     return table
 
@@ -284,23 +285,23 @@ def evaluation_table(evaluations: Sequence[Any], month: str) -> Table:
             continue
         for result in evaluation.objectives:
             table.add_row(
-                evaluation.contract_id,
-                result.objective_id,
+                safe(evaluation.contract_id),
+                safe(result.objective_id),
                 _status(result.status),
-                _value(result.kpi, result.value),
-                result.target or "",
+                safe(_value(result.kpi, result.value)),
+                safe(result.target or ""),
                 f"{result.numerator}/{result.denominator}" if result.denominator else "",
                 str(result.credit) if result.credit else "",
             )
         credits = evaluation.credits
         table.add_row(
-            evaluation.contract_id,
+            safe(evaluation.contract_id),
             "[b]credits[/b]",
             "",
             "",
             "",
             "",
-            f"{credits.total} {credits.currency}",
+            safe(f"{credits.total} {credits.currency}"),
             end_section=True,
         )
     return table

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from slaengine.cli.context import AppContext
 from slaengine.cli.options import check_period, parse_as_of
+from slaengine.cli.safe_text import safe, visible
 from slaengine.domain.evaluation.results import Evaluation
 
 _STATUS_STYLE = {
@@ -60,7 +61,7 @@ def evaluate(
         click.echo(json.dumps(document, indent=2))
         return
     _print_table(document)
-    click.echo(lifecycle_message(document, outcome.replaced))
+    click.echo(visible(lifecycle_message(document, outcome.replaced)))
 
 
 def lifecycle_message(document: dict[str, Any], replaced: Evaluation | None) -> str:
@@ -109,7 +110,7 @@ def evaluation_table(document: dict[str, Any], width: int) -> tuple[Table, list[
     from rich import box
 
     narrow = width < WIDE
-    title = (
+    title = safe(
         f"{document['contract']} v{document['contract_version']} {document['period']}"
         + f" [{document['lifecycle']}]"
         + (" (month to date)" if document["month_to_date"] else "")
@@ -140,19 +141,19 @@ def evaluation_table(document: dict[str, Any], width: int) -> tuple[Table, list[
             note = f"provider says {_shown(item['kpi'], item['provider_reported_value'])}; {note}"
         at_risk = " [bold red](at risk)[/]" if item["at_risk"] and not narrow else ""
         cells = [
-            item["id"],
-            *([] if narrow else [item["kpi"]]),
-            f"[{_STATUS_STYLE[status]}]{status}[/]{at_risk}",
-            _shown(item["kpi"], item["value"]),
-            item["target_text"] or "-",
+            safe(item["id"]),
+            *([] if narrow else [safe(item["kpi"])]),
+            f"[{_STATUS_STYLE[status]}]{safe(status)}[/]{at_risk}",
+            safe(_shown(item["kpi"], item["value"])),
+            safe(item["target_text"] or "-"),
             counts,
-            item["credit"],
-            *([] if narrow else [note]),
+            safe(item["credit"]),
+            *([] if narrow else [safe(note)]),
         ]
         table.add_row(*cells)
         if narrow and (note or item["at_risk"]):
             risk = "at risk: " if item["at_risk"] else ""
-            notes.append(f"{item['id']}: {risk}{note}".rstrip(": "))
+            notes.append(visible(f"{item['id']}: {risk}{note}".rstrip(": ")))
     return table, notes
 
 
@@ -164,14 +165,14 @@ def _print_table(document: dict[str, Any]) -> None:
         console.print(line, markup=False, highlight=False)
     credits = document["credits"]
     console.print(
-        f"credits: {credits['total']} {credits['currency']} of {credits['at_risk']} at risk"
+        f"credits: {credits['total']} {safe(credits['currency'])} of {credits['at_risk']} at risk"
         + (" (capped)" if credits["capped"] else "")
         + (f", earned back {credits['earned_back']}" if credits["earned_back"] != "0.00" else "")
     )
     bonus = document.get("incentives")
     if bonus and bonus["cap"] != "0.00":
         console.print(
-            f"incentives: {bonus['total']} {bonus['currency']} of {bonus['cap']} cap"
+            f"incentives: {bonus['total']} {safe(bonus['currency'])} of {bonus['cap']} cap"
             + (
                 f" (offset against credits {bonus['credits_offset']})"
                 if bonus["offset_credits"]
@@ -180,9 +181,9 @@ def _print_table(document: dict[str, Any]) -> None:
             + f"; net position for the provider {bonus['net_position']}"
         )
     for day in document["excluded_days"]:
-        console.print(f"excluded {day['day']} {day['channel']}: {day['reason']}")
+        console.print(safe(f"excluded {day['day']} {day['channel']}: {day['reason']}"))
     for flag in document["chronic_failures"]:
         console.print(
-            f"[bold red]chronic failure[/]: {flag['objective']} breached in"
-            f" {', '.join(flag['breached_periods'])}"
+            f"[bold red]chronic failure[/]: {safe(flag['objective'])} breached in"
+            f" {safe(', '.join(flag['breached_periods']))}"
         )

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from slaengine.cli.context import AppContext
+from slaengine.cli.safe_text import safe, visible
 
 # the feed kinds of adapters/feeds/schemas.py KINDS, spelt here so that `--help` need not
 # import pandera and polars (a test keeps the two equal)
@@ -65,24 +66,24 @@ def ingest(
             shown |= {"dropped": report.dropped, "dropped_reasons": report.dropped_reasons}
         click.echo(json.dumps(shown))
         return
-    table = Table(title=f"{kind} feed {file.name} for {contract}", title_justify="left")
+    table = Table(title=safe(f"{kind} feed {file.name} for {contract}"), title_justify="left")
     for column in ("rows", "stored", "quarantined", "restated"):
         table.add_column(column, justify="right")
     table.add_column("reasons")
-    reasons = ", ".join(f"{code}: {n}" for code, n in report.reasons.items()) or "-"
+    reasons = safe(", ".join(f"{code}: {n}" for code, n in report.reasons.items()) or "-")
     table.add_row(
         str(report.rows), str(report.stored), str(report.quarantined), str(report.restated), reasons
     )
     console = Console()
     console.print(table)
     if report.dropped:
-        drops = ", ".join(f"{code}: {n}" for code, n in report.dropped_reasons.items())
+        drops = safe(", ".join(f"{code}: {n}" for code, n in report.dropped_reasons.items()))
         console.print(f"dropped by the mapping (not bad rows): {report.dropped} ({drops})")
     if report.unchanged:
         console.print(f"unchanged: these bytes were already ingested as file {report.file_id}")
     elif report.quarantined:
         console.print(
-            f"see the bad rows: slaengine feed quarantine {contract} --file {report.file_id}"
+            f"see the bad rows: slaengine feed quarantine {safe(contract)} --file {report.file_id}"
         )
 
 
@@ -122,7 +123,9 @@ def quarantine(
         return
     if not rows:
         click.echo(
-            f"no quarantined rows for {contract}" + (f" with reason {reason}" if reason else "")
+            visible(
+                f"no quarantined rows for {contract}" + (f" with reason {reason}" if reason else "")
+            )
         )
         return
     quarantine_table(contract, shown)
@@ -137,22 +140,22 @@ def quarantine_table(contract: str, rows: list[Any]) -> None:
     from rich.table import Table
 
     codes = max((len(code) for row in rows for code in row.reasons), default=10) + 2
-    table = Table(title=f"Quarantined rows of {contract}", title_justify="left")
+    table = Table(title=safe(f"Quarantined rows of {contract}"), title_justify="left")
     table.add_column("file", no_wrap=True, justify="right")
     table.add_column("line", justify="right", no_wrap=True)
     table.add_column("reasons", min_width=codes, ratio=1)
     table.add_column("raw values", overflow="fold", ratio=1)
     for row in rows:
-        raw = "\n".join(f"{k}={v}" for k, v in row.raw.items() if v != "")
+        raw = "\n".join(safe(f"{k}={v}") for k, v in row.raw.items() if v != "")
         reasons = "\n".join(
-            f"{message}\n({code})" if message != code else code
+            f"{safe(message)}\n({safe(code)})" if message != code else safe(code)
             for code, message in zip(row.reasons, row.messages, strict=True)
         )
         table.add_row(str(row.file_id), str(row.line), reasons, raw)
     console = Console()
     console.print(table)
     for file_id, name in sorted({(row.file_id, row.file_name) for row in rows}):
-        console.print(f"file {file_id}: {name}", markup=False, highlight=False)
+        console.print(f"file {file_id}: {visible(name)}", markup=False, highlight=False)
 
 
 def _register_pull() -> None:

@@ -10,6 +10,7 @@ import click
 
 from slaengine.cli.context import AppContext
 from slaengine.cli.options import check_period
+from slaengine.cli.safe_text import visible
 from slaengine.errors import ConfigError
 
 
@@ -53,4 +54,4 @@ def pull(app: AppContext, contract: str, period: str | None, as_json: bool) -> N
         click.echo(json.dumps([outcome.as_json() for outcome in outcomes], indent=2))
         return
     for outcome in outcomes:
-        click.echo(outcome.summary_line())
+        click.echo(visible(outcome.summary_line()))

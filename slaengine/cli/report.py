@@ -9,6 +9,7 @@ import click
 
 from slaengine.cli.context import AppContext
 from slaengine.cli.options import check_period, parse_as_of
+from slaengine.cli.safe_text import visible
 
 period_option = click.option(
     "--period", required=True, callback=check_period, metavar="YYYY-MM", help="The month to report."
@@ -57,9 +58,9 @@ def scorecard(app: AppContext, contract: str, period: str, csv: bool, as_of: dat
         csv=csv,
         contracts_dir=app.settings.contracts_dir,
     )
-    click.echo(str(path))
+    click.echo(visible(path))
     if csv:
-        click.echo(str(path.with_suffix(".csv")))
+        click.echo(visible(path.with_suffix(".csv")))
 
 
 @report.command()
@@ -72,7 +73,7 @@ def portfolio(app: AppContext, period: str, as_of: datetime) -> None:
 
     folder = app.settings.contracts_dir
     path = write_portfolio(app.engine, period, _reports_dir(app), as_of=as_of, contracts_dir=folder)
-    click.echo(str(path))
+    click.echo(visible(path))
 
 
 @report.command()
@@ -84,7 +85,7 @@ def audit(app: AppContext, contract: str, period: str, as_of: datetime) -> None:
     """Write the audit report of CONTRACT (byte-identical for identical inputs)."""
     from slaengine.services.reports import write_audit
 
-    click.echo(str(write_audit(app.engine, contract, period, _reports_dir(app), as_of=as_of)))
+    click.echo(visible(write_audit(app.engine, contract, period, _reports_dir(app), as_of=as_of)))
 
 
 @report.command()
@@ -100,4 +101,4 @@ def benchmark(app: AppContext, activity: str, period: str, as_of: datetime) -> N
     path = write_benchmark(
         app.engine, activity, period, _reports_dir(app), as_of=as_of, contracts_dir=folder
     )
-    click.echo(str(path))
+    click.echo(visible(path))

@@ -27,7 +27,11 @@ def run() -> None:
 @click.option(
     "--force",
     is_flag=True,
-    help="Close the month again even if it was closed (recorded as forced).",
+    help=(
+        "Close the month again even if it was closed (recorded as forced). On a close stopped"
+        " with an e-mail of unknown fate (killed while sending), send that e-mail again, same"
+        " Message-ID."
+    ),
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
 @click.pass_obj

@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from slaengine.adapters.storage.run_repo import AttemptRecord, RunRecord
+from slaengine.cli.safe_text import safe, visible
 from slaengine.services.runs import RunReport
 
 _OUTCOME_STYLE = {
@@ -57,17 +58,10 @@ def show_report(report: RunReport, as_json: bool) -> None:
     else:
         _table(report)
     if report.outcome in ("failed", "interrupted"):
-        click.echo(f"error: {report.job} {report.period} {report.outcome}:", err=True)
+        click.echo(visible(f"error: {report.job} {report.period} {report.outcome}:"), err=True)
         for line in report.failures:
-            click.echo(f"  {line}", err=True)
+            click.echo(f"  {visible(line)}", err=True)
         raise click.exceptions.Exit(1)
-
-
-def printable(words: str) -> str:
-    """Control characters shown as `\\xNN`, never sent to the terminal."""
-    return "".join(
-        char if char.isprintable() or char == " " else f"\\x{ord(char):02x}" for char in words
-    )
 
 
 def _table(report: RunReport) -> None:
@@ -84,22 +78,24 @@ def _table(report: RunReport) -> None:
             table.add_column(heading, overflow="fold")
         for item in report.contracts:
             table.add_row(
-                Text(printable(item.contract_id)),
+                Text(visible(item.contract_id)),
                 _steps_text(item.steps),
                 str(item.breaches),
                 str(item.at_risk),
-                f"{item.credits} {item.currency}".strip(),
+                safe(f"{item.credits} {item.currency}".strip()),
                 str(item.alerts),
-                Text(printable(item.error), style="red") if item.error else "",
+                Text(visible(item.error), style="red") if item.error else "",
             )
         console.print(table)
     else:
         console.print(title)
     for line in (report.note, report.delivery and f"delivery: {report.delivery}"):
         if line:
-            click.echo(line)
+            click.echo(visible(line))
     if report.reports:
-        click.echo(f"reports: {len(report.reports)} files in {Path(report.reports[0]).parent}")
+        click.echo(
+            visible(f"reports: {len(report.reports)} files in {Path(report.reports[0]).parent}")
+        )
 
 
 def show_history(runs: list[RunRecord], as_json: bool) -> None:
@@ -171,7 +167,7 @@ def _duration(elapsed: timedelta) -> str:
 
 
 def _wrapped(console: Console, words: str, *, indent: int, style: str = "") -> None:
-    shown = " ".join(printable(words).split())
+    shown = " ".join(visible(words).split())
     width = max(20, console.width - indent)
     for line in textwrap.wrap(shown, width) or [""]:
         console.print(Text(" " * indent + line, style=style))

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from slaengine.cli.context import AppContext
+from slaengine.cli.safe_text import safe, visible
 from slaengine.errors import SlaEngineError
 
 if TYPE_CHECKING:
@@ -81,7 +82,9 @@ def _acquire(lock: DatabaseLock, wait: bool, stop: threading.Event) -> None:
                 " stop it first, or start this one with --wait to take over when it stops"
             )
         if not told:
-            click.echo(f"waiting: another scheduler ({holder}) holds this database", err=True)
+            click.echo(
+                visible(f"waiting: another scheduler ({holder}) holds this database"), err=True
+            )
             told = True
         if stop.wait(2.0):
             return
@@ -108,7 +111,9 @@ def _unfinished(app: AppContext) -> bool:
 
     runs = unfinished_runs(app.engine, JOB_MONTHLY)
     for run in runs:
-        click.echo(f"unfinished: {run.job} {run.period} ({run.outcome}): completing it", err=True)
+        click.echo(
+            visible(f"unfinished: {run.job} {run.period} ({run.outcome}): completing it"), err=True
+        )
     return bool(runs)
 
 
@@ -145,11 +150,19 @@ def _on_signals(stop: threading.Event) -> None:
     signal.signal(signal.SIGINT, handler)
 
 
+class _VisibleFormatter(logging.Formatter):
+    """Log lines carry stored texts (errors, names): control characters shown, never sent."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return visible(super().format(record), keep_lines=True)
+
+
 def _log_to_stderr() -> None:
-    logger = logging.getLogger("slaengine.scheduler")
+    """The scheduler's and the close's logs (`slaengine.*`) on stderr, one line each."""
+    logger = logging.getLogger("slaengine")
     if not logger.handlers:
         handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        handler.setFormatter(_VisibleFormatter("%(asctime)s %(message)s"))
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
 
@@ -165,11 +178,11 @@ def jobs(app: AppContext, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(listing, indent=2))
         return
-    table = Table(title=f"scheduled jobs ({app.settings.schedule.timezone})")
+    table = Table(title=safe(f"scheduled jobs ({app.settings.schedule.timezone})"))
     for heading in ("job", "cron", "next run", "for period"):
         table.add_column(heading)
     for entry in listing:
         table.add_row(
-            entry["job"], entry["cron"], entry["next_run"] or "-", entry["next_period"] or "-"
+            *(safe(entry[key] or "-") for key in ("job", "cron", "next_run", "next_period"))
         )
     Console().print(table)

@@ -7,6 +7,7 @@ import json
 import click
 
 from slaengine.cli.context import AppContext
+from slaengine.cli.safe_text import visible
 
 
 @click.group()
@@ -34,6 +35,8 @@ def sweep(app: AppContext, grace_seconds: float, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps({"location": data_location(app.engine), "removed": removed}))
         return
-    click.echo(f"{len(removed)} unregistered file(s) removed from {data_location(app.engine)}")
+    click.echo(
+        visible(f"{len(removed)} unregistered file(s) removed from {data_location(app.engine)}")
+    )
     for name in removed:
-        click.echo(f"  {name}")
+        click.echo(f"  {visible(name)}")

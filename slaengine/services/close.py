@@ -6,6 +6,13 @@ completed by the next call without doing any step twice. One contract failing ne
 others; the portfolio and the director's e-mail wait until every contract is closed, and a
 delivery that fails leaves the reports in place and is retried by the next run.
 
+The e-mail's intent (Message-ID, recipients, when) is committed to the delivery log before the
+message is handed to the server. A close killed after that and before the outcome was recorded
+cannot know whether the message left: the next run does not send it again but ends failed,
+saying so in the ledger and the log, until `--force` or until `[delivery]
+resend_unconfirmed_after_hours` have passed; the resend carries the same Message-ID, so mail
+clients and servers that saw the first copy fold the second into it.
+
 A month is closed only once it is settled for every contract in force (SPEC section 5: its
 end plus the longest deadline of its objectives on their own clocks); each contract's result
 is its FINAL evaluation (`evaluation.final_evaluation`), the same bytes whenever it runs.
@@ -13,18 +20,19 @@ is its FINAL evaluation (`evaluation.final_evaluation`), the same bytes whenever
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 
-from slaengine.adapters.delivery.smtp import Mail, send_mail
+from slaengine.adapters.delivery.smtp import Mail, check_delivery, send_mail
 from slaengine.adapters.storage import run_repo
-from slaengine.adapters.storage.run_repo import RunRecord
+from slaengine.adapters.storage.run_repo import DeliveryRecord, RunRecord
 from slaengine.config import Settings
 from slaengine.domain.contract.model import Contract
 from slaengine.domain.evaluation.results import Evaluation
@@ -48,6 +56,8 @@ from slaengine.services.runs import (
 
 if TYPE_CHECKING:
     from slaengine.services.reports import MonthReports
+
+logger = logging.getLogger("slaengine.close")
 
 
 def settles_at(contract: Contract, period: str) -> datetime:
@@ -80,6 +90,7 @@ class _Close:
     reports: MonthReports
     locale: str
     steps: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    resend_unconfirmed: bool = False  # --force on a close whose e-mail's fate is unknown
 
     @property
     def run(self) -> RunRecord:
@@ -151,7 +162,10 @@ def _close_month(
     from slaengine.services.reports import MonthReports  # ReportLab: only when closing
 
     contracts = _settled_contracts(engine, period, now)
-    mode: Mode = "force" if force else "once"
+    # --force on a close stopped by an e-mail of unknown fate resends that e-mail (same run,
+    # same Message-ID) rather than starting a new generation with a new message
+    resend = force and _unconfirmed_mail(engine, period) is not None
+    mode: Mode = "force" if force and not resend else "once"
     attempt = claim(engine, JOB_MONTHLY, period, mode=mode, now=now)
     if attempt is None:
         return _already_done(engine, period)
@@ -169,6 +183,7 @@ def _close_month(
         MonthReports(engine, period, contracts_dir=settings.contracts_dir),
         locale,
         steps=run_repo.done_steps(engine, run.id),
+        resend_unconfirmed=resend,
     )
     report = RunReport(
         JOB_MONTHLY,
@@ -310,38 +325,115 @@ def _portfolio(close: _Close) -> dict[str, Any]:
     return {"portfolio": str(path)}
 
 
+def mail_key(period: str, generation: int) -> str:
+    """The delivery log's key of the close e-mail of `period`'s run `generation`."""
+    return f"email:{JOB_MONTHLY}:{period}:g{generation}"
+
+
+def _unconfirmed_mail(engine: Engine, period: str) -> DeliveryRecord | None:
+    """The e-mail of `period`'s last run if that run is unfinished and the e-mail's fate unknown."""
+    runs = run_repo.runs_of(engine, JOB_MONTHLY, period)
+    if not runs or runs[-1].outcome == "done":
+        return None
+    known = run_repo.delivery(engine, mail_key(period, runs[-1].generation))
+    return known if known is not None and known.status == "sending" else None
+
+
 def _deliver(close: _Close, report: RunReport, attachments: list[Path]) -> None:
     """One e-mail to the director list; a failure is recorded, never raised."""
     if not close.settings.delivery.director:
         close.step("delivered", "director", lambda: {"skipped": "no [delivery] director"})
         report.delivery = "not sent: [delivery] director is empty"
         return
-    key = f"email:{JOB_MONTHLY}:{close.period}:g{close.run.generation}"
+    key = mail_key(close.period, close.run.generation)
     portfolio = close.reports.portfolio(as_of=_portfolio_as_of(close))
     mail = close_mail(
         close.settings, portfolio, attachments, close.run.generation, locale=close.locale
     )
+    known = run_repo.delivery(close.engine, key)
     try:
+        check_delivery(close.settings.delivery)  # before a wait is worked out from it
+        if ("delivered", "director") not in close.steps and known is not None:
+            if known.status == "sent":  # sent; the process died before the step was recorded
+                close.step("delivered", "director", lambda: _sent_detail(mail, known.attempts))
+            elif known.status == "sending":
+                if not _may_resend(close, known):
+                    _hold_unconfirmed(close, report, known)
+                    return
+                mail = replace(mail, message_id=known.payload.get("message_id") or mail.message_id)
+                _announce_resend(close, report, known)
         close.step("delivered", "director", lambda: _send(close, key, mail))
-    except DeliveryError as error:
+    except SlaEngineError as error:  # DeliveryError, or a [delivery] setting refused
         run_repo.record_delivery(
             close.engine,
             key,
             channel="email",
             payload=_mail_json(mail),
             error=str(error),
-            attempts=1,
+            attempts=error.attempts if isinstance(error, DeliveryError) else 0,
             now=close.now,
         )
-        report.error = f"delivery: {error}"
+        report.error = f"delivery: {describe(error)}"
         report.delivery = "failed (retried by the next run)"
         return
-    report.delivery = f"sent to {', '.join(mail.recipients)}"
+    report.delivery = f"{report.delivery or 'sent'} to {', '.join(mail.recipients)}"
+
+
+def _may_resend(close: _Close, known: DeliveryRecord) -> bool:
+    """An e-mail of unknown fate goes again only when forced or after the configured wait."""
+    if close.resend_unconfirmed:
+        return True
+    wait = timedelta(hours=float(close.settings.delivery.resend_unconfirmed_after_hours))
+    return close.now >= _intent_at(known) + wait
+
+
+def _intent_at(known: DeliveryRecord) -> datetime:
+    return datetime.fromisoformat(str(known.payload["intent_at"]))
+
+
+def _hold_unconfirmed(close: _Close, report: RunReport, known: DeliveryRecord) -> None:
+    """Say, in the run's error (the ledger) and the log, why the e-mail is not sent again."""
+    hours = float(close.settings.delivery.resend_unconfirmed_after_hours)
+    resend_at = _intent_at(known) + timedelta(hours=hours)
+    message = (
+        f"the e-mail {known.payload.get('message_id')} to {', '.join(known.payload['to'])} was"
+        f" handed to the SMTP server at {_intent_at(known).isoformat(timespec='seconds')} and"
+        " the close stopped before its outcome was recorded: it may have been delivered, so it"
+        " is not sent again; check the director's mailbox or the server's log, then resend it"
+        f" with `slaengine run monthly --period {close.period} --force` (same Message-ID), or"
+        f" the close resends it from {resend_at.isoformat(timespec='seconds')}"
+        " ([delivery] resend_unconfirmed_after_hours)"
+    )
+    logger.warning("monthly_close %s: %s", close.period, message)
+    report.error = f"delivery unconfirmed: {message}"
+    report.delivery = "unconfirmed: not sent again (see the error)"
+
+
+def _announce_resend(close: _Close, report: RunReport, known: DeliveryRecord) -> None:
+    """Say in the log that an e-mail whose fate was unknown goes again, and why."""
+    why = (
+        "--force"
+        if close.resend_unconfirmed
+        else "[delivery] resend_unconfirmed_after_hours have passed"
+    )
+    logger.warning(
+        "monthly_close %s: sending again the e-mail %s, same Message-ID, whose sending at %s"
+        " stopped before its outcome was recorded (%s)",
+        close.period,
+        known.payload.get("message_id"),
+        _intent_at(known).isoformat(timespec="seconds"),
+        why,
+    )
+    report.delivery = "sent again (same Message-ID, its first sending was unconfirmed)"
 
 
 def _send(close: _Close, key: str, mail: Mail) -> dict[str, Any]:
     close.progress.phase("delivery", 1)
+    intent = {**_mail_json(mail), "intent_at": close.now.isoformat()}
+    run_repo.record_intent(close.engine, key, channel="email", payload=intent, now=close.now)
     attempts = send_mail(close.settings.delivery, mail, environ=close.environ, **close.mail_options)
+    # the point of no return: a kill from here until the outcome is recorded leaves `sending`
+    close.progress.advance("delivery", "director")
     run_repo.record_delivery(
         close.engine,
         key,
@@ -351,12 +443,16 @@ def _send(close: _Close, key: str, mail: Mail) -> dict[str, Any]:
         attempts=attempts,
         now=close.now,
     )
-    close.progress.advance("delivery", "director")
+    return _sent_detail(mail, attempts)
+
+
+def _sent_detail(mail: Mail, attempts: int) -> dict[str, Any]:
     return {"to": list(mail.recipients), "subject": mail.subject, "attempts": attempts}
 
 
 def _mail_json(mail: Mail) -> dict[str, Any]:
     return {
+        "message_id": mail.message_id,
         "to": list(mail.recipients),
         "subject": mail.subject,
         "attachments": [item.filename for item in mail.attachments],

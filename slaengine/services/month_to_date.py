@@ -4,7 +4,9 @@ Month to date: a provisional evaluation of every contract in force (stored, neve
 result), then one JSON POST to `[delivery] webhook_url` per objective at risk or breached,
 once per objective and day: the delivery log keys each alert by contract, objective and local
 day, so later runs of the same day send nothing new. Alerts that failed earlier are sent again
-first. Periods and days are those of `[schedule] timezone`.
+first. Every attempt of an alert carries that key as its `Idempotency-Key` header, so a
+receiver that got an attempt this side gave up on can drop the copies. Periods and days are
+those of `[schedule] timezone`.
 """
 
 from __future__ import annotations
@@ -73,10 +75,10 @@ def month_to_date(
     run = attempt.run
     report = RunReport(JOB_MONTH_TO_DATE, key, "running", run.generation, run.forced)
     send = _sender(engine, settings, as_of, client, webhook_options or {})
-    report.error = _retry_failed(engine, send)
-    contracts = contracts_in_force(engine, day.strftime("%Y-%m"))
-    (progress or NoProgress()).phase("contracts", len(contracts))
     try:
+        report.error = _retry_failed(engine, send)
+        contracts = contracts_in_force(engine, day.strftime("%Y-%m"))
+        (progress or NoProgress()).phase("contracts", len(contracts))
         for contract in contracts:
             if should_stop():
                 raise RunInterrupted("stopped between contracts")
@@ -87,6 +89,8 @@ def month_to_date(
         report.outcome = "failed" if report.failures else "done"
     except RunInterrupted:
         report.outcome = "interrupted"
+    except Exception as error:  # the run ends failed with a message, never left running
+        report.outcome, report.error = "failed", f"alerts: {describe(error)}"
     report.delivery = _delivery_line(settings, report)
     return finish(engine, attempt, report)
 
@@ -115,7 +119,7 @@ def _sender(
         if known is not None and known.status == "sent":
             return "already", None
         try:
-            attempts = post_json(url, payload, client=client, **options)
+            attempts = post_json(url, payload, client=client, idempotency_key=key, **options)
         except DeliveryError as error:
             run_repo.record_delivery(
                 engine,
@@ -123,7 +127,7 @@ def _sender(
                 channel="webhook",
                 payload=payload,
                 error=str(error),
-                attempts=1,
+                attempts=error.attempts,
                 now=now,
             )
             return "failed", str(error)

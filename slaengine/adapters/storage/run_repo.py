@@ -360,6 +360,24 @@ def record_delivery(
         session.commit()
 
 
+def record_intent(
+    engine: Engine, key: str, *, channel: str, payload: dict[str, Any], now: datetime
+) -> None:
+    """Record that `key` is about to be sent (status `sending`), committed before it is.
+
+    A row still `sending` later means the process died between this and the outcome: the
+    message may or may not have left. `payload` keeps what a resend must repeat (Message-ID).
+    """
+    with Session(engine) as session:
+        row = session.exec(select(DeliveryRow).where(DeliveryRow.key == key)).first()
+        if row is None:
+            row = DeliveryRow(key=key, channel=channel, status="sending", created_at=now)
+        row.status = "sending"
+        row.payload = json.dumps(payload, sort_keys=True)
+        session.add(row)
+        session.commit()
+
+
 def failed_deliveries(engine: Engine, channel: str) -> list[DeliveryRecord]:
     """Deliveries on `channel` whose last attempt failed, oldest first."""
     with Session(engine) as session:

@@ -9,7 +9,8 @@
   killed mid-attempt leaves it `running`; the next attempt marks it `interrupted`.
 - `run_step`: the steps a run has done (pulled, evaluated, reported, delivered), one row per
   (run, step, subject): a run killed midway is completed by the next without doing any twice.
-- `delivery`: every e-mail and webhook alert by a unique key, sent or failed (retried later).
+- `delivery`: every e-mail and webhook alert by a unique key, sent or failed (retried later);
+  an e-mail is `sending` from just before it is handed to the server until its outcome.
 - `scheduler_lease`: named locks with a holder and an expiry (SQLite; PostgreSQL uses
   advisory locks and keeps a row here only to say who holds them).
 """
@@ -75,7 +76,7 @@ class DeliveryRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200, unique=True)
     channel: str = Field(max_length=16)  # email, webhook
-    status: str = Field(max_length=16)  # sent, failed
+    status: str = Field(max_length=16)  # sending (outcome unknown), sent, failed
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     payload: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON, to retry
