@@ -123,12 +123,12 @@ def show_history(runs: list[RunRecord], as_json: bool) -> None:
 
 def _run_line(run: RunRecord) -> Text:
     line = Text()
-    line.append(f"{run.job} {run.period}", style="bold")
+    line.append(visible(f"{run.job} {run.period}"), style="bold")
     line.append(f"  gen {run.generation}")
     if run.forced:
         line.append(" forced", style="yellow")
     line.append("  ")
-    line.append(run.outcome, style=_OUTCOME_STYLE.get(run.outcome, ""))
+    line.append(visible(run.outcome), style=_OUTCOME_STYLE.get(run.outcome, ""))
     return line
 
 
@@ -151,9 +151,10 @@ def _attempt_line(attempt: AttemptRecord) -> Text:
         same_day = finished.date() == started.date()
         end = f"{finished:%H:%M:%S}" if same_day else f"{finished:%Y-%m-%d %H:%M:%S}"
         took = _duration(finished - started)
-    line = Text(f"  {attempt.attempt:>2} {attempt.kind:<8} {started:%Y-%m-%d %H:%M:%S} → {end}")
+    kind = visible(attempt.kind)
+    line = Text(f"  {attempt.attempt:>2} {kind:<8} {started:%Y-%m-%d %H:%M:%S} → {end}")
     line.append(f"  {took:>6}  " if took else "  ")
-    line.append(attempt.outcome, style=_OUTCOME_STYLE.get(attempt.outcome, ""))
+    line.append(visible(attempt.outcome), style=_OUTCOME_STYLE.get(attempt.outcome, ""))
     return line
 
 
@@ -184,10 +185,6 @@ def _counts_text(counts: dict[str, object]) -> str:
         shown.append("credits " + " + ".join(f"{v} {c}" for c, v in credits.items()))
     return ", ".join(shown)
 
-
-def _short(text: str, limit: int = 90) -> str:
-    """Long errors are cut in the table (`run history --json` has them whole)."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _steps_text(steps: list[str]) -> str:
