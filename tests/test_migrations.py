@@ -185,3 +185,11 @@ def test_db_commands_say_when_the_server_cannot_be_reached() -> None:
         result = CliRunner().invoke(main, ["db", command], env=env)
         assert result.exit_code == 1
         assert result.output.startswith("error: cannot reach the database:")
+
+
+def test_the_head_read_from_the_files_is_alembics() -> None:
+    assert migrations.shipped_head() == head_revision()
+
+
+def test_the_head_read_from_the_files_follows_a_new_revision(probe_revisions: None) -> None:
+    assert migrations.shipped_head() == head_revision() == "9999_probe"
