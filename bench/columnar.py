@@ -244,6 +244,7 @@ def main() -> None:
     parser.add_argument("--scenario", help=argparse.SUPPRESS)
     parser.add_argument("--duckdb", help=argparse.SUPPRESS)
     parser.add_argument("--duckdb-job", help=argparse.SUPPRESS)
+    parser.add_argument("--generate", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.scenario:
         spec = json.loads(args.scenario)
@@ -251,6 +252,10 @@ def main() -> None:
         return
     if args.duckdb:
         print(json.dumps(duckdb_month(args.duckdb)))
+        return
+    if args.generate:
+        files_for(args.generate, args.data, args.formats.split(","))
+        print(json.dumps({"generated": args.generate}))
         return
     if args.duckdb_job:
         with tempfile.TemporaryDirectory() as scratch:
@@ -260,6 +265,9 @@ def main() -> None:
     print(HEADER)
     print("|" + " --- |" * 14, flush=True)
     for rows in (int(n) for n in args.rows.split(",")):
+        # made in a process of their own: a child's peak RSS starts from its parent's
+        made = ["--generate", str(rows), "--data", str(args.data), "--formats", args.formats]
+        child(__file__, *made)
         paths = files_for(rows, args.data, formats)
         for fmt in formats:
             mine = {
