@@ -44,6 +44,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/evaluate.py --rows 1000000
 	$(BIN)/python bench/backtest.py --rows 250000 --months 3
 	$(BIN)/python bench/close.py --contracts 50 --contacts-per-contract 20000 --backends sqlite
+	$(BIN)/python bench/commands.py --rows 1000000
+	$(BIN)/python bench/quarantine.py --rows 1000000
 
 # The issue 9 matrix (about 15 minutes; 10M files take 2.2 GB in /tmp/slaengine-bench).
 bench-scale: $(STAMP)

@@ -211,3 +211,11 @@ def test_runs_recorded_before_attempts_were_kept_get_one_attempt_each(engine: En
     )  # fmt: skip
     assert (attempt.finished_at - attempt.started_at).total_seconds() == 17
     assert create_schema(engine) == [] and len(run_repo.attempts_of(engine, run.id)) == 1
+
+
+def test_the_head_read_from_the_files_is_alembics() -> None:
+    assert migrations.shipped_head() == head_revision()
+
+
+def test_the_head_read_from_the_files_follows_a_new_revision(probe_revisions: None) -> None:
+    assert migrations.shipped_head() == head_revision() == "9999_probe"

@@ -7,23 +7,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from slaengine.adapters.storage.contract_tables import ContractVersionRow
-from slaengine.adapters.yaml.contract import (
-    SpecFile,
-    discover,
-    format_problem,
-    load_spec_file,
-    parse_document,
-)
 from slaengine.domain.contract.model import BenchmarkSpec, Contract
 from slaengine.domain.contract.rules import find_version_conflicts, ranges_overlap
 from slaengine.errors import ContractConflict, ContractInvalid, ContractNotFound
+
+if TYPE_CHECKING:  # the YAML reader: imported by the commands that read contract files only
+    from slaengine.adapters.yaml.contract import SpecFile
 
 
 @dataclass(frozen=True)
@@ -61,6 +57,8 @@ class LoadOutcome:
 
 def check_contracts(paths: Sequence[Path]) -> CheckReport:
     """Validate files and folders; never raises for a contract problem (they are listed)."""
+    from slaengine.adapters.yaml.contract import discover, load_spec_file
+
     files = discover(paths)
     report = CheckReport(files=files)
     if not files:
@@ -82,6 +80,8 @@ def check_contracts(paths: Sequence[Path]) -> CheckReport:
 
 
 def _version_conflicts(files: list[SpecFile]) -> list[str]:
+    from slaengine.adapters.yaml.contract import format_problem, parse_document
+
     labelled = [(str(f.path), f.spec) for f in files if isinstance(f.spec, Contract)]
     by_label = {str(f.path): f for f in files}
     problems: list[str] = []

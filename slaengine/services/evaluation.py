@@ -28,7 +28,6 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
-import polars as pl
 from sqlalchemy.engine import Engine
 
 from slaengine import __version__
@@ -47,6 +46,8 @@ from slaengine.domain.evaluation.settlement import due_cutoff, settlement_instan
 from slaengine.errors import ContractNotFound, EvaluationError, MonthNotSettled
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from slaengine.adapters.compute.tally import ContactGroups
 
 

@@ -12,10 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Generator
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import polars as pl
 import pyarrow as pa
@@ -36,7 +38,6 @@ from slaengine.adapters.storage.feed_store import (
     FEED_FILE,
     QUARANTINE,
     AlreadyStored,
-    FeedWrite,
     Filled,
     NewFeedFile,
     Stored,
@@ -44,6 +45,7 @@ from slaengine.adapters.storage.feed_store import (
     find_feed_file,
 )
 from slaengine.errors import FeedRefused, FeedRejected
+from slaengine.services.overlap import Background, prefetched
 
 if TYPE_CHECKING:
     from slaengine.adapters.feeds.mapping import FeedMapping
@@ -187,12 +189,20 @@ def _store_file(
     """
     kind = new.kind
     with feed_write(engine, new) as write:
-        seen = _read_validate_write(path, kind, mapping, write, _NO_IDS, whole=whole)
-        if kind == "contacts":
-            repeated = _repeated_ids(path, mapping, _hashes_seen_twice(seen), whole=whole)
-            if repeated.len():
-                write.reset()
-                seen = _read_validate_write(path, kind, mapping, write, repeated, whole=whole)
+        writes = Background(write.add)  # a batch is written while the next one is checked
+        failing = True
+        try:
+            seen = _read_validate_write(path, kind, mapping, writes, _NO_IDS, whole=whole)
+            if kind == "contacts":
+                repeated = _repeated_ids(path, mapping, _hashes_seen_twice(seen), whole=whole)
+                if repeated.len():
+                    writes.wait()
+                    write.reset()
+                    seen = _read_validate_write(path, kind, mapping, writes, repeated, whole=whole)
+            writes.wait()
+            failing = False
+        finally:  # no write runs on once the store abandons the file
+            writes.close(failing=failing)
         filled = _filled(seen, path, strict)
         return write.finish(filled)
 
@@ -234,26 +244,19 @@ class _Seen:
 
 
 def _read_validate_write(
-    path: Path, kind: str, mapping: FeedMapping | None, write: FeedWrite, repeated: pl.Series,
+    path: Path, kind: str, mapping: FeedMapping | None, write: _Writes, repeated: pl.Series,
     *, whole: bool,
 ) -> _Seen:  # fmt: skip
     """One reading: each batch read, mapped, validated and its valid rows written; contacts
     batch by batch (`repeated`: the ids known to repeat), the other kinds whole."""
     seen = _Seen()
     dropped: list[pl.DataFrame] = []
-    batches = [read_feed_file(path)] if whole else iter_feed_file(path)
     pending: list[pl.DataFrame] = []
-    for number, batch in enumerate(batches):
-        frame, lost, drops = _mapped(batch, mapping)
-        if number == 0:
-            check_columns(frame, kind, path)
-        dropped.append(lost)
-        seen.drops.update(drops)
-        if kind != "contacts":
-            pending.append(frame)
-            continue
-        seen.ids.append(_ids(frame).hash())
-        _validate_and_write(seen, write, frame, kind, repeated)
+    with _batches(path, whole) as batches:
+        for number, batch in enumerate(batches):
+            _take_batch(
+                seen, write, batch, number == 0, path, kind, mapping, repeated, pending, dropped
+            )
     if pending:
         _validate_and_write(seen, write, pl.concat(pending, how="vertical"), kind, None)
     _name_reasons(seen, kind)
@@ -261,17 +264,44 @@ def _read_validate_write(
     return seen
 
 
+def _batches(path: Path, whole: bool) -> closing[Generator[pl.DataFrame, None, None]]:
+    """The file's batches, the next one read (in a thread) while this one is checked."""
+    return closing(prefetched(iter([read_feed_file(path)]) if whole else iter_feed_file(path)))
+
+
+def _take_batch(
+    seen: _Seen, write: _Writes, batch: pl.DataFrame, first: bool, path: Path, kind: str,
+    mapping: FeedMapping | None, repeated: pl.Series, pending: list[pl.DataFrame],
+    dropped: list[pl.DataFrame],
+) -> None:  # fmt: skip
+    """Map one batch; contacts validated and written at once, other kinds kept for the end."""
+    frame, lost, drops = _mapped(batch, mapping)
+    if first:
+        check_columns(frame, kind, path)
+    dropped.append(lost)
+    seen.drops.update(drops)
+    if kind != "contacts":
+        pending.append(frame)
+        return
+    seen.ids.append(_ids(frame).hash())
+    _validate_and_write(seen, write, frame, kind, repeated)
+
+
 _NAMED_AT_ONCE = 50_000  # failing rows given to Pandera at once (several batches' worth)
 
 
+class _Writes(Protocol):
+    def submit(self, item: pl.DataFrame) -> None: ...
+
+
 def _validate_and_write(
-    seen: _Seen, write: FeedWrite, frame: pl.DataFrame, kind: str, repeated: pl.Series | None
+    seen: _Seen, write: _Writes, frame: pl.DataFrame, kind: str, repeated: pl.Series | None
 ) -> None:
     """One pass of the rules over a batch; its valid rows written, its failing rows kept for
     Pandera to name their reasons with other batches' (`_name_reasons`)."""
     screened = screen_frame(frame, kind, repeated=repeated, first_row=seen.rows)
     seen.rows += screened.rows
-    write.add(screened.valid)
+    write.submit(screened.valid)
     if screened.failing.height:
         seen.failing.append(_compact(screened.failing))
         seen.written.append(_compact(screened.written))
@@ -312,9 +342,10 @@ def _repeated_ids(
     if not hashes.len():
         return _NO_IDS
     candidates: list[pl.Series] = []
-    for batch in [read_feed_file(path)] if whole else iter_feed_file(path):
-        ids = _ids(_mapped(batch, mapping)[0])
-        candidates.append(ids.filter(ids.hash().is_in(hashes.implode())))
+    with _batches(path, whole) as batches:
+        for batch in batches:
+            ids = _ids(_mapped(batch, mapping)[0])
+            candidates.append(ids.filter(ids.hash().is_in(hashes.implode())))
     every = pl.concat(candidates)
     return every.filter(every.is_duplicated()).unique()
 

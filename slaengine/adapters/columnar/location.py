@@ -13,12 +13,15 @@ import tempfile
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import fsspec
-import polars as pl
 from fsspec import AbstractFileSystem
 from fsspec.implementations.local import LocalFileSystem
 from sqlalchemy.engine import Engine
+
+if TYPE_CHECKING:  # polars is imported where rows are read or written, not by every command
+    import polars as pl
 
 DATA_ENV = "SLAENGINE_DATA_URL"
 DEFAULT_DATA = "data"
@@ -121,6 +124,8 @@ class DataStore:
     def sink(self, rows: pl.LazyFrame, relative: str, time: str, month: str) -> Part | None:
         """Write a lazy frame's rows as `relative` (streamed on local files); the part written,
         or None when there are no rows (nothing is left behind)."""
+        import polars as pl
+
         temporary = self.temporary(relative)
         try:
             rows.sink_parquet(temporary, statistics=True)
@@ -145,6 +150,8 @@ class DataStore:
 
     def scan(self, relatives: list[str], schema: dict[str, pl.DataType]) -> pl.LazyFrame:
         """A lazy frame over the files (predicates pushed down on local files)."""
+        import polars as pl
+
         if not relatives:
             return pl.LazyFrame(schema=schema)
         if self.local:

@@ -17,11 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 from uuid import uuid4
 
 import polars as pl
-import pyarrow.parquet as pq
 from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.engine import Connection
 
@@ -29,6 +29,9 @@ from slaengine.adapters.columnar.location import DataStore, Part
 from slaengine.adapters.columnar.tables import ColumnarPartRow
 from slaengine.adapters.feeds.schemas import CONTACTS, INTERVALS
 from slaengine.errors import StorageError
+
+if TYPE_CHECKING:  # pyarrow's writer: imported by the ingest, not by the commands that read
+    import pyarrow.parquet as pq
 
 PART: Table = ColumnarPartRow.__table__  # type: ignore[attr-defined]
 UTC_US = pl.Datetime("us", "UTC")
@@ -227,6 +230,8 @@ class _OpenPart:
             return
         table = rows.to_arrow()
         if self.writer is None:
+            import pyarrow.parquet as pq
+
             self.writer = pq.ParquetWriter(
                 self.temporary, table.schema, compression="zstd",
                 use_dictionary=[n for n in _DICTIONARY if n in table.column_names],

@@ -20,15 +20,15 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandera.polars as pandera
 import polars as pl
-import pyarrow as pa
-import pyarrow.compute as pc
-from pandera.errors import SchemaErrors
 
 from slaengine.adapters.feeds.readers import LINE
 from slaengine.errors import FeedRefused
+
+if TYPE_CHECKING:  # Pandera is imported by the ingest only (the read-only commands need the
+    import pandera.polars as pandera  # kinds' columns, not their checks)
 
 CHANNELS = ("phone", "chat", "email", "sms", "social", "mail")
 REAL_TIME_CHANNELS = ("phone", "chat")
@@ -193,6 +193,9 @@ def _canonical_timestamps(raw: pl.Series) -> pl.Series:
     whole = count == raw.len() - raw.null_count()  # every value given has the usual shape
     at = shaped.arg_true()
     values = raw if whole else raw.gather(at)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     try:
         cast = pc.cast(values.to_arrow(), pa.timestamp("us", tz="UTC"))
         found = pl.Series(raw.name, cast).cast(_UTC)
@@ -571,6 +574,8 @@ def feed_rules(kind: str) -> list[Rule]:
 
 def feed_schema(kind: str) -> pandera.DataFrameSchema:
     """The Pandera schema of a typed `kind` frame: dtypes, then one check per reason code."""
+    import pandera.polars as pandera
+
     spec = SPECS[kind]
     columns = {name: pandera.Column(dtype, nullable=True) for name, dtype in spec.stored.items()}
     checks = [_check(rule) for rule in feed_rules(kind)]
@@ -578,6 +583,8 @@ def feed_schema(kind: str) -> pandera.DataFrameSchema:
 
 
 def _check(rule: Rule) -> pandera.Check:
+    import pandera.polars as pandera
+
     expression = _passes(rule)
     return pandera.Check(lambda data: data.lazyframe.select(expression), name=rule.code)
 
@@ -600,9 +607,7 @@ def typed_frame(
     text = frame.select(*[n for n in spec.columns if n in frame.columns], LINE).with_columns(absent)
     control = text.select(_control(spec.columns)).to_series()  # as written, before trimming
     trimmed = {n: pl.col(n).str.strip_chars() for n in spec.columns}
-    text = text.with_columns(
-        pl.when(t == "").then(None).otherwise(t).alias(n) for n, t in trimmed.items()
-    )
+    text = text.with_columns(t.replace("", None).alias(n) for n, t in trimmed.items())
     out = text.with_columns(*typed(), control)
     if stamps:
         out = pl.concat([out, _parse_timestamps(text, stamps)], how="horizontal")
@@ -704,6 +709,8 @@ def _failures(subset: pl.DataFrame, kind: str) -> pl.DataFrame:
     empty = pl.DataFrame(schema={ROW: pl.UInt32, "_reasons": pl.List(pl.String)})
     if subset.height == 0:
         return empty
+    from pandera.errors import SchemaErrors
+
     try:
         feed_schema(kind).validate(subset, lazy=True)
     except SchemaErrors as errors:

@@ -12,19 +12,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
 from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Engine
 
-from slaengine.adapters.feeds.schemas import CONTACTS, INTERVALS
+if TYPE_CHECKING:  # polars is imported when frames are read, not by the commands that list
+    import polars as pl
 
-_UTC = pl.Datetime("us", "UTC")
 
-# The read API returns exactly the typed columns validation stores (one definition).
-CONTACT_COLUMNS: dict[str, pl.DataType] = dict(CONTACTS.stored)
-INTERVAL_COLUMNS: dict[str, pl.DataType] = dict(INTERVALS.stored)
+def __getattr__(name: str) -> dict[str, pl.DataType]:
+    """CONTACT_COLUMNS and INTERVAL_COLUMNS: the read API returns exactly the typed columns
+    validation stores (one definition), imported on first use."""
+    from slaengine.adapters.feeds.schemas import CONTACTS, INTERVALS
+
+    columns = {"CONTACT_COLUMNS": CONTACTS, "INTERVAL_COLUMNS": INTERVALS}
+    if name not in columns:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return dict(columns[name].stored)
 
 
 @dataclass(frozen=True)
@@ -104,11 +109,12 @@ def contacts_frame(
     do not depend on it: no pass to check or restore the order).
     """
     from slaengine.adapters.columnar.read import scan_rows
+    from slaengine.adapters.feeds.schemas import CONTACTS
 
     if columns is not None:
         return scan_rows(engine, "contacts", contract_id, us_of(start), us_of(end), columns)
     frame = scan_rows(
-        engine, "contacts", contract_id, us_of(start), us_of(end), list(CONTACT_COLUMNS)
+        engine, "contacts", contract_id, us_of(start), us_of(end), list(CONTACTS.stored)
     )
     return _ordered(frame, "arrived_at", "contact_id")
 
@@ -118,9 +124,10 @@ def intervals_frame(
 ) -> pl.DataFrame:
     """Current interval rows of the contract starting in [start, end), ordered by start."""
     from slaengine.adapters.columnar.read import scan_rows
+    from slaengine.adapters.feeds.schemas import INTERVALS
 
     frame = scan_rows(
-        engine, "intervals", contract_id, us_of(start), us_of(end), list(INTERVAL_COLUMNS)
+        engine, "intervals", contract_id, us_of(start), us_of(end), list(INTERVALS.stored)
     )
     return frame.sort("interval_start", "channel", "queue")
 
@@ -128,6 +135,8 @@ def intervals_frame(
 def _ordered(frame: pl.DataFrame, time: str, key: str) -> pl.DataFrame:
     """The frame sorted by (time, key); parts are written so, and one part per month read in
     month order needs no sort: checking is linear, sorting is not."""
+    import polars as pl
+
     earlier = pl.col(time).shift(1)
     in_order = (pl.col(time) > earlier) | (
         (pl.col(time) == earlier) & (pl.col(key) > pl.col(key).shift(1))

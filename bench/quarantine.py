@@ -1,0 +1,73 @@
+"""The quarantine path: a file whose every row is bad, ingested (all rows quarantined).
+
+Run: .venv/bin/python bench/quarantine.py [--rows 1000000]
+
+The month of bench/columnar.py with every row made bad in one of four ways (no UTC offset,
+csat 9, channel fax, answered and abandoned both given), ingested into a scratch SQLite
+catalogue in this process. Prints the seconds, the peak RSS and the reasons counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import polars as pl
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.columnar import synthetic_contacts  # noqa: E402
+
+
+def bad_file(rows: int, path: Path) -> None:
+    kind = pl.int_range(0, pl.len()) % 4
+    frame = synthetic_contacts(rows).with_columns(
+        arrived_at=pl.when(kind == 0)
+        .then(pl.col("arrived_at").str.replace(r"\+00:00$", ""))
+        .otherwise(pl.col("arrived_at")),
+        csat=pl.when(kind == 1).then(pl.lit("9")).otherwise(pl.col("csat")),
+        channel=pl.when(kind == 2).then(pl.lit("fax")).otherwise(pl.col("channel")),
+        abandoned_at=pl.when(kind == 3)
+        .then(pl.coalesce("answered_at", "abandoned_at"))
+        .otherwise(pl.col("abandoned_at")),
+        answered_at=pl.when(kind == 3)
+        .then(pl.coalesce("answered_at", "abandoned_at"))
+        .otherwise(pl.col("answered_at")),
+    )
+    frame.write_csv(path)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / f"bad-{args.rows}.csv"
+        bad_file(args.rows, path)
+        os.environ["SLAENGINE_DATA_URL"] = f"{scratch}/data"
+        from slaengine.adapters.storage.engine import create_schema, make_engine
+        from slaengine.services.contracts import load_contracts
+        from slaengine.services.feeds import ingest_feed
+
+        engine = make_engine(f"sqlite:///{scratch}/bench.db")
+        create_schema(engine)
+        load_contracts(engine, [ROOT / "contracts" / "acme-l1.yaml"])
+        started = time.perf_counter()
+        report = ingest_feed(engine, "acme-l1", "contacts", path)
+        seconds = time.perf_counter() - started
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
+        engine.dispose()
+    print(
+        f"{args.rows:,} bad rows: {seconds:.2f} s, peak RSS {peak:.2f} GB,"
+        f" stored {report.stored:,}, quarantined {report.quarantined:,}, reasons {report.reasons}"
+    )
+
+
+if __name__ == "__main__":
+    main()
