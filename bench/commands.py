@@ -34,6 +34,7 @@ COMMANDS = {
     ],
     "contract list": ["contract", "list"],
     "run history": ["run", "history"],
+    "relief list": ["relief", "list"],
 }  # fmt: skip
 HEAVY = ("alembic", "pandera", "reportlab", "polars", "pyarrow")
 _PROBE = (
