@@ -33,8 +33,8 @@ from sqlalchemy.engine import Engine
 
 from slaengine import __version__
 from slaengine.domain.contract.model import FRACTION_KPIS, REAL_TIME_CHANNELS, Contract, Objective
-from slaengine.domain.contract.periods import Period, shift_period
-from slaengine.domain.evaluation.evaluate import evaluate
+from slaengine.domain.contract.periods import FIRST_PERIOD, Period, shift_period
+from slaengine.domain.evaluation.evaluate import evaluate, started_period
 from slaengine.domain.evaluation.exclusions import volume_band_days
 from slaengine.domain.evaluation.kpis import Counts, kpi_figures, sum_counts
 from slaengine.domain.evaluation.results import (
@@ -237,6 +237,7 @@ def _provisional(
     from slaengine.adapters.storage.evaluation_repo import store_provisional, stored_provisional
 
     contract: Contract = stored.contract
+    started_period(contract, period, as_of)  # before the earlier months: name this one
     history = _history(run, contract, period, as_of)
     fingerprint = _digest(_inputs_key(run, stored, period, history))
     known = stored_provisional(run.engine, contract.id, period, as_of, fingerprint)
@@ -327,6 +328,8 @@ def _history(run: _Run, contract: Contract, period: str, at: datetime) -> list[E
         contract.chronic_failure.within_months if contract.chronic_failure else 0,
         ci.after_months if (ci := contract.continuous_improvement) else 0,
     )
+    if months:
+        _settle_oldest_first(run, contract.id, period, at)
     found: list[Evaluation] = []
     for step in range(months, 0, -1):
         earlier = shift_period(period, -step)
@@ -340,6 +343,23 @@ def _history(run: _Run, contract: Contract, period: str, at: datetime) -> list[E
             outcome = _provisional(run, stored, earlier, at, settles, store=False)
             found.append(outcome.evaluation)
     return found
+
+
+def _settle_oldest_first(run: _Run, contract_id: str, period: str, at: datetime) -> None:
+    """The final results of the months before `period` settled at `at`, oldest first, back to
+    the first month in force: each month's own history is then found in the run, so the
+    months are computed one after the other, never by a recursion as deep as the contract is
+    long (a month 200 years after the start exceeded Python's recursion limit)."""
+    chain = []
+    earlier = shift_period(period, -1)
+    while (contract_id, earlier) not in run.finals and earlier >= FIRST_PERIOD:
+        stored = run.contract(contract_id, earlier)
+        if stored is None or at < run.settles(stored.contract, earlier):
+            break
+        chain.append((stored, earlier))
+        earlier = shift_period(earlier, -1)
+    for stored, month in reversed(chain):
+        _final(run, stored, month, run.settles(stored.contract, month), store=run.store)
 
 
 def _gather(
