@@ -29,7 +29,8 @@ LATEST_INSTANT = datetime(9998, 12, 31, tzinfo=UTC)
 def period_problem(period: str) -> str | None:
     """Why the engine cannot compute the month `period` (YYYY-MM), or None when it can."""
     if not FIRST_PERIOD <= period <= LAST_PERIOD:
-        return f"{period} is outside the months slaengine computes ({FIRST_PERIOD} to {LAST_PERIOD})"
+        bounds = f"{FIRST_PERIOD} to {LAST_PERIOD}"
+        return f"{period} is outside the months slaengine computes ({bounds})"
     return None
 
 
