@@ -125,24 +125,23 @@ def verify_parts(connection: Connection, store: DataStore, written: Sequence[str
         )
 
 
-def catalogue_id(engine: Engine) -> str:
-    """This catalogue's id, made on first use (its own short transaction)."""
+def catalogue_id(connection: Connection) -> str:
+    """This catalogue's id, made on first use (in the connection's transaction)."""
     query = select(STORE.c.catalogue_id).where(STORE.c.name == "columnar")
-    with engine.begin() as connection:
+    found = connection.execute(query).scalar()
+    if found is None:
+        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+        values = {"name": "columnar", "catalogue_id": uuid4().hex,
+                  "created_at_us": int(time.time() * 1_000_000)}  # fmt: skip
+        connection.execute(dialect.insert(STORE).values(values).on_conflict_do_nothing())
         found = connection.execute(query).scalar()
-        if found is None:
-            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-            values = {"name": "columnar", "catalogue_id": uuid4().hex,
-                      "created_at_us": int(time.time() * 1_000_000)}  # fmt: skip
-            connection.execute(dialect.insert(STORE).values(values).on_conflict_do_nothing())
-            found = connection.execute(query).scalar()
     return str(found)
 
 
-def claim_store(engine: Engine, store: DataStore) -> None:
+def claim_store(connection: Connection, store: DataStore) -> None:
     """Make sure the store is this catalogue's: marked for it, or unmarked and claimable
     (then marked). Raises StorageError for another catalogue's store."""
-    mine, here = catalogue_id(engine), _catalogue_name(engine)
+    mine, here = catalogue_id(connection), _catalogue_name(connection.engine)
     owner = _marker(store)
     if owner is not None:
         if owner.get("catalogue") == mine:
@@ -154,7 +153,7 @@ def claim_store(engine: Engine, store: DataStore) -> None:
             " own folder with [storage] data in config.toml or SLAENGINE_DATA_URL (by default"
             " a SQLite catalogue uses the folder named after its file: demo.db -> demo.data)"
         )
-    if not _claimable(engine, store):
+    if not _claimable(connection, store):
         raise StorageError(
             f"the data location {store.location} holds Parquet files, none of which {here}"
             f" registers, and no {MARKER} naming the catalogue it belongs to: it is probably"
@@ -185,11 +184,10 @@ def _marker(store: DataStore) -> dict[str, Any] | None:
     return found
 
 
-def _claimable(engine: Engine, store: DataStore) -> bool:
+def _claimable(connection: Connection, store: DataStore) -> bool:
     """An unmarked store is this catalogue's when it holds some part the catalogue registers,
     or no part at all."""
-    with engine.connect() as connection:
-        paths = list(connection.execute(select(PART.c.path).limit(20)).scalars())
+    paths = list(connection.execute(select(PART.c.path).limit(20)).scalars())
     if any(store.fs.exists(store.full(str(path))) for path in paths):
         return True
     return not any(

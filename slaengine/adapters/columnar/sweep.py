@@ -50,8 +50,8 @@ def sweep(
     another catalogue, or when ingestions still write after `wait_seconds`.
     """
     store = open_store(engine)
-    claim_store(engine, store)
     with held_exclusive(engine, wait_seconds) as connection:
+        claim_store(connection, store)
         known = {str(path) for (path,) in connection.execute(select(PART.c.path))}
         removed = []
         for relative in _unregistered(store, known, time.time() - grace_seconds):

@@ -195,7 +195,8 @@ def feed_write(engine: Engine, new: NewFeedFile) -> Iterator[FeedWrite]:
     changes = Changes()
     write: FeedWrite | None = None
     try:
-        claim_store(engine, store)
+        with engine.begin() as claiming:  # short: the file's own transaction comes next
+            claim_store(claiming, store)
         with engine.begin() as connection:
             write = FeedWrite(connection, store, new, changes)
             yield write
