@@ -307,9 +307,7 @@ def test_the_store_lock_keys_do_not_meet_the_provider_locks(
         from slaengine.adapters.columnar.guard import hold_shared
 
         hold_shared(connection)
-        kinds = connection.execute(
-            text(
-                "SELECT objsubid FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() ORDER BY objsubid"
-            )
-        ).scalars()
+        mine = "locktype = 'advisory' AND pid = pg_backend_pid()"
+        query = f"SELECT objsubid FROM pg_locks WHERE {mine} ORDER BY objsubid"
+        kinds = connection.execute(text(query)).scalars()
         assert list(kinds) == [1, 2]  # one bigint key space, one two-int key space
