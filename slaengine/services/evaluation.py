@@ -33,7 +33,13 @@ from sqlalchemy.engine import Engine
 
 from slaengine import __version__
 from slaengine.domain.contract.model import FRACTION_KPIS, REAL_TIME_CHANNELS, Contract, Objective
-from slaengine.domain.contract.periods import FIRST_PERIOD, Period, shift_period
+from slaengine.domain.contract.periods import (
+    FIRST_PERIOD,
+    Period,
+    instant_problem,
+    period_problem,
+    shift_period,
+)
 from slaengine.domain.evaluation.evaluate import evaluate, started_period
 from slaengine.domain.evaluation.exclusions import volume_band_days
 from slaengine.domain.evaluation.kpis import Counts, kpi_figures, sum_counts
@@ -77,11 +83,14 @@ def contract_for_period(engine: Engine, contract_id: str, period: str) -> Any:
 
 def _first_day(period: str) -> date:
     try:
-        return datetime.strptime(period, "%Y-%m").date()
+        first = datetime.strptime(period, "%Y-%m").date()
     except ValueError:
         raise EvaluationError(
             f"expected a period as YYYY-MM, such as 2026-10, found {period!r}"
         ) from None
+    if problem := period_problem(period):
+        raise EvaluationError(problem)
+    return first
 
 
 @dataclass(frozen=True)
@@ -113,6 +122,8 @@ class _Run:
     def contract(self, contract_id: str, period: str) -> Any:
         """`contract_for_period`, once per month in this run (None: no version in force)."""
         key = (contract_id, period)
+        if key not in self._contracts and period_problem(period):  # before the engine's range
+            self._contracts[key] = None
         if key not in self._contracts:
             try:
                 self._contracts[key] = contract_for_period(self.engine, contract_id, period)
@@ -152,6 +163,8 @@ def run_evaluation(
     """
     if as_of.tzinfo is None:
         raise EvaluationError(f"as_of {as_of.isoformat()} has no UTC offset")
+    if problem := instant_problem(as_of):
+        raise EvaluationError(problem)
     _first_day(period)
     stored = contract_for_period(engine, contract_id, period)
     run = _Run(engine, datetime.now(UTC), store=store)
