@@ -33,7 +33,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
-from slaengine.adapters.columnar.location import DataStore
+from slaengine.adapters.columnar.location import DataStore, open_store
 from slaengine.adapters.columnar.store import KINDS, PART
 from slaengine.adapters.columnar.tables import ColumnarStoreRow
 from slaengine.errors import StorageError
@@ -164,6 +164,10 @@ def claim_store(connection: Connection, store: DataStore) -> None:
 
 
 def _catalogue_name(engine: Engine) -> str:
+    """The database, for people: a SQLite file's absolute path, a server's URL (no password)."""
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and database and database != ":memory:":
+        return f"sqlite:///{Path(database).resolve()}"
     return engine.url.render_as_string(hide_password=True)
 
 
@@ -206,3 +210,15 @@ def _write_marker(store: DataStore, content: dict[str, str]) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     temporary.write_bytes(data)
     os.replace(temporary, path)
+
+
+def remove_store_of_remade_catalogue(engine: Engine) -> bool:
+    """Remove the store marked for this very database when the database was just made anew
+    (the demo recreates ./demo.db): its files belong to a catalogue that no longer exists.
+    Another catalogue's store, or an unmarked one, is left alone. Whether it was removed."""
+    store = open_store(engine)
+    owner = _marker(store)
+    if owner is None or owner.get("database") != _catalogue_name(engine):
+        return False
+    store.fs.rm(store.root, recursive=True)
+    return True
