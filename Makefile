@@ -55,7 +55,7 @@ bench-close: $(STAMP)
 	$(BIN)/python bench/close.py --contracts 50 --contacts-per-contract 20000
 
 clean:
-	rm -rf $(VENV) slaengine.db demo.db data reports/*.pdf reports/*.csv
+	rm -rf $(VENV) slaengine.db demo.db slaengine.data demo.data data reports/*.pdf reports/*.csv
 
 # docs/architecture.md's picture, drawn from the code's imports (tests fail when it is stale).
 architecture: $(STAMP)

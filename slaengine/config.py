@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +61,9 @@ class Settings:
     schedule: Schedule = field(default_factory=Schedule)
     delivery: Delivery = field(default_factory=Delivery)
     source: Path | None = None
-    data_location: str = "data"  # [storage] data: a folder (beside a SQLite file) or a URL
+    # [storage] data: a folder (relative: to the config file) or a URL; "" for the catalogue's
+    # default (`NAME.data` beside a SQLite file `NAME.db`, see adapters/columnar/location.py)
+    data_location: str = ""
     locale: str = "fr_FR"  # [reports] locale: language and formats of PDFs and CSV twins
 
 
@@ -79,8 +81,11 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     elif explicit:
         raise ConfigError(f"{path}: configuration file not found (SLAENGINE_CONFIG)")
     base = path.parent if path.exists() else Path(".")
-    settings = _settings_from(raw, base, path if path.exists() else None)
-    return _apply_environment(settings, env)
+    settings = _apply_environment(_settings_from(raw, base, path if path.exists() else None), env)
+    if not settings.data_location and not settings.database_url.startswith("sqlite"):
+        # a database server has no file to name the store after: "data" beside the config
+        settings = replace(settings, data_location=str((base / "data").resolve()))
+    return settings
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -124,7 +129,7 @@ def _settings_from(raw: dict[str, Any], base: Path, source: Path | None) -> Sett
         schedule=schedule,
         delivery=delivery,
         source=source,
-        data_location=str(storage.get("data", "data")),
+        data_location=_resolve_data(str(storage.get("data", "")), base),
         locale=_report_locale(_section(raw, "reports")),
     )
 
@@ -176,9 +181,15 @@ def _resolve_sqlite(url: str, base: Path) -> str:
     return url
 
 
-def _apply_environment(settings: Settings, env: dict[str, str]) -> Settings:
-    from dataclasses import replace
+def _resolve_data(location: str, base: Path) -> str:
+    """A relative data folder is the config file's, not the working folder's (URLs as given)."""
+    if not location or "://" in location:
+        return location
+    path = Path(location).expanduser()
+    return str(path if path.is_absolute() else (base / path).resolve())
 
+
+def _apply_environment(settings: Settings, env: dict[str, str]) -> Settings:
     if url := env.get("SLAENGINE_DATABASE_URL"):
         settings = replace(settings, database_url=url)
     if contracts := env.get("SLAENGINE_CONTRACTS_DIR"):

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 
+from slaengine.adapters.columnar.guard import MARKER
 from slaengine.adapters.columnar.location import data_location, open_store
 from slaengine.adapters.columnar.read import stored_rows
 from slaengine.adapters.columnar.store import PART
@@ -46,7 +47,8 @@ def parts(engine: Engine) -> list[tuple[str, str, int, int]]:
 
 def files_on_disk(engine: Engine) -> list[str]:
     root = Path(data_location(engine))
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+    found = (p for p in root.rglob("*") if p.is_file() and p.name != MARKER)
+    return sorted(str(p.relative_to(root)) for p in found)
 
 
 def ids(engine: Engine, period: tuple[datetime, datetime] = OCTOBER) -> list[str]:
@@ -268,7 +270,7 @@ def test_the_storage_sweep_command_uses_the_configured_data_folder(
     assert runner.invoke(main, ["contract", "load", str(CONTRACTS / "acme-l1.yaml")]).exit_code == 0
     feed = write_csv(tmp_path / "a.csv", [contact("a")])
     assert runner.invoke(main, ["feed", "ingest", "acme-l1", "contacts", str(feed)]).exit_code == 0
-    folder = tmp_path / "db" / "parquet"  # beside the database file
+    folder = tmp_path / "parquet"  # relative to the configuration file
     stored = sorted(p.relative_to(folder) for p in folder.rglob("*.parquet"))
     assert [str(p.parent) for p in stored] == ["contacts/provider=acme/month=2026-10"]
     (folder / "contacts" / "stray.parquet").write_bytes(b"")

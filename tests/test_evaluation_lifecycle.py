@@ -98,17 +98,18 @@ CORRECTION = HEADER + calls("b", "2026-10-22", 0, 10)
 class Cli:
     """The command line on one database, with files written into a folder."""
 
-    def __init__(self, url: str, folder: Path) -> None:
+    def __init__(self, url: str, folder: Path, data: Path | None = None) -> None:
         self.folder = folder
         (folder / "config.toml").write_text("# settings come from the environment\n")
-        self.runner = CliRunner(
-            env={
-                "SLAENGINE_DATABASE_URL": url,
-                "SLAENGINE_REPORTS_DIR": str(folder / "reports"),
-                "SLAENGINE_CONFIG": str(folder / "config.toml"),
-                "SLAENGINE_LOCALE": "en_GB",  # the assertions read English reports
-            }
-        )
+        env = {
+            "SLAENGINE_DATABASE_URL": url,
+            "SLAENGINE_REPORTS_DIR": str(folder / "reports"),
+            "SLAENGINE_CONFIG": str(folder / "config.toml"),
+            "SLAENGINE_LOCALE": "en_GB",  # the assertions read English reports
+        }
+        if data is not None:  # a store of its own (one store belongs to one catalogue)
+            env["SLAENGINE_DATA_URL"] = str(data)
+        self.runner = CliRunner(env=env)
 
     def __call__(self, *arguments: str) -> Result:
         result = self.runner.invoke(main, list(arguments))
@@ -227,7 +228,7 @@ def test_re_evaluating_unchanged_inputs_stores_nothing_and_restates_nothing(
 
 
 def build_and_report(url: str, folder: Path, contract_file: str, feed_file: str, now: str) -> Any:
-    run = Cli(url, folder)
+    run = Cli(url, folder, folder / "data")
     run("contract", "load", contract_file)
     run.ingest("contacts", feed_file)
     document = run.evaluate("--as-of", now)

@@ -232,10 +232,18 @@ def test_valid_rows_built_from_the_schema_are_stored_or_fail_only_annex_rules(
 
 
 @pytest.fixture
-def both(sqlite_engine: Engine, postgres_server: str) -> Iterator[tuple[Engine, Engine]]:
-    """A SQLite and a PostgreSQL database with the acme contract (skips without PostgreSQL)."""
+def both(
+    sqlite_engine: Engine, postgres_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Engine, Engine]]:
+    """A SQLite and a PostgreSQL database with the acme contract (skips without PostgreSQL),
+    each with its own store (one store belongs to one catalogue)."""
+    from slaengine.adapters.columnar.location import bind_data_location
+
+    monkeypatch.delenv("SLAENGINE_DATA_URL")
     for url in _fresh_postgres_database(postgres_server):
         postgres = make_engine(url)
+        bind_data_location(sqlite_engine, str(tmp_path / "sqlite.data"))
+        bind_data_location(postgres, str(tmp_path / "postgres.data"))
         create_schema(postgres)
         for engine in (sqlite_engine, postgres):
             load_contracts(engine, [CONTRACTS / "acme-l1.yaml"])

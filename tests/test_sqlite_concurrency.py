@@ -51,6 +51,7 @@ def environment(database: Path) -> dict[str, str]:
         **os.environ,
         "SLAENGINE_DATABASE_URL": f"sqlite:///{database}",
         "SLAENGINE_CONFIG": str(ROOT / "config.toml"),
+        "SLAENGINE_DATA_URL": str(database.with_suffix(".data")),  # a store per catalogue
     }
 
 
@@ -58,7 +59,7 @@ def run(env: dict[str, str], *args: str) -> Result:
     """In this process (a new one costs seconds of imports): for set-ups and baselines."""
     from slaengine.cli import main
 
-    keys = ("SLAENGINE_DATABASE_URL", "SLAENGINE_CONFIG")
+    keys = ("SLAENGINE_DATABASE_URL", "SLAENGINE_CONFIG", "SLAENGINE_DATA_URL")
     return CliRunner().invoke(main, list(args), env={key: env[key] for key in keys})
 
 

@@ -177,12 +177,17 @@ def _demo_engine(database_url: str | None, progress: Console, *, into_existing: 
     from slaengine.services.contracts import list_contracts
 
     url = database_url or os.environ.get("SLAENGINE_DATABASE_URL")
+    fresh = url is None
     if url is None:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{DEMO_DATABASE}{suffix}").unlink(missing_ok=True)
         url = f"sqlite:///{DEMO_DATABASE}"
     progress.print(f"database: {visible(url.split('@')[-1])}", highlight=False, markup=False)
     engine = make_engine(url)
+    if fresh:  # the former demo.db's contacts (demo.data/) went with it
+        from slaengine.adapters.columnar.guard import remove_store_of_remade_catalogue
+
+        remove_store_of_remade_catalogue(engine)
     create_schema(engine)
     held = sorted({stored.contract.id for stored in list_contracts(engine)})
     if held and not into_existing:

@@ -18,6 +18,10 @@ def check_period(_ctx: click.Context, _param: click.Parameter, value: str | None
     """A click callback: YYYY-MM (or nothing, for an optional option), else exit 2."""
     if value is not None and not _PERIOD.match(value):
         raise click.BadParameter(f"expected a month as YYYY-MM (e.g. 2026-10), found {value!r}")
+    from slaengine.domain.contract.periods import period_problem  # pydantic: only when used
+
+    if value is not None and (problem := period_problem(value)):
+        raise click.BadParameter(problem)
     return value
 
 
@@ -33,6 +37,10 @@ def parse_as_of(_ctx: click.Context, _param: click.Parameter, value: str | None)
         ) from None
     if instant.tzinfo is None:
         raise click.BadParameter(f"{value!r} has no UTC offset: add one, e.g. +01:00 or Z")
+    from slaengine.domain.contract.periods import instant_problem
+
+    if problem := instant_problem(instant):
+        raise click.BadParameter(problem)
     return instant
 
 

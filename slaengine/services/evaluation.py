@@ -32,8 +32,14 @@ from sqlalchemy.engine import Engine
 
 from slaengine import __version__
 from slaengine.domain.contract.model import FRACTION_KPIS, REAL_TIME_CHANNELS, Contract, Objective
-from slaengine.domain.contract.periods import Period, shift_period
-from slaengine.domain.evaluation.evaluate import evaluate
+from slaengine.domain.contract.periods import (
+    FIRST_PERIOD,
+    Period,
+    instant_problem,
+    period_problem,
+    shift_period,
+)
+from slaengine.domain.evaluation.evaluate import evaluate, started_period
 from slaengine.domain.evaluation.exclusions import volume_band_days
 from slaengine.domain.evaluation.kpis import Counts, kpi_figures, sum_counts
 from slaengine.domain.evaluation.results import (
@@ -78,11 +84,14 @@ def contract_for_period(engine: Engine, contract_id: str, period: str) -> Any:
 
 def _first_day(period: str) -> date:
     try:
-        return datetime.strptime(period, "%Y-%m").date()
+        first = datetime.strptime(period, "%Y-%m").date()
     except ValueError:
         raise EvaluationError(
             f"expected a period as YYYY-MM, such as 2026-10, found {period!r}"
         ) from None
+    if problem := period_problem(period):
+        raise EvaluationError(problem)
+    return first
 
 
 @dataclass(frozen=True)
@@ -114,6 +123,8 @@ class _Run:
     def contract(self, contract_id: str, period: str) -> Any:
         """`contract_for_period`, once per month in this run (None: no version in force)."""
         key = (contract_id, period)
+        if key not in self._contracts and period_problem(period):  # before the engine's range
+            self._contracts[key] = None
         if key not in self._contracts:
             try:
                 self._contracts[key] = contract_for_period(self.engine, contract_id, period)
@@ -153,6 +164,8 @@ def run_evaluation(
     """
     if as_of.tzinfo is None:
         raise EvaluationError(f"as_of {as_of.isoformat()} has no UTC offset")
+    if problem := instant_problem(as_of):
+        raise EvaluationError(problem)
     _first_day(period)
     stored = contract_for_period(engine, contract_id, period)
     run = _Run(engine, datetime.now(UTC), store=store)
@@ -238,6 +251,7 @@ def _provisional(
     from slaengine.adapters.storage.evaluation_repo import store_provisional, stored_provisional
 
     contract: Contract = stored.contract
+    started_period(contract, period, as_of)  # before the earlier months: name this one
     history = _history(run, contract, period, as_of)
     fingerprint = _digest(_inputs_key(run, stored, period, history))
     known = stored_provisional(run.engine, contract.id, period, as_of, fingerprint)
@@ -353,6 +367,8 @@ def _history(run: _Run, contract: Contract, period: str, at: datetime) -> list[E
         contract.chronic_failure.within_months if contract.chronic_failure else 0,
         ci.after_months if (ci := contract.continuous_improvement) else 0,
     )
+    if months:
+        _settle_oldest_first(run, contract.id, period, at)
     found: list[Evaluation] = []
     for step in range(months, 0, -1):
         earlier = shift_period(period, -step)
@@ -366,6 +382,23 @@ def _history(run: _Run, contract: Contract, period: str, at: datetime) -> list[E
             outcome = _provisional(run, stored, earlier, at, settles, store=False)
             found.append(outcome.evaluation)
     return found
+
+
+def _settle_oldest_first(run: _Run, contract_id: str, period: str, at: datetime) -> None:
+    """The final results of the months before `period` settled at `at`, oldest first, back to
+    the first month in force: each month's own history is then found in the run, so the
+    months are computed one after the other, never by a recursion as deep as the contract is
+    long (a month 200 years after the start exceeded Python's recursion limit)."""
+    chain = []
+    earlier = shift_period(period, -1)
+    while (contract_id, earlier) not in run.finals and earlier >= FIRST_PERIOD:
+        stored = run.contract(contract_id, earlier)
+        if stored is None or at < run.settles(stored.contract, earlier):
+            break
+        chain.append((stored, earlier))
+        earlier = shift_period(earlier, -1)
+    for stored, month in reversed(chain):
+        _final(run, stored, month, run.settles(stored.contract, month), store=run.store)
 
 
 def _gather(

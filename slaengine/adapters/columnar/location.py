@@ -1,12 +1,16 @@
 """Where the Parquet files live: a local folder or any fsspec URL (s3://bucket/prefix).
 
 The location is, in order: SLAENGINE_DATA_URL, the one bound to the engine by the command
-line from `[storage] data` in config.toml, else "data". A relative folder is taken beside the
-SQLite database file, or in the working folder for a database server.
+line from `[storage] data` in config.toml (resolved against the configuration file's folder),
+else the catalogue's own default: beside a SQLite file, the folder named after it
+(`demo.db` -> `demo.data`), so that two catalogues never share a store by default; for a
+database server, "data" in the working folder. A relative folder bound here is taken beside
+the SQLite database file, or in the working folder for a database server.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import tempfile
@@ -47,7 +51,7 @@ def bind_data_location(engine: Engine, location: str) -> None:
 
 def data_location(engine: Engine) -> str:
     """The data location of the engine's catalogue, as an absolute folder or a URL."""
-    chosen = os.environ.get(DATA_ENV) or _BOUND.get(engine) or DEFAULT_DATA
+    chosen = os.environ.get(DATA_ENV) or _BOUND.get(engine) or default_data_location(engine)
     if "://" in chosen:
         return chosen.rstrip("/")
     path = Path(chosen).expanduser()
@@ -58,6 +62,17 @@ def data_location(engine: Engine) -> str:
             base = Path(database).resolve().parent
         path = base / path
     return str(path)
+
+
+def default_data_location(engine: Engine) -> str:
+    """The store of a catalogue that names none: `NAME.data` beside a SQLite file `NAME.db`,
+    else "data" (in the working folder)."""
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and database and database != ":memory:":
+        path = Path(database).resolve()
+        name = path.name if path.suffix == ".data" else path.stem  # never the file itself
+        return str(path.with_name(f"{name}.data"))
+    return DEFAULT_DATA
 
 
 @dataclass(frozen=True)
@@ -103,9 +118,18 @@ class DataStore:
             path = Path(self.full(relative))
             path.parent.mkdir(parents=True, exist_ok=True)
             return str(path.with_name(f".{path.name}.tmp"))
-        handle, name = tempfile.mkstemp(prefix="slaengine-part-", suffix=".parquet")
+        scratch = self.scratch()
+        scratch.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix="part-", suffix=".parquet", dir=scratch)
         os.close(handle)
         return name
+
+    def scratch(self) -> Path:
+        """The local folder of an object store's parts being written (before their upload):
+        one per store, so that `storage sweep` of this store removes those a killed ingest left
+        and no other store's."""
+        digest = hashlib.sha256(self.location.encode()).hexdigest()[:16]
+        return Path(tempfile.gettempdir()) / "slaengine-parts" / digest
 
     def publish(self, temporary: str, relative: str) -> None:
         """Make a written temporary file visible as `relative`, whole or not at all."""

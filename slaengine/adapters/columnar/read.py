@@ -2,6 +2,10 @@
 
 Only parts named by the registry are read; the time predicate is pushed down to the Parquet
 row groups. Supersession was resolved at ingest, so no row needs de-duplication here.
+
+Every read goes through `read_parts`, the one retry path: an ingestion that commits a
+re-send or a correction after the registry was read retires (deletes) parts the read was told
+of, so a part found missing makes the registry be read again and the read start over.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import polars as pl
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from slaengine.adapters.columnar.location import data_location, open_store
+from slaengine.adapters.columnar.location import DataStore, data_location, open_store
 from slaengine.adapters.columnar.store import KINDS, PART, PartKind
 from slaengine.errors import StorageError
 
@@ -23,9 +27,9 @@ SLICE_ROWS = 2_000_000  # stored rows read at once by `fold_slices`
 T = TypeVar("T")
 
 
-def _parts(engine: Engine, kind: PartKind, contract_id: str, start_us: int, end_us: int) -> list[
-    tuple[str, int, int, int, int]
-]:  # fmt: skip
+def _parts(
+    engine: Engine, kind: PartKind, contract_id: str, start_us: int, end_us: int
+) -> list[tuple[str, int, int, int, int]]:
     """(path, file id, rows, first us, last us) of the parts overlapping [start, end)."""
     query = (
         select(PART.c.path, PART.c.file_id, PART.c.rows, PART.c.first_us, PART.c.last_us)
@@ -58,34 +62,49 @@ def scan_rows(
     the disk: the registry is read again (once per retry) and the scan repeated.
     """
     kind = KINDS[kind_name]
-    return _retrying(
-        engine, lambda: _scan_rows(engine, kind, contract_id, start_us, end_us, columns)
-    )
+    return read_parts(
+        engine, kind, contract_id, start_us, end_us,
+        lambda store, parts: _scan_rows(store, kind, parts, contract_id, start_us, end_us, columns),
+    )  # fmt: skip
 
 
-def _retrying(engine: Engine, read: Callable[[], T]) -> T:
-    """`read()`, again (up to three times in all) when a part it was told of is gone."""
-    for _attempt in range(3):
+Parts = list[tuple[str, int, int, int, int]]  # (path, file id, rows, first us, last us)
+READ_ATTEMPTS = 3
+
+
+def read_parts(
+    engine: Engine, kind: PartKind, contract_id: str, start_us: int, end_us: int,
+    read: Callable[[DataStore, Parts], T],
+) -> T:  # fmt: skip
+    """`read(store, parts)` of the registered parts overlapping [start, end), the registry read
+    again and `read` started over when a part it was given is gone meanwhile (retired by an
+    ingestion that committed), up to `READ_ATTEMPTS` times in all.
+
+    Raises StorageError when parts are still missing (a wrong data location, files deleted
+    by hand).
+    """
+    store = open_store(engine)
+    for _attempt in range(READ_ATTEMPTS):
+        parts = _parts(engine, kind, contract_id, start_us, end_us)
         try:
-            return read()
+            return read(store, parts)
         except FileNotFoundError as error:
             missing = error
     raise StorageError(
         f"a Parquet file the catalogue registers is missing from the data location"
         f" {data_location(engine)} ({missing}); check [storage] data in config.toml or"
-        " SLAENGINE_DATA_URL"
+        " SLAENGINE_DATA_URL (the default store of a SQLite catalogue NAME.db is NAME.data"
+        " beside it)"
     )
 
 
 def _scan_rows(
-    engine: Engine, kind: PartKind, contract_id: str, start_us: int, end_us: int,
-    columns: Sequence[str] | None,
+    store: DataStore, kind: PartKind, parts: Parts, contract_id: str, start_us: int,
+    end_us: int, columns: Sequence[str] | None,
 ) -> pl.DataFrame:  # fmt: skip
-    parts = _parts(engine, kind, contract_id, start_us, end_us)
     wanted = {name: kind.schema[name] for name in (columns or kind.schema)}
     if not parts:  # an empty month (earlier months of a history often are): no scan at all
         return pl.DataFrame(schema=wanted)
-    store = open_store(engine)
     time = pl.col(kind.time)
     frame = store.scan([path for path, *_ in parts], kind.schema).filter(
         pl.col("contract_id") == contract_id,
@@ -109,21 +128,18 @@ def fold_slices(
     """
     kind = KINDS[kind_name]
 
-    def read() -> list[T]:
-        parts = _parts(engine, kind, contract_id, start_us, end_us)
+    def read(store: DataStore, parts: Parts) -> list[T]:
         if sum(rows for _path, _file, rows, *_ in parts) <= SLICE_ROWS:
-            return [fold(_scan_rows(engine, kind, contract_id, start_us, end_us, columns))]
-        return _fold_parts(engine, kind, parts, contract_id, start_us, end_us, columns, fold)
+            return [fold(_scan_rows(store, kind, parts, contract_id, start_us, end_us, columns))]
+        return _fold_parts(store, kind, parts, contract_id, start_us, end_us, columns, fold)
 
-    return _retrying(engine, read)
+    return read_parts(engine, kind, contract_id, start_us, end_us, read)
 
 
 def _fold_parts(
-    engine: Engine, kind: PartKind, parts: list[tuple[str, int, int, int, int]],
-    contract_id: str, start_us: int, end_us: int, columns: Sequence[str],
-    fold: Callable[[pl.DataFrame], T],
+    store: DataStore, kind: PartKind, parts: Parts, contract_id: str, start_us: int,
+    end_us: int, columns: Sequence[str], fold: Callable[[pl.DataFrame], T],
 ) -> list[T]:  # fmt: skip
-    store = open_store(engine)
     wanted = {name: kind.schema[name] for name in columns}
     time = pl.col(kind.time)
     found: list[T] = []
@@ -150,15 +166,23 @@ def file_ids(engine: Engine, kind_name: str, contract_id: str, start_us: int, en
 ]:  # fmt: skip
     """The feed files holding current rows of the contract in [start, end)."""
     kind = KINDS[kind_name]
+    return read_parts(
+        engine, kind, contract_id, start_us, end_us,
+        lambda store, parts: _file_ids(store, kind, parts, start_us, end_us),
+    )  # fmt: skip
+
+
+def _file_ids(store: DataStore, kind: PartKind, parts: Parts, start_us: int, end_us: int) -> set[
+    int
+]:  # fmt: skip
     found: set[int] = set()
     unsure: dict[str, int] = {}
-    for path, file_id, rows, first, last in _parts(engine, kind, contract_id, start_us, end_us):
+    for path, file_id, rows, first, last in parts:
         if rows and start_us <= first and last < end_us:
             found.add(file_id)
         elif file_id not in found:
             unsure[path] = file_id
     if unsure:
-        store = open_store(engine)
         time = pl.col(kind.time).dt.epoch("us")
         for path, file_id in unsure.items():
             if file_id in found:

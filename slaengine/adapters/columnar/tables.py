@@ -42,3 +42,15 @@ class EvaluationInputCacheRow(SQLModel, table=True):
     period: str = Field(max_length=7)
     created_at_us: int = Field(sa_column=Column(BigInteger, nullable=False))
     payload: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class ColumnarStoreRow(SQLModel, table=True):
+    """The identity of this catalogue's store: one row, made on first use. The store's marker
+    file (`slaengine-catalogue.json` at its root) names the same id, so that a store is never
+    swept or written by another catalogue."""
+
+    __tablename__ = "columnar_store"
+
+    name: str = Field(primary_key=True, max_length=16)  # always "columnar"
+    catalogue_id: str = Field(max_length=32)
+    created_at_us: int = Field(sa_column=Column(BigInteger, nullable=False))

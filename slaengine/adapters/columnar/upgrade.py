@@ -14,6 +14,7 @@ import polars as pl
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
+from slaengine.adapters.columnar.guard import hold_shared
 from slaengine.adapters.columnar.location import DataStore, open_store, store_at
 from slaengine.adapters.columnar.store import (
     CONTACT_KIND,
@@ -43,6 +44,7 @@ def upgrade_columnar_store(connection: Connection, data_location: str | None = N
     if not present & set(_OLD_TABLES):
         return 0
     PART.create(connection, checkfirst=True)
+    hold_shared(connection)  # a writer: no sweep until the revision's transaction ends
     store = store_at(data_location) if data_location else open_store(connection.engine)
     providers = {
         int(file_id): str(provider)

@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, Table, delete, insert, select, text, updat
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from slaengine.adapters.columnar.guard import claim_store, hold_shared, verify_parts
 from slaengine.adapters.columnar.location import DataStore, Part, open_store
 from slaengine.adapters.columnar.store import (
     CONTACT_KIND,
@@ -121,6 +122,7 @@ class FeedWrite:
         self, connection: Connection, store: DataStore, new: NewFeedFile, changes: Changes
     ) -> None:
         self.connection, self.store, self.new, self.changes = connection, store, new, changes
+        hold_shared(connection)  # until commit: no sweep meanwhile (adapters.columnar.guard)
         self.file_id = _insert_file(connection, new)
         self.owner = Owner(new.contract_id, new.provider_id, self.file_id, new.received_at)
         self.kind = _PART_KINDS.get(new.kind)
@@ -183,17 +185,22 @@ def feed_write(engine: Engine, new: NewFeedFile) -> Iterator[FeedWrite]:
 
     All or nothing: the file's row is inserted first (so its id names the Parquet parts
     written while the rows stream in); the caller adds rows and calls `FeedWrite.finish`; the
-    transaction commits when the block ends. An exception in the block (a refused or rejected
-    file) leaves nothing. Raises AlreadyStored when another ingestion stored the same bytes
-    first, StorageError.
+    transaction commits when the block ends, once every part it registers is found in the
+    store. An exception in the block (a refused or rejected file) leaves nothing. The store
+    must be this catalogue's (`guard.claim_store`), and the transaction holds the store lock
+    shared, so that `storage sweep` never removes the parts of a file not yet committed.
+    Raises AlreadyStored when another ingestion stored the same bytes first, StorageError.
     """
     store = open_store(engine)
     changes = Changes()
     write: FeedWrite | None = None
     try:
+        with engine.begin() as claiming:  # short: the file's own transaction comes next
+            claim_store(claiming, store)
         with engine.begin() as connection:
             write = FeedWrite(connection, store, new, changes)
             yield write
+            verify_parts(connection, store, changes.written)  # a part gone: roll back
     except IntegrityError as error:
         _abandon(store, write, changes)
         known = find_feed_file(engine, new.contract_id, new.kind, new.sha256)

@@ -17,6 +17,32 @@ from slaengine.errors import EvaluationError
 
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 
+# What the engine computes: a month's windows, settlement (days after its end), the months
+# before it (earn-back, chronic failure) and its instants in any zone (UTC-12 to UTC+14) all
+# stay inside Python's dates (years 1 to 9999), with a year to spare at each end.
+FIRST_PERIOD = "1900-01"
+LAST_PERIOD = "9998-12"
+EARLIEST_INSTANT = datetime(1900, 1, 2, tzinfo=UTC)
+LATEST_INSTANT = datetime(9998, 12, 31, tzinfo=UTC)
+
+
+def period_problem(period: str) -> str | None:
+    """Why the engine cannot compute the month `period` (YYYY-MM), or None when it can."""
+    if not FIRST_PERIOD <= period <= LAST_PERIOD:
+        bounds = f"{FIRST_PERIOD} to {LAST_PERIOD}"
+        return f"{period} is outside the months slaengine computes ({bounds})"
+    return None
+
+
+def instant_problem(instant: datetime) -> str | None:
+    """Why the engine cannot compute as of the aware `instant`, or None when it can."""
+    if not EARLIEST_INSTANT <= instant <= LATEST_INSTANT:
+        return (
+            f"{instant.isoformat()} is outside the instants slaengine computes"
+            f" ({EARLIEST_INSTANT:%Y-%m-%d} to {LATEST_INSTANT:%Y-%m-%d}, UTC)"
+        )
+    return None
+
 
 def parse_period(period: str) -> tuple[int, int]:
     """`2026-03` -> (2026, 3); ValueError saying what was expected."""
@@ -51,6 +77,8 @@ class Period:
             year, month = parse_period(period)
         except ValueError as error:
             raise EvaluationError(str(error)) from None
+        if problem := period_problem(period):
+            raise EvaluationError(problem)
         first = date(year, month, 1)
         end = date(year + month // 12, month % 12 + 1, 1)
         zone = contract.zone

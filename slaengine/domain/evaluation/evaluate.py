@@ -27,7 +27,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from slaengine.domain.contract.model import Contract, Objective
-from slaengine.domain.contract.periods import Period, window_bounds
+from slaengine.domain.contract.periods import Period, instant_problem, window_bounds
 from slaengine.domain.evaluation.early_warning import at_risk_reason, provider_differs
 from slaengine.domain.evaluation.kpis import Counts, kpi_figures, kpi_volume, sum_counts
 from slaengine.domain.evaluation.results import (
@@ -179,6 +179,25 @@ def _objective_result(
 # ------------------------------------------------------------------ the month
 
 
+def started_period(contract: Contract, period: str, as_of: datetime) -> Period:
+    """The month `period` of `contract`, once it has started at `as_of`.
+
+    Raises EvaluationError when as_of is naive, outside what the engine computes, or before
+    the month starts (naming that month).
+    """
+    if as_of.tzinfo is None:
+        raise EvaluationError("as_of must be an aware datetime (with a UTC offset)")
+    if problem := instant_problem(as_of):
+        raise EvaluationError(problem)
+    month = Period.of(period, contract)
+    if as_of < month.start:
+        raise EvaluationError(
+            f"period {period} starts {month.start.astimezone(contract.zone).isoformat()},"
+            f" after as_of {as_of.isoformat()}: nothing to evaluate yet"
+        )
+    return month
+
+
 def evaluate(
     contract: Contract,
     period: str,
@@ -201,14 +220,7 @@ def evaluate(
     holds evaluations of earlier months (earn-back, chronic failure). Raises EvaluationError
     when as_of is naive or before the period starts.
     """
-    if as_of.tzinfo is None:
-        raise EvaluationError("as_of must be an aware datetime (with a UTC offset)")
-    month = Period.of(period, contract)
-    if as_of < month.start:
-        raise EvaluationError(
-            f"period {period} starts {month.start.astimezone(contract.zone).isoformat()},"
-            f" after as_of {as_of.isoformat()}: nothing to evaluate yet"
-        )
+    month = started_period(contract, period, as_of)
     month_to_date = as_of < month.stop
     raised = targets_in_force(contract, period, history)
     contract, notes = with_targets(contract, raised), (*notes, *(t.reason for t in raised))
