@@ -8,7 +8,6 @@ import json
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
@@ -158,22 +157,90 @@ def test_a_stored_version_carries_the_stored_file_sha256(
     assert "service-level schedule" in help_text.output
 
 
-def test_relief_rules_are_said_when_the_contract_has_them() -> None:
-    contract = load_contract_file(ACME)
-    assert contract.exclusions is not None
-    relief = SimpleNamespace(request_within="5 business days", calendar="office",
-                             max_hours_per_month=16)  # fmt: skip
-    exclusions = SimpleNamespace(volume_band=contract.exclusions.volume_band, events=(),
-                                 relief=relief)  # fmt: skip
-    with_relief = contract.model_copy(update={"exclusions": exclusions})
-    for code, expected in (
-        ("en_GB", ["within 5 business days after the incident ends (counted on calendar “office”)",
-                   "At most 16 hours of approved relief per month"]),
-        ("fr_FR", ["dans un délai de 5 jours ouvrés après la fin de l'incident",
-                   "Au plus 16 heures d'exonération approuvée par mois"]),
-    ):  # fmt: skip
-        with using(code):
-            schedule = build_annex(with_relief, SHA)
-        words = " ".join(p for s in schedule.sections for p in s.paragraphs)
-        for sentence in expected:
-            assert sentence in words.replace("\u00a0", " ")
+RELIEF_YAML = (
+    "      queues: [vip, billing]\n      approved_by: j.martin\n"
+    "  relief:\n    request_within: 5 business days\n    calendar: office\n"
+    "    max_hours_per_month: 7.5\n"
+)
+RELIEF_LEAD = {
+    "en_GB": "Relief: an incident that excuses the provider may be declared while the contract"
+    " runs. Only relief approved by someone other than the requester excludes contacts, like an"
+    " excluded event.",
+    "fr_FR": "Exonération : un incident qui dégage la responsabilité du prestataire peut être"
+    " déclaré en cours d'exécution du contrat. Seule une exonération approuvée par une autre"
+    " personne que le demandeur exclut des contacts, comme un événement exclu.",
+}
+
+
+def relief_contract(path: Path, relief: str = RELIEF_YAML) -> Path:
+    """ACME version 2 whose event names queues, with an `exclusions.relief` block."""
+    text = ACME.read_text(encoding="utf-8")
+    assert "      approved_by: j.martin\n" in text
+    path.write_text(text.replace("      approved_by: j.martin\n", relief, 1), encoding="utf-8")
+    return path
+
+
+def exclusions_section(path: Path, code: str) -> tuple[str, ...]:
+    with using(code):
+        schedule = build_annex(load_contract_file(path), SHA)
+    titles = {"en_GB": "Exclusions and relief", "fr_FR": "Exclusions et exonérations"}
+    [section] = [s for s in schedule.sections if s.title == titles[code]]
+    return section.paragraphs
+
+
+def test_relief_rules_and_event_queues_are_said_from_the_contract_file(tmp_path: Path) -> None:
+    path = relief_contract(tmp_path / "acme-relief.yaml")
+    _band, event, relief = exclusions_section(path, "en_GB")
+    assert event == (
+        "Excluded event “carrier-outage-0304”: contacts on phone in queues vip, billing arriving"
+        " 4 Mar 2026, 10:00 – 14:30 (Europe/Paris) are excluded (carrier outage on the client"
+        " side; approved by j.martin)."
+    )
+    assert relief == (
+        RELIEF_LEAD["en_GB"] + " It must be requested within 5 business days after the incident"
+        " ends (counted on calendar “office”). At most 7.5\u00a0h of approved relief per month,"
+        " all channels together; relief beyond this is refused."
+    )
+    _band, event, relief = exclusions_section(path, "fr_FR")
+    assert event == (
+        "Événement exclu « carrier-outage-0304 » : les contacts téléphone des files vip, billing"
+        " arrivés le 4 mars 2026, 10:00 – 14:30 (Europe/Paris) sont exclus (motif : carrier"
+        " outage on the client side ; approuvé par j.martin)."
+    )
+    assert relief == (
+        RELIEF_LEAD["fr_FR"] + " Elle doit être demandée dans un délai de 5 jours ouvrés après la"
+        " fin de l'incident (décompté sur le calendrier «\u00a0office\u00a0»). Au plus"
+        " 7,5\u00a0h d'exonération approuvée par mois, tous canaux confondus ; toute exonération"
+        " au-delà est refusée."
+    )
+
+
+def test_relief_without_a_deadline_nor_an_allowance_says_so(tmp_path: Path) -> None:
+    path = relief_contract(
+        tmp_path / "acme-open.yaml",
+        "      approved_by: j.martin\n  relief:\n    request_within: 1 day\n",
+    )
+    *_others, relief = exclusions_section(path, "en_GB")
+    assert relief == RELIEF_LEAD["en_GB"] + (
+        " It must be requested within 1 day after the incident ends."
+    )
+    path = relief_contract(
+        tmp_path / "acme-any.yaml", "      approved_by: j.martin\n  relief: {}\n"
+    )
+    *_others, relief = exclusions_section(path, "fr_FR")
+    assert relief == RELIEF_LEAD["fr_FR"] + (
+        " Elle peut être demandée à tout moment après la fin de l'incident."
+    )
+
+
+def test_the_schedule_pdf_carries_the_relief_paragraph_in_both_languages(
+    reports: Path, tmp_path: Path
+) -> None:
+    path = relief_contract(tmp_path / "acme-relief.yaml")
+    english = " ".join(pages_of(annex(str(path), "--locale", "en_GB")))
+    assert "It must be requested within 5 business days after the incident ends" in english
+    assert "At most 7.5 h of approved relief per month" in english.replace("\u00a0", " ")
+    french = " ".join(pages_of(annex(str(path), "--locale", "fr_FR")))
+    assert "Elle doit être demandée dans un délai de 5 jours ouvrés" in french
+    assert "des files vip, billing" in french
+    assert english_words(french, [*OWN_WORDS, *COLUMNS]) == []

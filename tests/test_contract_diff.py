@@ -188,9 +188,9 @@ def test_the_diff_command_speaks_the_reader_language_with_its_formats() -> None:
 
 def test_the_diff_json_is_the_same_in_every_language() -> None:
     outputs = {
-        locale: CliRunner().invoke(
-            main, ["contract", "diff", str(ACME), str(DRAFT), "--json", "--locale", locale]
-        ).stdout
+        locale: CliRunner()
+        .invoke(main, ["contract", "diff", str(ACME), str(DRAFT), "--json", "--locale", locale])
+        .stdout
         for locale in ("fr_FR", "en_GB")
     }
     assert outputs["fr_FR"] == outputs["en_GB"]
@@ -291,3 +291,210 @@ def test_a_change_built_without_its_values_keeps_its_own_line() -> None:
     bare = Change("exclusions", "relief", "max hours per month", "16", "8", "client",
                   "relief: max hours per month 16 → 8 (favours the client)")  # fmt: skip
     assert change_words(bare, contract) == bare.text
+
+
+# ------------------------------------------------------------------ relief and event queues
+
+EVENT_END = "      approved_by: j.martin\n"
+
+
+def acme_relief(relief: str = "", queues: str = "") -> str:
+    """ACME version 2 with `queues` on its event and an `exclusions.relief` block."""
+    block = f"  relief:\n{relief}" if relief else ""
+    queue_line = f"      queues: {queues}\n" if queues else ""
+    return acme_with((EVENT_END, queue_line + EVENT_END + block))
+
+
+SIXTEEN = "    request_within: 5 business days\n    calendar: office\n    max_hours_per_month: 16\n"
+
+
+def test_only_the_monthly_relief_allowance_changed_is_a_difference() -> None:
+    larger = SIXTEEN.replace("16", "24")
+    assert lines(acme_relief(SIXTEEN), acme_relief(larger)) == [
+        "relief: max hours per month 16 h → 24 h (favours the provider)"
+    ]
+    assert lines(acme_relief(larger), acme_relief(SIXTEEN.replace("16", "7.5"))) == [
+        "relief: max hours per month 24 h → 7.5 h (favours the client)"
+    ]
+
+
+def test_the_relief_deadline_longer_favours_the_provider_shorter_the_client() -> None:
+    def deadline(old: str, new: str) -> list[str]:
+        return lines(
+            acme_relief(SIXTEEN.replace("5 business days", old)),
+            acme_relief(SIXTEEN.replace("5 business days", new)),
+        )
+
+    assert deadline("5 business days", "10 business days") == [
+        "relief: request within 5 business days → 10 business days (favours the provider)"
+    ]
+    # a business day is never shorter than a calendar day
+    assert deadline("5 days", "5 business days") == [
+        "relief: request within 5 days → 5 business days (favours the provider)"
+    ]
+    assert deadline("10 business days", "7 days") == [
+        "relief: request within 10 business days → 7 days (favours the client)"
+    ]
+    assert deadline("1 day", "3 days") == [
+        "relief: request within 1 day → 3 days (favours the provider)"
+    ]
+    # 5 business days may be more or fewer than 10 calendar days: neither side for sure
+    assert deadline("10 days", "5 business days") == [
+        "relief: request within 10 days → 5 business days"
+    ]
+    assert lines(acme_relief(SIXTEEN), acme_relief(SIXTEEN.replace("office", "opening-hours"))) == [
+        "relief: deadline calendar office → opening-hours"
+    ]
+
+
+def test_relief_limits_added_favour_the_client_removed_the_provider() -> None:
+    without, limited = ACME.read_text(encoding="utf-8"), acme_relief(SIXTEEN)
+    added = (
+        "relief: limits added, requests within 5 business days on calendar office, at most 16 h"
+        " of approved relief a month (favours the client)"
+    )
+    assert lines(without, limited) == [added]
+    assert lines(limited, without) == [
+        "relief: limits removed, they were requests within 5 business days on calendar office,"
+        " at most 16 h of approved relief a month (favours the provider)"
+    ]
+    # inside the block: a limit where there was none, or none where there was one
+    deadline_only = "    request_within: 5 days\n"
+    assert lines(
+        acme_relief(deadline_only), acme_relief(deadline_only + "    max_hours_per_month: 8\n")
+    ) == ["relief: max hours per month no limit → 8 h (favours the client)"]
+    assert lines(acme_relief(deadline_only), acme_relief("    max_hours_per_month: 8\n")) == [
+        "relief: request within 5 days → no deadline (favours the provider)",
+        "relief: max hours per month no limit → 8 h (favours the client)",
+    ]
+    # an empty block sets no limit: it favours neither side
+    assert lines(without, acme_with((EVENT_END, EVENT_END + "  relief: {}\n"))) == [
+        "relief: limits added, no deadline and no monthly limit"
+    ]
+
+
+EVENT_WORDS = (
+    "2026-03-04T10:00:00+01:00 to 2026-03-04T14:30:00+01:00, phone{queues}:"
+    " carrier outage on the client side"
+)
+
+
+def test_event_queues_narrow_the_event_and_favour_the_client() -> None:
+    every, vip = EVENT_WORDS.format(queues=""), EVENT_WORDS.format(queues=", queues vip")
+    both = EVENT_WORDS.format(queues=", queues vip, billing")
+    plain, narrowed = ACME.read_text(encoding="utf-8"), acme_relief(queues="[vip]")
+    assert lines(plain, narrowed) == [
+        f"event carrier-outage-0304: {every} → {vip} (favours the client)"
+    ]
+    assert lines(narrowed, plain) == [
+        f"event carrier-outage-0304: {vip} → {every} (favours the provider)"
+    ]
+    assert lines(narrowed, acme_relief(queues="[vip, billing]")) == [
+        f"event carrier-outage-0304: {vip} → {both} (favours the provider)"
+    ]
+    billing = EVENT_WORDS.format(queues=", queues billing")
+    assert lines(narrowed, acme_relief(queues="[billing]")) == [
+        f"event carrier-outage-0304: {vip} → {billing}"  # other contacts, not more or fewer
+    ]
+    longer = acme_with(("to: 2026-03-04T14:30:00+01:00", "to: 2026-03-04T16:00:00+01:00"))
+    assert lines(plain, longer)[0].endswith("(favours the provider)")
+    added = lines(
+        plain,
+        acme_with(
+            (
+                "      approved_by: j.martin\n",
+                "      approved_by: j.martin\n"
+                "    - id: crm-down\n      from: 2026-05-04T10:00:00+02:00\n"
+                "      to: 2026-05-04T11:00:00+02:00\n      queues: [vip]\n"
+                "      reason: CRM down\n      approved_by: j.martin\n",
+            )
+        ),
+    )
+    assert added == [
+        "event crm-down added: 2026-05-04T10:00:00+02:00 to 2026-05-04T11:00:00+02:00, all"
+        " channels, queues vip: CRM down (favours the provider)"
+    ]
+
+
+def write(path: Path, text: str) -> str:
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_the_relief_diff_in_the_reader_language_and_language_free_json(tmp_path: Path) -> None:
+    old = write(tmp_path / "old.yaml", acme_relief(SIXTEEN))
+    new = write(tmp_path / "new.yaml", acme_relief(
+        SIXTEEN.replace("5 business", "10 business").replace("16", "24"), queues="[vip]"
+    ))  # fmt: skip
+
+    def diff(*extra: str) -> list[str]:
+        result = CliRunner().invoke(main, ["contract", "diff", old, new, *extra])
+        assert result.exit_code == 0, result.output
+        return list(result.stdout.splitlines())
+
+    vip = "4 Mar 2026, 10:00 – 14:30 (Europe/Paris), phone, queues vip"
+    assert diff("--locale", "en_GB") == [
+        "acme-l1 version 2 → acme-l1 version 2",
+        "Exclusions",
+        f"  excluded event carrier-outage-0304: 4 Mar 2026, 10:00 – 14:30 (Europe/Paris), phone:"
+        f" carrier outage on the client side → {vip}: carrier outage on the client side"
+        " (favours the client)",
+        "  relief: request deadline 5 business days → 10 business days (favours the provider)",
+        f"  relief: monthly allowance 16{NB}h → 24{NB}h (favours the provider)",
+        "3 changes: 2 favour the provider, 1 the client, 0 neither",
+    ]
+    french = diff("--locale", "fr_FR")
+    assert french[1:] == [
+        "Exclusions",
+        "  événement exclu carrier-outage-0304 : 4 mars 2026, 10:00 – 14:30 (Europe/Paris),"
+        " téléphone : carrier outage on the client side → 4 mars 2026, 10:00 – 14:30"
+        " (Europe/Paris), téléphone, files vip : carrier outage on the client side"
+        " (favorable au client)",
+        "  exonérations : délai de demande 5 jours ouvrés → 10 jours ouvrés"
+        " (favorable au prestataire)",
+        f"  exonérations : plafond mensuel 16{NB}h → 24{NB}h (favorable au prestataire)",
+        "3 changements : 2 favorables au prestataire, 1 au client, 0 à aucun des deux",
+    ]
+    english_json, french_json = (
+        diff("--json", "--locale", "en_GB"),
+        diff("--json", "--locale", "fr_FR"),
+    )
+    assert english_json == french_json
+    document = json.loads("\n".join(english_json))
+    assert document["changes"][2] == {
+        "section": "exclusions",
+        "subject": "relief",
+        "field": "max hours per month",
+        "old": "16 h",
+        "new": "24 h",
+        "favours": "provider",
+        "text": "relief: max hours per month 16 h → 24 h (favours the provider)",
+    }
+    assert document["summary"] == {
+        "changes": 3, "favour_provider": 2, "favour_client": 1, "neutral": 0
+    }  # fmt: skip
+
+
+def test_relief_limits_added_and_removed_in_french() -> None:
+    from slaengine.domain.reports.diff_words import change_words
+    from slaengine.i18n import using
+
+    plain = parse_contract_text(ACME.read_text(encoding="utf-8"))
+    limited = parse_contract_text(acme_relief(SIXTEEN.replace("16", "7.5")))
+    with using("fr_FR"):
+        [added] = [change_words(c, limited) for c in diff_contracts(plain, limited)]
+        [removed] = [change_words(c, plain) for c in diff_contracts(limited, plain)]
+    terms = (
+        "demande dans un délai de 5 jours ouvrés selon le calendrier « office », au plus"
+        f" 7,5{NB}h d'exonération approuvée par mois"
+    )
+    assert added == f"limites des exonérations ajoutées : {terms} (favorable au client)"
+    assert removed == (
+        f"limites des exonérations supprimées (elles étaient : {terms}) (favorable au prestataire)"
+    )
+    with using("en_GB"):
+        [added] = [change_words(c, limited) for c in diff_contracts(plain, limited)]
+    assert added == (
+        "relief limits added: requests within 5 business days on calendar “office”, at most"
+        f" 7.5{NB}h of approved relief a month (favours the client)"
+    )

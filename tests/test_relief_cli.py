@@ -241,6 +241,60 @@ def test_a_request_lives_pending_approved_withdrawn_and_the_month_follows(
     assert "retirée par boss" in french.report("audit", "shop")
 
 
+def backtest_month(cli: Cli, draft: Path) -> dict[str, Any]:
+    result = cli("contract", "backtest", str(draft), "--from", "2026-10", "--to", "2026-10",
+                 "--as-of", "2026-11-20T00:00:00+01:00", "--json")  # fmt: skip
+    [month] = json.loads(result.stdout)["months"]
+    assert month["lifecycle"] == "final"
+    found: dict[str, Any] = month
+    return found
+
+
+def test_a_backtest_sees_the_month_approved_relief_on_both_sides(cli: Cli) -> None:
+    """Relief belongs to the month and the contract id, not to a version: a draft identical to
+    the contract in force gives identical figures, with the relief approved or withdrawn."""
+    draft = cli.folder / "shop.yaml"  # the very file loaded: the draft is the contract in force
+    cli(*REQUEST_VIP)
+    cli("relief", "approve", "1", "--by", "boss")
+    month = backtest_month(cli, draft)
+    assert figures(month["draft"]) == ("breached", 0.75, 30, 40, 10, "50.00", "50.00")
+    assert figures(month["in_force"]) == figures(month["draft"])
+    assert month["draft"]["objectives"] == month["in_force"]["objectives"]
+    assert month["flips"] == []
+    assert figures(cli.evaluate()) == figures(month["draft"])
+    cli("relief", "withdraw", "1", "--by", "boss", "--note", "wrong queue")
+    month = backtest_month(cli, draft)
+    assert figures(month["draft"]) == ("breached", 0.6, 30, 50, 0, "50.00", "50.00")
+    assert figures(month["in_force"]) == figures(month["draft"])
+
+
+def test_a_draft_with_a_larger_relief_allowance_says_it_and_keeps_the_month(cli: Cli) -> None:
+    """The draft changes only the monthly allowance: the diff of the backtest names it (JSON
+    and the French PDF), and the approved relief weighs on both sides alike."""
+    cli(*REQUEST_VIP)
+    cli("relief", "approve", "1", "--by", "boss")
+    text = CONTRACT.format(id="shop", provider="callco", exclusions=RELIEF_RULES)
+    draft = cli.folder / "drafts" / "shop-v2.yaml"
+    draft.parent.mkdir()
+    draft.write_text(text.replace("version: 1", "version: 2").replace("16}", "24}"), "utf-8")
+    month = backtest_month(cli, draft)
+    assert figures(month["draft"]) == figures(month["in_force"])
+    assert figures(month["draft"]) == ("breached", 0.75, 30, 40, 10, "50.00", "50.00")
+    changes = json.loads(
+        cli("contract", "backtest", str(draft), "--from", "2026-10", "--to", "2026-10",
+            "--as-of", "2026-11-20T00:00:00+01:00", "--json").stdout
+    )["changes"]  # fmt: skip
+    assert [change["text"] for change in changes] == [
+        "relief: max hours per month 16 h → 24 h (favours the provider)"
+    ]
+    french = Cli(cli.env["SLAENGINE_DATABASE_URL"], cli.folder, "fr_FR")
+    french("contract", "backtest", str(draft), "--from", "2026-10", "--to", "2026-10",
+           "--as-of", "2026-11-20T00:00:00+01:00", "--pdf")  # fmt: skip
+    [path] = (cli.folder / "reports-fr_FR").glob("backtest-shop-v2-*.pdf")
+    pages = " ".join(" ".join(p.extract_text() for p in PdfReader(path).pages).split())
+    assert "exonérations : plafond mensuel 16 h → 24 h (favorable au prestataire)" in pages
+
+
 def test_an_approved_request_shows_the_contacts_it_excluded(cli: Cli) -> None:
     cli(*REQUEST_VIP)
     cli("relief", "approve", "1", "--by", "boss")

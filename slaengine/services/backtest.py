@@ -2,8 +2,10 @@
 
 `backtest` evaluates the draft, whatever its effective dates, month by month on the feeds
 stored for the contract `against` (default the draft's id): contacts, intervals, forecasts and
-costs, gathered exactly as `evaluate` gathers them, so that a draft identical to the contract in
-force gives identical figures. Beside it stands the contract in force that month.
+costs, gathered exactly as `evaluate` gathers them, and the month's approved relief requests
+(SPEC section 7: they belong to the month and the contract id, not to a version), so that a
+draft identical to the contract in force gives identical figures. Beside it stands the
+contract in force that month.
 
 One rule for both sides (SPEC section 6), as of the one instant `as_of`: a side whose month is
 settled by then is its FINAL result (as of the settlement instant), otherwise it is PROVISIONAL
@@ -146,7 +148,8 @@ def evaluate_draft(
     feeds_of: str,
     history: list[Evaluation],
 ) -> Evaluation:
-    """The draft over one month, on the feeds stored for `feeds_of`; nothing stored."""
+    """The draft over one month, on the feeds and approved relief stored for `feeds_of`;
+    nothing stored."""
     # the very gathering `evaluate` uses (one code path: same inputs, same figures)
     from slaengine.domain.evaluation.settlement import due_cutoff, settlement_instant
 
@@ -154,11 +157,16 @@ def evaluate_draft(
     # backtest writes nothing at all, the evaluation input cache included
     from slaengine.services.evaluation import _gather_uncached as _gather
     from slaengine.services.evaluation import evaluate_inputs
+    from slaengine.services.relief import month_relief, with_relief
 
     month = Period.of(period, draft)
     settles = settlement_instant(draft, period)
     final = as_of >= settles  # a settled month is judged as of its settlement, like `evaluate`
     at, tally_at = (settles, due_cutoff(settles)) if final else (as_of, as_of)
+    # the month's approved relief belongs to the month and the contract id, not to a version:
+    # the draft sees it exactly as the contract in force does (`evaluation._compute`)
+    feeds = draft.model_copy(update={"id": feeds_of})
+    draft = with_relief(draft, month_relief(engine, feeds, period), period)
     inputs = _gather(engine, draft.model_copy(update={"id": feeds_of}), month, at, tally_at)
     note = f"backtest of draft {draft.id} version {draft.version} on the feeds of {feeds_of}"
     evaluation = evaluate_inputs(draft, period, inputs, at, history, note)

@@ -9,6 +9,7 @@ which reports each problem with the path of the offending node.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
@@ -323,6 +324,23 @@ def parse_request_within(text: str) -> tuple[int, bool]:
     return int(match.group(1)), match.group(2) is not None
 
 
+@dataclass(frozen=True)
+class RequestDelay:
+    """`exclusions.relief.request_within` read: `days` days, business days when `business`."""
+
+    days: int
+    business: bool
+
+    @classmethod
+    def parse(cls, text: str) -> RequestDelay:
+        """Raises ValueError (see `parse_request_within`)."""
+        return cls(*parse_request_within(text))
+
+    def __str__(self) -> str:
+        unit = "business day" if self.business else "day"
+        return f"{self.days} {unit}{'' if self.days == 1 else 's'}"
+
+
 def _check_request_within(text: str) -> str:
     parse_request_within(text)
     return text
@@ -342,6 +360,11 @@ class ReliefRules(Spec):
     request_within: RequestWithin | None = None
     calendar: Ref | None = None
     max_hours_per_month: Annotated[Decimal, Field(gt=0, le=744, decimal_places=2)] | None = None
+
+    @property
+    def delay(self) -> RequestDelay | None:
+        """`request_within` read (None when the contract sets no deadline)."""
+        return None if self.request_within is None else RequestDelay.parse(self.request_within)
 
 
 class Exclusions(Spec):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Literal
 
 from slaengine.domain.contract.incentive_rules import at_least_as_strict
@@ -52,6 +53,16 @@ def change_line(
 
 
 MONEY = ("favours the provider", "favours the client")
+
+
+@dataclass(frozen=True, order=True)
+class Hours:
+    """A number of hours (relief's monthly allowance), not money: `16 h`, `7.5 h`."""
+
+    hours: Decimal
+
+    def __str__(self) -> str:
+        return f"{format(self.hours.normalize(), 'f')} h"
 
 
 def side_by_size(old: Any, new: Any, bigger_favours: Side | None) -> Side | None:

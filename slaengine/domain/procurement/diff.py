@@ -7,11 +7,14 @@ the side it favours where that is clear:
   more allowed misses, a higher min_volume (more months left undetermined), a lower level,
   an objective removed, a higher fee, less at risk, smaller allocations, a shorter
   earn-back, more or larger incentives, incentives paid rather than offset, more exclusions
-  (a lower volume band, an event added), a looser or removed chronic failure rule,
-  continuous improvement removed or slower;
-- client: the opposite of each;
+  (a lower volume band, an event added or widened: longer, more channels or queues), a
+  longer relief deadline or larger monthly relief allowance (or the `exclusions.relief`
+  limits removed), a looser or removed chronic failure rule, continuous improvement removed
+  or slower;
+- client: the opposite of each (the relief limits added where there were none, too);
 - neither (None): what moves scope without a clear winner (kpi, channels, denominator,
-  calendar, clock, window, opening hours, holidays, dates, names).
+  calendar, clock, window, opening hours, holidays, dates, names, relief's calendar, an event
+  re-scoped without one covering the other).
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from slaengine.domain.contract.model import (
+    CHANNELS,
     ContinuousImprovement,
     Contract,
     Credits,
@@ -16,12 +17,15 @@ from slaengine.domain.contract.model import (
     Exclusions,
     IncentiveEarn,
     Incentives,
+    ReliefRules,
+    RequestDelay,
 )
 from slaengine.domain.contract.units import Percent
 from slaengine.domain.contract.wording import words
 from slaengine.domain.procurement.changes import (
     MONEY,
     Change,
+    Hours,
     Side,
     change_line,
     side_by_size,
@@ -197,21 +201,136 @@ def exclusions(old: Exclusions | None, new: Exclusions | None) -> Iterator[Chang
             yield Change("exclusions", key, "event", None, _event(event), "provider", text,
                          "event_added", None, event)  # fmt: skip
         elif old_events[key] != event:
-            text = f"event {key}: {_event(old_events[key])} → {_event(event)}"
-            yield Change(
-                "exclusions", key, "event", _event(old_events[key]), _event(event), None, text,
-                "event_changed", old_events[key], event,
-            )  # fmt: skip
+            yield _event_change(key, old_events[key], event)
     for key, event in old_events.items():
         if key not in new_events:
             text = f"event {key} removed: {_event(event)} (favours the client)"
             yield Change("exclusions", key, "event", _event(event), None, "client", text,
                          "event_removed", event, None)  # fmt: skip
+    yield from relief(before.relief, after.relief)
 
 
 def _event(event: ExclusionEvent) -> str:
     channels = words(event.channels) if event.channels else "all channels"
+    if event.queues:
+        channels += f", queues {words(event.queues)}"
     return f"{event.start.isoformat()} to {event.end.isoformat()}, {channels}: {event.reason}"
+
+
+def _event_change(key: str, old: ExclusionEvent, new: ExclusionEvent) -> Change:
+    side = _wider(new, old)
+    text = f"event {key}: {_event(old)} → {_event(new)}"
+    if side is not None:
+        text += f" ({_side_words(side)})"
+    return Change("exclusions", key, "event", _event(old), _event(new), side, text,
+                  "event_changed", old, new)  # fmt: skip
+
+
+def _wider(new: ExclusionEvent, old: ExclusionEvent) -> Side | None:
+    """provider when `new` excludes every contact `old` did and more (a longer interval, more
+    channels or queues), client when the reverse; None when neither holds both ways."""
+    if _covers(new, old) and not _covers(old, new):
+        return "provider"
+    if _covers(old, new) and not _covers(new, old):
+        return "client"
+    return None
+
+
+def _covers(wide: ExclusionEvent, narrow: ExclusionEvent) -> bool:
+    """Every contact `narrow` excludes, `wide` excludes too (no channels or queues: all)."""
+    channels_in = set(narrow.channels or CHANNELS) <= set(wide.channels or CHANNELS)
+    queues_in = wide.queues is None or (
+        narrow.queues is not None and set(narrow.queues) <= set(wide.queues)
+    )
+    inside = wide.start <= narrow.start and narrow.end <= wide.end
+    return inside and channels_in and queues_in
+
+
+# ------------------------------------------------------------------ relief rules
+
+NO_DEADLINE, NO_LIMIT = "no deadline", "no limit"
+
+
+def relief(old: ReliefRules | None, new: ReliefRules | None) -> Iterator[Change]:
+    """`exclusions.relief`: the block added (limits where there were none: the client) or
+    removed (the provider), else its terms one by one (a longer deadline or a larger monthly
+    allowance favours the provider)."""
+    side: Side | None
+    if old is None and new is not None:
+        side = "client" if _limits(new) else None
+        text = f"relief: limits added, {relief_terms(new)}"
+        yield Change("exclusions", "relief", None, None, relief_terms(new), side,
+                     _sided(text, side), "relief_added", None, new)  # fmt: skip
+    elif old is not None and new is None:
+        side = "provider" if _limits(old) else None
+        text = f"relief: limits removed, they were {relief_terms(old)}"
+        yield Change("exclusions", "relief", None, relief_terms(old), None, side,
+                     _sided(text, side), "relief_removed", old, None)  # fmt: skip
+    elif old is not None and new is not None:
+        yield from _relief_terms(old, new)
+
+
+def _relief_terms(old: ReliefRules, new: ReliefRules) -> Iterator[Change]:
+    fields: list[tuple[str, Any, Any, Side | None]] = [
+        ("request within", old.delay or NO_DEADLINE, new.delay or NO_DEADLINE,
+         _delay_side(old.delay, new.delay)),
+        ("deadline calendar", old.calendar, new.calendar, None),
+        ("max hours per month", _hours(old), _hours(new),
+         _limit_side(old.max_hours_per_month, new.max_hours_per_month)),
+    ]  # fmt: skip
+    for name, before, after, side in fields:
+        if before != after:
+            yield change_line("exclusions", "relief", name, before, after, side, wording=MONEY)
+
+
+def _limits(rules: ReliefRules) -> bool:
+    return rules.request_within is not None or rules.max_hours_per_month is not None
+
+
+def _hours(rules: ReliefRules) -> Hours | str:
+    hours = rules.max_hours_per_month
+    return NO_LIMIT if hours is None else Hours(hours)
+
+
+def _sided(text: str, side: Side | None) -> str:
+    return text if side is None else f"{text} ({_side_words(side)})"
+
+
+def relief_terms(rules: ReliefRules) -> str:
+    """`requests within 5 business days on calendar office, at most 16 h of approved relief
+    a month` (language-free words of `--json`)."""
+    parts = []
+    if rules.delay is not None:
+        on = f" on calendar {rules.calendar}" if rules.calendar else ""
+        parts.append(f"requests within {rules.delay}{on}")
+    if rules.max_hours_per_month is not None:
+        parts.append(f"at most {Hours(rules.max_hours_per_month)} of approved relief a month")
+    return ", ".join(parts) or "no deadline and no monthly limit"
+
+
+def _limit_side(old: Decimal | None, new: Decimal | None) -> Side | None:
+    """A larger allowance favours the provider; a limit added, the client."""
+    if old == new:
+        return None
+    if old is None or new is None:
+        return "client" if old is None else "provider"
+    return side_by_size(old, new, "provider")
+
+
+def _delay_side(old: RequestDelay | None, new: RequestDelay | None) -> Side | None:
+    """A longer deadline favours the provider; a deadline added, the client. A business day
+    is never shorter than a calendar day, so `5 days` → `5 business days` is longer."""
+    if old == new:
+        return None
+    if old is None or new is None:
+        return "client" if old is None else "provider"
+    if old.business == new.business:
+        return side_by_size(old.days, new.days, "provider")
+    if new.business and new.days >= old.days:
+        return "provider"
+    if old.business and new.days <= old.days:
+        return "client"
+    return None
 
 
 def chronic(old: Contract, new: Contract) -> Iterator[Change]:

@@ -14,11 +14,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
-from slaengine.domain.contract.model import CHANNELS, Calendar, Contract, Objective
+from slaengine.domain.contract.model import (
+    CHANNELS,
+    Calendar,
+    Contract,
+    ExclusionEvent,
+    Objective,
+    ReliefRules,
+)
 from slaengine.domain.money.credits import allocate_credits, objective_credit
-from slaengine.domain.reports.diff_words import hours_words, percent_words, target_words
+from slaengine.domain.reports.diff_words import (
+    delay_words,
+    hours_amount,
+    hours_words,
+    percent_words,
+    target_words,
+)
 from slaengine.domain.reports.text import (
     channels_text,
     describe_objective,
@@ -451,30 +463,39 @@ def _exclusions(contract: Contract) -> AnnexSection | None:
                 " objectives."
             ).format(share=percent_words(exclusions.volume_band.over_forecast.fraction))
         )
-    for event in exclusions.events:
-        channels = channels_text(event.channels) if event.channels else _("all channels")
-        zone = contract.zone
-        paragraphs.append(
-            _(
-                "Excluded event “{id}”: contacts on {channels} arriving {when} are excluded"
-                " ({reason}; approved by {approver})."
-            ).format(
-                id=event.id,
-                channels=channels,
-                when=current().interval(event.start.astimezone(zone), event.end.astimezone(zone)),
-                reason=event.reason,
-                approver=event.approved_by,
-            )
-        )
-    relief = getattr(exclusions, "relief", None)
-    if relief is not None:
-        paragraphs.append(_relief_words(relief))
+    paragraphs += [_event_words(event, contract) for event in exclusions.events]
+    if exclusions.relief is not None:
+        paragraphs.append(_relief_words(exclusions.relief))
     if not paragraphs:
         return None
     return AnnexSection(_("Exclusions and relief"), tuple(paragraphs))
 
 
-def _relief_words(relief: Any) -> str:
+def _event_words(event: ExclusionEvent, contract: Contract) -> str:
+    channels = channels_text(event.channels) if event.channels else _("all channels")
+    zone = contract.zone
+    when = current().interval(event.start.astimezone(zone), event.end.astimezone(zone))
+    if event.queues:
+        message = _(
+            "Excluded event “{id}”: contacts on {channels} in queues {queues} arriving {when}"
+            " are excluded ({reason}; approved by {approver})."
+        )
+    else:
+        message = _(
+            "Excluded event “{id}”: contacts on {channels} arriving {when} are excluded"
+            " ({reason}; approved by {approver})."
+        )
+    return message.format(
+        id=event.id,
+        channels=channels,
+        queues=", ".join(event.queues or ()),
+        when=when,
+        reason=event.reason,
+        approver=event.approved_by,
+    )
+
+
+def _relief_words(relief: ReliefRules) -> str:
     """`exclusions.relief` (SPEC sections 1 and 7): deadline to request and monthly allowance."""
     parts = [
         _(
@@ -483,46 +504,25 @@ def _relief_words(relief: Any) -> str:
             " like an excluded event."
         )
     ]
-    within = getattr(relief, "request_within", None)
-    if within is not None:
-        calendar = getattr(relief, "calendar", None)
+    if relief.delay is not None:
         parts.append(
             _("It must be requested within {within} after the incident ends{calendar}.").format(
-                within=_relief_delay(within),
+                within=delay_words(relief.delay),
                 calendar=""
-                if calendar is None
-                else " " + _("(counted on calendar “{name}”)").format(name=calendar),
+                if relief.calendar is None
+                else " " + _("(counted on calendar “{name}”)").format(name=relief.calendar),
             )
         )
-    hours = getattr(relief, "max_hours_per_month", None)
-    if hours is not None:
+    else:
+        parts.append(_("It may be requested at any time after the incident ends."))
+    if relief.max_hours_per_month is not None:
         parts.append(
             _(
-                "At most {hours} hours of approved relief per month, all channels together;"
+                "At most {hours} of approved relief per month, all channels together;"
                 " relief beyond this is refused."
-            ).format(hours=current().count(hours) if isinstance(hours, int) else hours)
+            ).format(hours=hours_amount(relief.max_hours_per_month))
         )
     return " ".join(parts)
-
-
-def _relief_delay(value: Any) -> str:
-    days = getattr(value, "days", None)
-    if isinstance(days, int):
-        unit = getattr(value, "unit", "business")
-        if unit == "business" or getattr(value, "business", False):
-            return ngettext("{count} business day", "{count} business days", days).format(
-                count=days
-            )
-        return ngettext("{count} day", "{count} days", days).format(count=days)
-    text = str(value)
-    number, _sep, rest = text.partition(" ")
-    if number.isdigit() and rest.startswith("business day"):
-        count = int(number)
-        return ngettext("{count} business day", "{count} business days", count).format(count=count)
-    if number.isdigit() and rest.startswith("day"):
-        count = int(number)
-        return ngettext("{count} day", "{count} days", count).format(count=count)
-    return duration_words(value) if hasattr(value, "seconds") else text
 
 
 def _chronic(contract: Contract) -> AnnexSection | None:

@@ -22,9 +22,11 @@ from slaengine.domain.contract.model import (
     IncentiveEarn,
     Incentives,
     Objective,
+    ReliefRules,
+    RequestDelay,
 )
 from slaengine.domain.contract.units import Duration, Percent, Target
-from slaengine.domain.procurement.changes import Change
+from slaengine.domain.procurement.changes import Change, Hours
 from slaengine.domain.procurement.diff import SECTIONS
 from slaengine.domain.reports.text import (
     KPI_NAMES,
@@ -97,6 +99,10 @@ LABELS: dict[str, str] = {
     "continuous_improvement": N_("continuous improvement"),
     "after months": N_("after months"),
     "objectives": N_("objectives"),
+    "relief": N_("relief"),
+    "request within": N_("request deadline"),
+    "deadline calendar": N_("deadline calendar"),
+    "max hours per month": N_("monthly allowance"),
 }
 VALUE_WORDS: dict[str, str] = {
     "open end": N_("open end"),
@@ -110,6 +116,8 @@ VALUE_WORDS: dict[str, str] = {
     "answered": N_("answered"),
     "in-house": N_("in-house"),
     "outsourced": N_("outsourced"),
+    "no deadline": N_("no deadline"),
+    "no limit": N_("no limit"),
 }
 DAY_WORDS: dict[str, str] = {
     "mon": N_("Mon"),
@@ -151,6 +159,42 @@ def target_words(target: Target) -> str:
     return f"{symbol}\u00a0{shown}"
 
 
+def delay_words(delay: RequestDelay) -> str:
+    """`5 business days` / `5 jours ouvrés`, `1 day` / `1 jour`."""
+    if delay.business:
+        message = ngettext("{count} business day", "{count} business days", delay.days)
+    else:
+        message = ngettext("{count} day", "{count} days", delay.days)
+    return message.format(count=current().count(delay.days))
+
+
+def hours_amount(hours: Decimal) -> str:
+    """`16 h`, `7,5 h` / `7.5 h`: a number of hours (relief's monthly allowance)."""
+    return f"{number_words(hours)}\u00a0h"
+
+
+def relief_words(rules: ReliefRules) -> str:
+    """`requests within 5 business days on calendar “office”, at most 16 h of approved relief
+    a month`: the limits of `exclusions.relief` in a phrase."""
+    parts = []
+    if rules.delay is not None:
+        if rules.calendar:
+            parts.append(
+                _("requests within {delay} on calendar “{calendar}”").format(
+                    delay=delay_words(rules.delay), calendar=rules.calendar
+                )
+            )
+        else:
+            parts.append(_("requests within {delay}").format(delay=delay_words(rules.delay)))
+    if rules.max_hours_per_month is not None:
+        parts.append(
+            _("at most {hours} of approved relief a month").format(
+                hours=hours_amount(rules.max_hours_per_month)
+            )
+        )
+    return ", ".join(parts) or _("no deadline and no monthly limit")
+
+
 def hours_words(calendar: Calendar) -> str:
     """`Mon–Sat 08:00–22:00; Sun 09:00–13:00, 14:00–18:00`."""
     parts = []
@@ -170,6 +214,10 @@ def value_words(value: Any, currency: str) -> str:
         return percent_words(value.fraction)
     if isinstance(value, Duration):
         return duration_words(value)
+    if isinstance(value, RequestDelay):
+        return delay_words(value)
+    if isinstance(value, Hours):
+        return hours_amount(value.hours)
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, Decimal):
@@ -242,6 +290,8 @@ def _bonus(earn: IncentiveEarn) -> str:
 
 def _event(event: ExclusionEvent, contract: Contract) -> str:
     channels = channels_text(event.channels) if event.channels else _("all channels")
+    if event.queues:
+        channels += ", " + _("queues {queues}").format(queues=", ".join(event.queues))
     zone = contract.zone
     when = current().interval(event.start.astimezone(zone), event.end.astimezone(zone))
     return _("{when}, {channels}: {reason}").format(
@@ -281,6 +331,12 @@ def change_words(change: Change, contract: Contract) -> str:
         text = message.format(subject=subject, bonus=_bonus(change.after or change.before))
     elif kind in ("event_added", "event_removed", "event_changed"):
         text = _event_words(change, contract)
+    elif kind == "relief_added":
+        text = _("relief limits added: {terms}").format(terms=relief_words(change.after))
+    elif kind == "relief_removed":
+        text = _("relief limits removed (they were: {terms})").format(
+            terms=relief_words(change.before)
+        )
     elif kind == "calendar_added":
         text = _("calendar {name} added: {hours}").format(
             name=change.subject, hours=hours_words(change.after)
