@@ -180,7 +180,7 @@ def test_the_diff_command_speaks_the_reader_language_with_its_formats() -> None:
     assert "  défaillance chronique : manquements 3 → 2 (favorable au client)" in french
     assert "  entrée en vigueur : 1 janv. 2026 → 1 janv. 2027" in french
     assert french[-1] == (
-        "12 changements : 4 favorables au prestataire, 4 au client, 4 à aucun des deux"
+        "12 changements : 4 en faveur du prestataire, 4 du client, 4 d’aucun des deux"
     )
     # without --locale: `[reports] locale` of the configuration (the repository's says fr_FR)
     assert diff() == french
@@ -453,7 +453,7 @@ def test_the_relief_diff_in_the_reader_language_and_language_free_json(tmp_path:
         "  exonérations : délai de demande 5 jours ouvrés → 10 jours ouvrés"
         " (favorable au prestataire)",
         f"  exonérations : plafond mensuel 16{NB}h → 24{NB}h (favorable au prestataire)",
-        "3 changements : 2 favorables au prestataire, 1 au client, 0 à aucun des deux",
+        "3 changements : 2 en faveur du prestataire, 1 du client, 0 d’aucun des deux",
     ]
     english_json, french_json = (
         diff("--json", "--locale", "en_GB"),
@@ -498,3 +498,16 @@ def test_relief_limits_added_and_removed_in_french() -> None:
         "relief limits added: requests within 5 business days on calendar “office”, at most"
         f" 7.5{NB}h of approved relief a month (favours the client)"
     )
+
+
+def test_the_french_summary_agrees_with_one_change_in_favour_of_a_side() -> None:
+    from slaengine.domain.procurement.changes import Change
+    from slaengine.domain.reports.diff_words import summary_words
+    from slaengine.i18n import using
+
+    one = (Change("credits", "fee", None, "1", "2", "provider", "fee 1 → 2"),)
+    with using("fr_FR"):
+        assert (
+            summary_words(one)
+            == "1 changement : 1 en faveur du prestataire, 0 du client, 0 d’aucun des deux"
+        )
