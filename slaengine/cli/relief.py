@@ -13,14 +13,8 @@ import click
 
 from slaengine.cli.context import AppContext
 from slaengine.cli.options import check_period
+from slaengine.cli.safe_text import visible
 from slaengine.domain.evaluation.relief import STATUSES, ReliefRequest, StepKind
-
-_CONTROL = {code: f"\\x{code:02x}" for code in (*range(0, 32), 127) if code != 9}
-
-
-def _plain(value: str) -> str:
-    """Text from outside shown, never sent: control characters become `\\xNN`."""
-    return value.translate(_CONTROL)
 
 
 def _instant(_ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
@@ -131,7 +125,7 @@ def _decide(app: AppContext, request_id: int, kind: StepKind, by: str, note: str
     from slaengine.services.relief import decide_relief
 
     found = decide_relief(app.engine, request_id, kind, by, note, now=datetime.now(UTC))
-    click.echo(f"relief request {found.id} {kind} by {_plain(by.strip())}")
+    click.echo(f"relief request {found.id} {kind} by {visible(by.strip())}")
     if kind != "rejected":
         click.echo(
             "the months it covers change at their next evaluation; a settled month is restated"
@@ -217,15 +211,16 @@ def request_lines(item: ReliefRequest, zone: Any) -> list[str]:
     queues = f" queues {', '.join(item.queues)}" if item.queues else ""
     lines = [
         f"#{item.id} {item.contract_id} {item.status.upper()}  {start:%Y-%m-%d %H:%M}-{to}"
-        f" ({key}), {item.hours} h, {', '.join(item.channels)}{_plain(queues)}",
-        f"  requested by {_plain(item.requested_by)} {_when(item.requested_at, zone)}:"
-        f" {_plain(item.reason)}",
+        f" ({key}), {item.hours} h, {', '.join(item.channels)}{visible(queues)}",
+        f"  requested by {visible(item.requested_by)} {_when(item.requested_at, zone)}:"
+        f" {visible(item.reason)}",
     ]
     if item.evidence_sha256:
-        lines.append(f"  evidence {_plain(item.evidence_name or '')} sha256 {item.evidence_sha256}")
+        name = visible(item.evidence_name or "")
+        lines.append(f"  evidence {name} sha256 {item.evidence_sha256}")
     for step in item.steps:
-        note = f": {_plain(step.note)}" if step.note else ""
-        lines.append(f"  {step.kind} by {_plain(step.by)} {_when(step.at, zone)}{note}")
+        note = f": {visible(step.note)}" if step.note else ""
+        lines.append(f"  {step.kind} by {visible(step.by)} {_when(step.at, zone)}{note}")
     return lines
 
 
