@@ -139,12 +139,12 @@ def check_webhook_url(url: object) -> None:
 
     The message never shows the URL: webhook URLs carry their credential in the path.
     """
-    import httpx  # only when a configuration is read, not at import
-
     if not isinstance(url, str):
         raise ConfigError("config: [delivery] webhook_url must be a string")
     if not url:
         return
+    import httpx  # only when a webhook is configured: not on every command's start-up
+
     reason = "expected http:// or https://, a host name, then the path"
     try:  # httpx's own messages quote pieces of the URL: none is shown
         parsed = httpx.URL(url)

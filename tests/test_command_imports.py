@@ -24,7 +24,7 @@ from slaengine.services.evaluation import run_evaluation
 from slaengine.services.feeds import ingest_feed
 from tests.conftest import CONTRACTS
 
-HEAVY = ("alembic", "pandera", "reportlab", "polars", "pyarrow", "hypothesis")
+HEAVY = ("alembic", "pandera", "reportlab", "polars", "pyarrow", "hypothesis", "httpx")
 
 _PROBE = """
 import json, sys
