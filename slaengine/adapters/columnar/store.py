@@ -150,7 +150,7 @@ def write_parts(
 
 # Columns with few distinct values: dictionary-encoded (trying it on ids and instants only
 # costs time: they fall back to plain encoding).
-_DICTIONARY = ("contract_id", "channel", "queue", "csat", "nps", "interval_minutes")
+_DICTIONARY = ("contract_id", "channel", "queue", "csat", "nps", "interval_minutes", "file_id")
 
 
 class PartWriter:
@@ -175,6 +175,10 @@ class PartWriter:
         if valid.height == 0:
             return
         frame = part_frame(self.kind, self.owner, valid)
+        single = _single_month(frame.get_column(self.kind.time))
+        if single is not None:  # the usual batch: no month written out per row
+            self._writer(single).write(_sorted(frame, self.kind))
+            return
         months = frame.with_columns(month_of(self.kind.time).alias("_month"))
         for (month,), part in sorted(months.partition_by("_month", as_dict=True).items()):
             rows = part.drop("_month").sort(self.kind.time, *self.kind.key)
@@ -211,6 +215,24 @@ class PartWriter:
         self.store.remove(sorted(finished))
         self.changes.written[:] = [p for p in self.changes.written if p not in finished]
         self.parts = []
+
+
+def _single_month(times: pl.Series) -> str | None:
+    """The UTC month ("YYYY-MM") of every instant of `times` when its earliest and latest share
+    one (two reductions instead of a month formatted for each row), else None."""
+    bounds = times.to_frame().select(pl.all().min().alias("first"), pl.all().max().alias("last"))
+    months = bounds.select(month_of("first"), month_of("last")).row(0)
+    return str(months[0]) if months[0] == months[1] and months[0] is not None else None
+
+
+def _sorted(rows: pl.DataFrame, kind: PartKind) -> pl.DataFrame:
+    """The rows by time and key; a batch already in strictly increasing time (a file sent in
+    time order) is kept as it is."""
+    times = rows.get_column(kind.time).to_physical()
+    steps = times.diff().drop_nulls()
+    if times.null_count() == 0 and (steps.len() == 0 or steps.min() > 0):  # type: ignore[operator]
+        return rows
+    return rows.sort(kind.time, *kind.key)
 
 
 class _OpenPart:

@@ -31,6 +31,7 @@ import math
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -64,6 +65,11 @@ def feed_format(path: Path, format: str | None = None) -> str:
 
 def read_feed_file(path: Path, format: str | None = None) -> pl.DataFrame:
     """Every column as text plus `_line`; raises FeedRefused (format, encoding, empty, parse)."""
+    return _read_whole(path, format).frame
+
+
+def _read_whole(path: Path, format: str | None = None) -> Batch:
+    """The whole file as one batch (`plain` told for CSV text, as for a piece)."""
     kind = feed_format(path, format)
     try:
         data = path.read_bytes()
@@ -71,14 +77,18 @@ def read_feed_file(path: Path, format: str | None = None) -> pl.DataFrame:
         raise FeedRefused(f"{path}: cannot read the file: {error.strerror}") from None
     if not data.strip():
         raise FeedRefused(f"{path}: the file is empty")
+    plain = False
     if kind == "parquet":
         frame = _read_parquet(path, data)
     else:
         data = _utf8(path, data)
         frame = _read_csv(path, data) if kind == "csv" else _read_jsonl(path, data.decode())
+        if kind == "csv":
+            text = _unix_lines(data)
+            plain = plain_csv(text[text.find(b"\n") + 1 :]) if b"\n" in text else False
     if frame.height == 0:
         raise FeedRefused(f"{path}: the file has no data rows")
-    return frame
+    return Batch(frame, plain)
 
 
 CHUNK_BYTES = 16 << 20  # a CSV piece: ~170,000 contacts of the annex's usual width
@@ -88,6 +98,19 @@ _MAX_CUT_TRIES = 64  # line ends tried, from a piece's end backwards, before rea
 
 class ReadWhole(Exception):
     """The file cannot be read in pieces with the whole file's result: read it whole."""
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Some rows of a feed file as text (`frame`: text columns plus `_line`), and whether the
+    reader saw, in the bytes they came from, that no value needs the text checks of the
+    schema: `plain` is True only for CSV text holding no control character, tab, quote or
+    byte that may begin a non-ASCII space, no space next to a comma or line end, and no
+    empty value other than a missing one (`plain_csv`). The schema then skips the control
+    character test and the trimming, which would change nothing (property-tested)."""
+
+    frame: pl.DataFrame
+    plain: bool = False
 
 
 def iter_feed_file(
@@ -100,6 +123,15 @@ def iter_feed_file(
     when the rest cannot be read in pieces while the whole file reads: the caller starts again
     with `read_feed_file` (only a CSV file whose pieces disagree with the whole can do that).
     """
+    for batch in iter_feed_batches(path, format, chunk_bytes=chunk_bytes, batch_rows=batch_rows):
+        yield batch.frame
+
+
+def iter_feed_batches(
+    path: Path, format: str | None = None, *, chunk_bytes: int | None = None,
+    batch_rows: int | None = None,
+) -> Iterator[Batch]:  # fmt: skip
+    """`iter_feed_file`'s batches with what the reader saw of their bytes (`Batch.plain`)."""
     kind = feed_format(path, format)
     chunk_bytes = chunk_bytes or CHUNK_BYTES
     batch_rows = batch_rows or BATCH_ROWS
@@ -108,31 +140,31 @@ def iter_feed_file(
     except OSError as error:
         raise FeedRefused(f"{path}: cannot read the file: {error.strerror}") from None
     if kind == "parquet":
-        yield from _parquet_batches(path, batch_rows)
+        yield from (Batch(frame) for frame in _parquet_batches(path, batch_rows))
     elif kind == "csv" and size > chunk_bytes:
         yield from _csv_pieces(path, chunk_bytes)
     else:
-        yield read_feed_file(path, format)
+        yield _read_whole(path, format)
 
 
-def _csv_pieces(path: Path, chunk_bytes: int) -> Iterator[pl.DataFrame]:
+def _csv_pieces(path: Path, chunk_bytes: int) -> Iterator[Batch]:
     """Pieces of a CSV file cut at record ends, each read with the header line before it."""
     given = 0
     try:
-        for frame in _csv_piece_frames(path, chunk_bytes):
-            given += frame.height
-            yield frame
+        for batch in _csv_piece_frames(path, chunk_bytes):
+            given += batch.frame.height
+            yield batch
     except (FeedRefused, ReadWhole, UnicodeDecodeError):
         if given == 0:  # nothing given yet: the whole file's own result or message
-            yield read_feed_file(path, "csv")
+            yield Batch(read_feed_file(path, "csv"))
             return
         read_feed_file(path, "csv")  # the whole file's message, if it has one
         raise ReadWhole(str(path)) from None
     if given == 0:  # blank: the whole file's message
-        yield read_feed_file(path, "csv")
+        yield Batch(read_feed_file(path, "csv"))
 
 
-def _csv_piece_frames(path: Path, chunk_bytes: int) -> Iterator[pl.DataFrame]:
+def _csv_piece_frames(path: Path, chunk_bytes: int) -> Iterator[Batch]:
     header = b""
     lines_before = 0  # physical lines in the pieces already read (the header's included)
     carry = b""
@@ -163,7 +195,7 @@ def _csv_piece_frames(path: Path, chunk_bytes: int) -> Iterator[pl.DataFrame]:
                 frame = _read_csv(path, header + body)
                 frame = frame.with_columns(pl.col(LINE) + (lines_before - 1 if lines_before else 0))
                 if frame.height:
-                    yield frame
+                    yield Batch(frame, plain_csv(body))
             lines_before += body.count(b"\n") + (0 if lines_before else header.count(b"\n"))
             if last:
                 return
@@ -181,6 +213,40 @@ def _record_end(data: bytes) -> int:
         if data.count(b'"', 0, end) % 2 == 0:
             return end + 1
     raise ReadWhole("a quoted value spans too many lines to cut the file there")
+
+
+# Each byte's class for `plain_csv`: 1 a byte that may need the schema's text checks (a C0
+# control character but the line ends, tab, a quote, and the first bytes of every non-ASCII
+# white space: U+0085, U+00A0 (0xC2), U+1680 (0xE1), U+2000 to U+205F (0xE2), U+3000 (0xE3)),
+# 2 a space, 3 a comma or line end, 0 any other byte.
+_SUSPECT = bytes(
+    [*range(0x00, 0x0A), 0x0B, 0x0C, *range(0x0E, 0x20), ord('"'), 0xC2, 0xE1, 0xE2, 0xE3]
+)
+_CLASSES = bytes(
+    1 if byte in _SUSPECT else 2 if byte == 0x20 else 3 if byte in b",\n\r" else 0
+    for byte in range(256)
+)
+
+
+def plain_csv(body: bytes) -> bool:
+    """True when the CSV text `body` (whole records, no header) can hold no value that the
+    schema's text checks would change or flag: no control character other than line ends,
+    no tab, no quote (so no quoted line break and no quoted empty value), no byte that may
+    begin a non-ASCII white space, no space at the start or end of a value. A missing value
+    is read as null by polars, so no value is then empty either. One pass over the bytes
+    (about 17 ms for 16 MB; 55 ms when it holds spaces) instead of a regular expression and
+    a trim per column (120 ms)."""
+    classes = body.translate(_CLASSES)
+    if b"\x01" in classes:
+        return False
+    if b"\x02" not in classes:  # no space at all (one-byte searches are memchr, two-byte not)
+        return True
+    return not (
+        b"\x02\x03" in classes
+        or b"\x03\x02" in classes
+        or classes[:1] == b"\x02"
+        or classes[-1:] == b"\x02"
+    )
 
 
 def _parquet_batches(path: Path, batch_rows: int) -> Iterator[pl.DataFrame]:
@@ -341,6 +407,10 @@ def _drop_blank_rows(frame: pl.DataFrame) -> pl.DataFrame:
     names = [name for name in frame.columns if name != LINE]
     if not names:
         return frame
+    for name in names:  # a column with a value on every row: no row is blank (no full scan)
+        column = frame.get_column(name)
+        if column.null_count() == 0 and not column.str.len_bytes().eq(0).any():
+            return frame
     blank = pl.all_horizontal([pl.col(name).is_null() | (pl.col(name) == "") for name in names])
     mask = frame.select(blank).to_series()
     return frame.filter(~mask) if mask.any() else frame

@@ -1,0 +1,149 @@
+"""The reader's `plain` verdict lets the schema skip the control character test and the
+trimming; whenever it says so, the rows, their reasons and their typed values are exactly
+those of the full text checks.
+
+`plain_csv` is told value by value here (each kind of byte that may need a check), then a
+property test draws CSV files of contacts from an alphabet full of what the checks look for
+(spaces at either end, tabs, control characters, quotes, non-ASCII spaces, letters with
+accents, numbers written as `4.0`) and compares, for every batch said plain, the screened
+rows with and without the shortcut, the file read whole and in pieces of a few hundred bytes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from slaengine.adapters.feeds import schemas
+from slaengine.adapters.feeds.readers import iter_feed_batches, plain_csv
+from slaengine.adapters.feeds.schemas import screen_frame
+
+HEADER = "contact_id,channel,queue,arrived_at,answered_at,abandoned_at,handle_seconds,csat,nps\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "plain"),
+    [
+        (b"c1,phone,general queue,2026-10-01T08:00:00Z\n", True),  # a space inside a value
+        ("c1,téléphone,file d'attente à Paris\n".encode(), True),  # accents (0xC3...)
+        ("c1,€\n".encode(), False),  # 0xE2 may begin a space (U+2000...): the full checks
+        (b"c1,phone\r\nc2,chat\r\n", True),  # CRLF line ends
+        (b"c1,phone", True),  # no line end at the end
+        (b"c1, phone\n", False),  # a space after a comma
+        (b"c1 ,phone\n", False),  # before a comma
+        (b" c1,phone\n", False),  # at the start
+        (b"c1,phone \n", False),  # before a line end
+        (b"c1,phone \r\n", False),  # before CRLF
+        (b"c1,phone\n c2,chat\n", False),  # after a line end
+        (b"c1,phone ", False),  # at the very end
+        (b"c1,ph\tone\n", False),  # a tab
+        (b'"c1",phone\n', False),  # a quote
+        (b"c1,ph\x00one\n", False),  # NUL
+        (b"c1,ph\x0bone\n", False),  # vertical tab
+        (b"c1,ph\x1fone\n", False),  # unit separator
+        ("c1,phone\u00a0\n".encode(), False),  # no-break space
+        ("c1,\u3000phone\n".encode(), False),  # ideographic space
+        ("c1,phone\u2003\n".encode(), False),  # em space
+        ("c1,phone\u0085\n".encode(), False),  # next line
+        ("c1,ph\u1680one\n".encode(), False),  # Ogham space mark
+    ],
+)
+def test_plain_csv_tells_each_kind_of_byte(body: bytes, plain: bool) -> None:
+    assert plain_csv(body) is plain
+
+
+def test_a_usual_export_is_plain_and_the_shortcut_is_taken(tmp_path: Path) -> None:
+    """A file as systems write them (no padding, no quotes) takes the shortcut; the same file
+    with one padded value does not."""
+    rows = "".join(
+        f"c{n},phone,general,2026-10-01T08:{n:02d}:00+02:00,2026-10-01T08:{n:02d}:09+02:00,,{n},4,9\n"
+        for n in range(50)
+    )
+    clean = tmp_path / "clean.csv"
+    clean.write_text(HEADER + rows)
+    assert [batch.plain for batch in iter_feed_batches(clean)] == [True]
+    padded = tmp_path / "padded.csv"
+    padded.write_text(HEADER + rows.replace("c7,phone", "c7, phone"))
+    assert [batch.plain for batch in iter_feed_batches(padded)] == [False]
+
+
+_CLEAN = [
+    "", "c1", "c2", "phone", "PHONE", "chat", "fax", "general", "file d'attente", "é",
+    "2026-10-01T08:00:00+02:00", "2026-10-01T08:00:05Z", "2026-10-01T08:00:09.5+02:00",
+    "2026-10-01T08:00:00", "2026-13-01T08:00:00Z", "2026-10-01T08:00",
+    "0", "4", "4.0", "1e3", "-3", "12", "+4", "9007199254740993", "x", "true", "No",
+]  # fmt: skip
+_PADDED = [" ", " c1", "c1 ", " chat", "email\t", "x\x00y", "a\x1fb", "\u00a0phone", "phone\u3000"]
+# half the files drawn from values that need no text check (most of their batches are plain,
+# bad rows included), half from every value
+_ROWS = st.sampled_from([_CLEAN, _CLEAN + _PADDED]).flatmap(
+    lambda values: st.lists(
+        st.lists(st.sampled_from(values), min_size=9, max_size=9).map(",".join),
+        min_size=1,
+        max_size=30,
+    )
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=_ROWS, chunk=st.sampled_from([None, 200, 600]))
+def test_a_plain_batch_screens_as_the_full_checks_do(
+    tmp_path: Path, rows: list[str], chunk: int | None
+) -> None:
+    path = tmp_path / "contacts.csv"
+    path.write_text(HEADER + "\n".join(rows) + "\n")
+    try:
+        batches = list(iter_feed_batches(path, chunk_bytes=chunk))
+    except Exception:  # a file that is no feed (e.g. only blank rows): nothing to compare
+        return
+    for batch in batches:
+        if not batch.plain:
+            continue
+        no_repeats = pl.Series("contact_id", [], pl.String)
+        short = screen_frame(batch.frame, "contacts", repeated=no_repeats, plain=True)
+        full = screen_frame(batch.frame, "contacts", repeated=no_repeats)
+        assert short.valid.equals(full.valid)
+        assert short.failing.equals(full.failing)
+        assert short.written.equals(full.written)
+
+
+def test_the_property_meets_plain_batches_with_bad_rows(tmp_path: Path) -> None:
+    """The alphabet above does give plain batches holding failing rows (so the property test
+    compares something): one such file, checked directly."""
+    path = tmp_path / "contacts.csv"
+    path.write_text(
+        HEADER
+        + "c1,phone,general,2026-10-01T08:00:00,,,4.0,9,x\n"
+        + "c2,fax,general,2026-10-01T08:00:00Z,2026-10-01T08:00:05Z,,1e3,4,+4\n"
+    )
+    (batch,) = iter_feed_batches(path)
+    assert batch.plain
+    short = screen_frame(batch.frame, "contacts", plain=True)
+    full = screen_frame(batch.frame, "contacts")
+    assert short.failing.height == 2 and short.failing.equals(full.failing)
+    assert short.failing.get_column("handle_seconds").to_list() == [4.0, 1000.0]
+
+
+_NUMBER_TEXT = st.one_of(
+    st.integers(min_value=-(2**63), max_value=2**64).map(str),
+    st.integers(min_value=-(2**54), max_value=2**54).map(lambda n: f"{n}.0"),
+    st.text(alphabet="+-.0123456789eE x", max_size=8),
+    st.sampled_from(["9007199254740991", "9007199254740992", "-9007199254740993", "0004", "-0"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(st.one_of(st.none(), _NUMBER_TEXT), min_size=1, max_size=40))
+def test_whole_numbers_are_typed_as_the_lenient_path_types_them(values: list[str | None]) -> None:
+    """The digits' shortcut (`_whole_numbers`) and the double path (`_integer`) agree on
+    every text: the same number, or null for both."""
+    text = pl.DataFrame({"csat": values}, schema={"csat": pl.String})
+    (fast,) = schemas._whole_numbers(text, ["csat"])
+    slow = text.select(schemas._integer("csat")).to_series()
+    assert fast.to_list() == slow.to_list()
