@@ -38,6 +38,7 @@ from slaengine.adapters.feeds.schemas import (
     check_columns,
     name_reasons,
     screen_frame,
+    warm_checks,
 )
 from slaengine.adapters.storage.feed_repo import FeedFileRecord
 from slaengine.adapters.storage.feed_store import (
@@ -194,6 +195,7 @@ def _store_file(
     written are discarded). The other kinds are small by nature and validated whole.
     """
     kind = new.kind
+    warm_checks(kind)  # Pandera imported while the first batches are read
     with feed_write(engine, new) as write:
         writes = Background(write.add)  # a batch is written while the next one is checked
         failing = True

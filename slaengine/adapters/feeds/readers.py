@@ -191,14 +191,19 @@ def _csv_piece_frames(path: Path, chunk_bytes: int) -> Iterator[Batch]:
                     raise ReadWhole(str(path))
             else:
                 body = piece
-            if body.strip(b"\r\n,"):  # (polars refuses bytes that are not UTF-8)
-                frame = _read_csv(path, header + body)
+            body_lines = body.count(b"\n")
+            if _NOT_BLANK.search(body):  # (polars refuses bytes that are not UTF-8)
+                newlines = header.count(b"\n") + body_lines
+                frame = _read_csv(path, header + body, newlines)
                 frame = frame.with_columns(pl.col(LINE) + (lines_before - 1 if lines_before else 0))
                 if frame.height:
                     yield Batch(frame, plain_csv(body))
-            lines_before += body.count(b"\n") + (0 if lines_before else header.count(b"\n"))
+            lines_before += body_lines + (0 if lines_before else header.count(b"\n"))
             if last:
                 return
+
+
+_NOT_BLANK = re.compile(rb"[^\r\n,]")  # a byte other than line ends and commas (no copy made)
 
 
 def _record_end(data: bytes) -> int:
@@ -312,12 +317,14 @@ def _unix_lines(data: bytes) -> bytes:
     return re.sub(rb"\r(?!\n)", b"\n", data) if b"\r" in data else data
 
 
-def _read_csv(path: Path, data: bytes) -> pl.DataFrame:
+def _read_csv(path: Path, data: bytes, newlines: int | None = None) -> pl.DataFrame:
+    """`newlines`: how many line feeds `data` holds, when the caller has counted them."""
+    unix = _unix_lines(data)
     with _long_fields():
-        return _read_csv_text(path, _unix_lines(data))
+        return _read_csv_text(path, unix, newlines if unix is data else None)
 
 
-def _read_csv_text(path: Path, data: bytes) -> pl.DataFrame:
+def _read_csv_text(path: Path, data: bytes, newlines: int | None = None) -> pl.DataFrame:
     end = data.find(b"\n")
     first_line = data if end < 0 else data[:end]
     quoted = b'"' in data
@@ -333,7 +340,8 @@ def _read_csv_text(path: Path, data: bytes) -> pl.DataFrame:
         raise FeedRefused(
             f"{path}{where}: not a readable CSV file: {detail or _first_line(error)}"
         ) from None
-    physical = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    newlines = data.count(b"\n") if newlines is None else newlines
+    physical = newlines + (0 if data.endswith(b"\n") else 1)
     if not quoted or frame.height == physical - 1:  # one row per line: number them so
         return _number_unquoted(path, frame, data, physical)
     frame = _drop_blank_rows(frame)

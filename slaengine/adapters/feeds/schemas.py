@@ -17,6 +17,7 @@ uniqueness.
 from __future__ import annotations
 
 import difflib
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -624,6 +625,29 @@ def feed_rules(kind: str) -> list[Rule]:
     return [*rules(), *_storable_rules(kind)]
 
 
+_warming: list[threading.Thread] = []  # the thread importing Pandera ahead, once a process
+
+
+def warm_checks(kind: str) -> None:
+    """Import Pandera and check an empty frame of `kind` in a thread of its own (about 1 s the
+    first time in a process), so that the ingest's first call to Pandera (`_failures`, which
+    waits for this thread) does not wait for it after the file is read. Errors are left to
+    that call to raise."""
+    if _warming or kind not in SPECS:
+        return
+
+    def warm() -> None:
+        try:
+            empty = pl.DataFrame(schema=dict(SPECS[kind].stored))
+            feed_schema(kind).validate(empty, lazy=True)
+        except Exception:  # the ingest's own call raises it, where it is handled
+            return
+
+    thread = threading.Thread(target=warm, name="pandera-import", daemon=True)
+    _warming.append(thread)
+    thread.start()
+
+
 def feed_schema(kind: str) -> pandera.DataFrameSchema:
     """The Pandera schema of a typed `kind` frame: dtypes, then one check per reason code."""
     import pandera.polars as pandera
@@ -768,6 +792,8 @@ def _failures(subset: pl.DataFrame, kind: str) -> pl.DataFrame:
     empty = pl.DataFrame(schema={ROW: pl.UInt32, "_reasons": pl.List(pl.String)})
     if subset.height == 0:
         return empty
+    for thread in _warming:  # Pandera is imported once, by one thread at a time
+        thread.join()
     from pandera.errors import SchemaErrors
 
     try:
