@@ -1,6 +1,10 @@
-"""The reader's `plain` verdict lets the schema skip the control character test and the
+"""The ingest's shortcuts give exactly what the long ways give.
+
+The reader's `plain` verdict lets the schema skip the control character test and the
 trimming; whenever it says so, the rows, their reasons and their typed values are exactly
-those of the full text checks.
+those of the full text checks. Whole numbers typed by their digits equal the double path;
+the hashes given twice in a file are found bucket by bucket as by `is_duplicated`; a part's
+batch in one month and in time order is written as the sorted, partitioned batch would be.
 
 `plain_csv` is told value by value here (each kind of byte that may need a check), then a
 property test draws CSV files of contacts from an alphabet full of what the checks look for
@@ -21,6 +25,7 @@ from hypothesis import strategies as st
 from slaengine.adapters.feeds import schemas
 from slaengine.adapters.feeds.readers import iter_feed_batches, plain_csv
 from slaengine.adapters.feeds.schemas import screen_frame
+from slaengine.services import feeds as feeds_service
 
 HEADER = "contact_id,channel,queue,arrived_at,answered_at,abandoned_at,handle_seconds,csat,nps\n"
 
@@ -147,3 +152,47 @@ def test_whole_numbers_are_typed_as_the_lenient_path_types_them(values: list[str
     (fast,) = schemas._whole_numbers(text, ["csat"])
     slow = text.select(schemas._integer("csat")).to_series()
     assert fast.to_list() == slow.to_list()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    batches=st.lists(
+        st.lists(st.integers(min_value=0, max_value=2**64 - 1), max_size=40), max_size=6
+    ),
+    repeats=st.lists(st.integers(min_value=0, max_value=2**64 - 1), max_size=5),
+)
+def test_hashes_seen_twice_are_those_is_duplicated_finds(
+    batches: list[list[int]], repeats: list[int]
+) -> None:
+    """Hashes drawn over the whole 64-bit range (every bucket), some given again in a later
+    batch or twice in one."""
+    batches = [*batches, repeats, repeats[:2] * 2]
+    every = pl.Series("h", [h for batch in batches for h in batch], dtype=pl.UInt64)
+    kept = feeds_service._IdHashes()
+    for batch in batches:
+        kept.add(pl.Series("h", batch, dtype=pl.UInt64))
+    expected = every.filter(every.is_duplicated()).unique().sort()
+    assert kept.seen_twice().sort().to_list() == expected.to_list()
+
+
+def test_a_batch_in_one_month_and_time_order_is_written_as_sorted(tmp_path: Path) -> None:
+    """`_single_month` and `_sorted` (the writer's shortcuts) against the long way: months
+    formatted row by row and a sort by time and key."""
+    from slaengine.adapters.columnar import store
+
+    at = pl.datetime_range(
+        pl.datetime(2026, 10, 31, 23, 59, 58, time_zone="UTC"),
+        pl.datetime(2026, 11, 1, 0, 0, 1, time_zone="UTC"),
+        "1s",
+        eager=True,
+    )
+    rows = pl.DataFrame({"arrived_at": at, "contact_id": ["d", "c", "b", "a"]})
+    assert store._single_month(rows.get_column("arrived_at")) is None  # two months
+    assert store._single_month(rows.get_column("arrived_at").head(2)) == "2026-10"
+    assert store._sorted(rows, store.CONTACT_KIND) is rows  # strictly increasing: kept
+    tied = rows.with_columns(pl.lit(at[0]).alias("arrived_at"))  # equal instants: by key
+    assert store._sorted(tied, store.CONTACT_KIND).get_column("contact_id").to_list() == [
+        "a", "b", "c", "d",
+    ]  # fmt: skip
+    backwards = rows.reverse()
+    assert store._sorted(backwards, store.CONTACT_KIND).equals(rows)
