@@ -42,16 +42,22 @@ MONTH_SECONDS = 31 * 86_400 - 7_200  # stay inside the Paris month
 AS_OF = datetime(2026, 12, 1, tzinfo=UTC)
 
 
-def synthetic_contacts(rows: int, seed: int = 7) -> pl.DataFrame:
-    """`rows` contacts spread over October 2026 (Paris) as annex text, 1 row in 100 bad (no
-    repeated ids: a re-send must restate every row)."""
+def synthetic_contacts(
+    rows: int, seed: int = 7, *, first: int = 0, count: int | None = None
+) -> pl.DataFrame:
+    """Contacts `first` to `first + count` of `rows` spread over October 2026 (Paris) as annex
+    text, 1 row in 100 bad (no repeated ids: a re-send must restate every row)."""
     return feeds_bench.synthetic_contacts(
-        rows,
+        rows if count is None else count,
         seed,
         spacing_us=MONTH_SECONDS * 1_000_000 // rows,
         stamp="%Y-%m-%dT%H:%M:%S%.6f+00:00",
         duplicates=False,
+        first=first,
     )
+
+
+SLICE = 5_000_000  # contacts made at once (a 50M file is written slice by slice: 2 GB of RAM)
 
 
 def files_for(rows: int, folder: Path, formats: list[str]) -> dict[str, Path]:
@@ -65,12 +71,36 @@ def files_for(rows: int, folder: Path, formats: list[str]) -> dict[str, Path]:
             f"{fmt}-fix": folder / f"contacts-{rows}-fix.{fmt}",
         }
         if not all(path.exists() for path in names.values()):
-            month, resend = synthetic_contacts(rows), synthetic_contacts(rows, seed=8)
-            fix = resend.gather_every(100, offset=50)
-            for frame, path in zip((month, resend, fix), names.values(), strict=True):
-                frame.write_csv(path) if fmt == "csv" else frame.write_parquet(path)
+            _write_slices(rows, fmt, list(names.values()))
         paths.update(names)
     return paths
+
+
+def _write_slices(rows: int, fmt: str, paths: list[Path]) -> None:
+    """The month, the re-send and the fix, `SLICE` contacts at a time (CSV appended; Parquet
+    row groups of one writer per file)."""
+    import pyarrow.parquet as pq
+
+    writers: dict[Path, pq.ParquetWriter] = {}
+    partial = [path.with_name(path.name + ".partial") for path in paths]
+    for first in range(0, rows, SLICE):
+        count = min(SLICE, rows - first)
+        month = synthetic_contacts(rows, first=first, count=count)
+        resend = synthetic_contacts(rows, seed=8, first=first, count=count)
+        fix = resend.gather_every(100, offset=50)  # `first` is a multiple of 100
+        for frame, path in zip((month, resend, fix), partial, strict=True):
+            if fmt == "csv":
+                with path.open("ab" if first else "wb") as handle:
+                    frame.write_csv(handle, include_header=not first)
+            else:
+                table = frame.to_arrow()
+                if path not in writers:
+                    writers[path] = pq.ParquetWriter(path, table.schema)
+                writers[path].write_table(table)
+    for writer in writers.values():
+        writer.close()
+    for done, path in zip(partial, paths, strict=True):
+        done.rename(path)
 
 
 def _peak_rss_mb() -> int:

@@ -38,10 +38,12 @@ def synthetic_contacts(
     spacing_us: int = 2_000_000,
     stamp: str = "%Y-%m-%dT%H:%M:%S+00:00",
     duplicates: bool = True,
+    first: int = 0,
 ) -> pl.DataFrame:
     """`rows` contacts from 2026-10-01 (UTC), `spacing_us` apart, as annex text; every 100th
-    row is bad in one of four ways (a repeated contact_id only when `duplicates`)."""
-    index = pl.int_range(0, rows, eager=True)
+    row is bad in one of four ways (a repeated contact_id only when `duplicates`). `first`:
+    the number of the first contact, to make a large file slice by slice."""
+    index = pl.int_range(first, first + rows, eager=True)
     frame = pl.DataFrame({"i": index}).with_columns(
         r=((pl.col("i") * 2_654_435_761 + seed) % 1_000).cast(pl.Int64),
         arrived=pl.lit(datetime(2026, 10, 1, tzinfo=UTC))
