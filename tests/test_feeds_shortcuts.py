@@ -196,3 +196,22 @@ def test_a_batch_in_one_month_and_time_order_is_written_as_sorted(tmp_path: Path
     ]  # fmt: skip
     backwards = rows.reverse()
     assert store._sorted(backwards, store.CONTACT_KIND).equals(rows)
+
+
+_FLAG_TEXT = st.one_of(
+    st.sampled_from(["true", "TRUE", "True", "tRuE", "1", "0", "yes", "No", "Y", "f", "T", "x"]),
+    st.text(alphabet="tTrRuUeEfFaAlLsSyYnNoO01İı ", max_size=6),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(st.one_of(st.none(), _FLAG_TEXT), min_size=1, max_size=40))
+def test_true_false_words_are_typed_as_the_expressions_type_them(
+    values: list[str | None],
+) -> None:
+    text = pl.DataFrame(
+        {"resolved_first_contact": values}, schema={"resolved_first_contact": pl.String}
+    )
+    fast = pl.DataFrame(schemas._boolean(text, "resolved_first_contact"))
+    slow = text.select(schemas._boolean_expressions("resolved_first_contact"))
+    assert fast.equals(slow)

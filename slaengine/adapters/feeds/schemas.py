@@ -345,22 +345,41 @@ SPECS = {spec.kind: spec for spec in (CONTACTS, INTERVALS, COSTS, FORECASTS)}
 
 def _contacts_typed() -> list[pl.Expr]:
     stamps = ("arrived_at", "answered_at", "abandoned_at")
-    flag = _text("resolved_first_contact").str.to_lowercase()
     return [
         _text("contact_id").alias("contact_id"),
         _channel(),
         _queue(),
         _float("handle_seconds").alias("handle_seconds"),
-        pl.when(flag.is_in(_TRUE))
-        .then(True)
-        .when(flag.is_in(_FALSE))
-        .then(False)
-        .otherwise(None)
-        .alias("resolved_first_contact"),
         *_given(stamps),
         *_given(_NUMBERS["contacts"]),
-        (flag.is_not_null() & ~flag.is_in(_TRUE + _FALSE)).alias("_bad_boolean"),
-    ]
+    ]  # resolved_first_contact and _bad_boolean: `_boolean`
+
+
+def _boolean_expressions(name: str) -> list[pl.Expr]:
+    """A true/false column typed (any case) and its `_bad_boolean` flag, as expressions: the
+    definition `_boolean` gives faster (property-tested equal)."""
+    flag = _text(name).str.to_lowercase()
+    value = pl.when(flag.is_in(_TRUE)).then(True).when(flag.is_in(_FALSE)).then(False)
+    bad = flag.is_not_null() & ~flag.is_in(_TRUE + _FALSE)
+    return [value.otherwise(None).alias(name), bad.alias("_bad_boolean")]
+
+
+_BOOLEAN = {word: True for word in _TRUE} | {word: False for word in _FALSE}
+
+
+def _boolean(text: pl.DataFrame, name: str) -> list[pl.Series]:
+    """`_boolean_expressions`, a third of the cost: the words written in lower case (and 1, 0)
+    are looked up at once; only the others are lower-cased, then looked up."""
+    raw = text.get_column(name)
+    value = raw.replace_strict(_BOOLEAN, default=None, return_dtype=pl.Boolean)
+    need = (value.is_null() & raw.is_not_null()).arg_true()
+    if need.len():
+        lowered = raw.gather(need).str.to_lowercase()
+        value = value.scatter(
+            need, lowered.replace_strict(_BOOLEAN, default=None, return_dtype=pl.Boolean)
+        )
+    bad = raw.is_not_null() & value.is_null()
+    return [value.alias(name), bad.alias("_bad_boolean")]
 
 
 def _contacts_rules() -> list[Rule]:
@@ -691,7 +710,8 @@ def typed_frame(
         control = text.select(_control(spec.columns)).to_series()  # as written, before trimming
         trimmed = {n: pl.col(n).str.strip_chars() for n in spec.columns}
         text = text.with_columns(t.replace("", None).alias(n) for n, t in trimmed.items())
-    out = text.with_columns(*typed(), control, *_whole_numbers(text, _WHOLE_FAST[kind]))
+    flags = _boolean(text, "resolved_first_contact") if kind == "contacts" else []
+    out = text.with_columns(*typed(), control, *_whole_numbers(text, _WHOLE_FAST[kind]), *flags)
     if stamps:
         out = pl.concat([out, _parse_timestamps(text, stamps)], how="horizontal")
         out = out.with_columns([pl.col(f"_ts_{n}").alias(n) for n in stamps])
