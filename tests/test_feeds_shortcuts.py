@@ -215,3 +215,63 @@ def test_true_false_words_are_typed_as_the_expressions_type_them(
     fast = pl.DataFrame(schemas._boolean(text, "resolved_first_contact"))
     slow = text.select(schemas._boolean_expressions("resolved_first_contact"))
     assert fast.equals(slow)
+
+
+_DATES = ["2026-10-01", "2026-02-30", "2026-13-01", "0000-01-01", "9999-12-31", "20261001"]
+_SEPARATORS = ["T", "t", " ", ""]
+_TIMES = ["08", "08:00", "08:00:00", "23:59:60", "24:00:00", "0800", "080000", "8:00:00"]
+_DECIMALS = ["", ".", ".1", ".12", ".123", ".123456", ".1234567", ",5"]
+_ZONES = ["", "Z", "z", "+02", "+0200", "+02:00", "-02:00", "+24:00", "+2:00", " +02:00"]
+
+
+def _stamp_shapes() -> list[str]:
+    import itertools
+
+    parts = itertools.product(_DATES, _SEPARATORS, _TIMES, _DECIMALS, _ZONES)
+    return ["".join(part) for part in parts]
+
+
+def _both_ways(values: list[str | None]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    text = pl.DataFrame({"at": values}, schema={"at": pl.String})
+    quick = schemas._parse_timestamps(text, ["at"])
+    slow = schemas._parse_timestamps(text, ["at"], by_length=False)
+    return quick, slow
+
+
+def test_a_length_only_the_usual_shape_has() -> None:
+    """Every shape of date, separator, time, decimals and offset whose length is one of
+    `_ONLY_USUAL_LENGTHS` (2,680 of them): those Arrow reads in a column of their own, then
+    all of them in one (where Arrow refuses some: the strict format's way), give the instants
+    and the flags of the regular expression's way."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    shapes = [v for v in _stamp_shapes() if len(v.encode()) in schemas._ONLY_USUAL_LENGTHS]
+    read: list[str | None] = []
+    for value in shapes:
+        try:
+            pc.cast(pa.array([value]), pa.timestamp("us", tz="UTC"))
+        except pa.ArrowInvalid:
+            continue
+        read.append(value)
+    assert len(shapes) > 2000 and 20 <= len(read) < 100  # most shapes are refused
+    all_shapes: list[str | None] = list(shapes)
+    for values in (read, all_shapes):
+        quick, slow = _both_ways(values)
+        assert quick.equals(slow)
+    assert _both_ways(read)[0].get_column("_ts_at").null_count() == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(st.none(), st.sampled_from(_stamp_shapes()), st.text(max_size=33)),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_timestamps_by_length_are_those_of_the_regular_expression(
+    values: list[str | None],
+) -> None:
+    quick, slow = _both_ways(values)
+    assert quick.equals(slow)
