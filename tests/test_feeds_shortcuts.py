@@ -275,3 +275,27 @@ def test_timestamps_by_length_are_those_of_the_regular_expression(
 ) -> None:
     quick, slow = _both_ways(values)
     assert quick.equals(slow)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    body=st.lists(
+        st.sampled_from([b"a", b"1", b" ", b",", b"\n", b"\r\n", b"\t", b'"', "é".encode()]),
+        max_size=40,
+    ).map(b"".join),
+    size=st.integers(min_value=1, max_value=7),
+)
+def test_plain_csv_says_the_same_slice_by_slice(body: bytes, size: int) -> None:
+    """The verdict does not depend on where the slices are cut (a space and a comma on either
+    side of a cut included), nor does the line feeds' count."""
+    from slaengine.adapters.feeds import readers
+
+    whole = plain_csv(body)
+    lines = readers._line_feeds(body)
+    saved = readers._SLICE
+    readers._SLICE = size
+    try:
+        assert plain_csv(body) is whole
+        assert readers._line_feeds(body) == lines == body.count(b"\n")
+    finally:
+        readers._SLICE = saved
