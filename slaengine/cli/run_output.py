@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
@@ -16,9 +17,11 @@ from rich.progress import TaskID
 from rich.table import Table
 from rich.text import Text
 
-from slaengine.adapters.storage.run_repo import AttemptRecord, RunRecord
+from slaengine.adapters.storage.run_records import AttemptRecord, RunRecord
 from slaengine.cli.safe_text import safe, visible
-from slaengine.services.runs import RunReport
+
+if TYPE_CHECKING:  # the run machinery: imported by the commands that run jobs, not by history
+    from slaengine.services.runs import RunReport
 
 _OUTCOME_STYLE = {
     "done": "green",
@@ -184,7 +187,6 @@ def _counts_text(counts: dict[str, object]) -> str:
     if isinstance(credits, dict) and credits:
         shown.append("credits " + " + ".join(f"{v} {c}" for c, v in credits.items()))
     return ", ".join(shown)
-
 
 
 def _steps_text(steps: list[str]) -> str:
