@@ -260,6 +260,7 @@ class _Standing:
         self._versions = version_records(engine, contract_id)
         self._finals: dict[str, StoredFinal | None] = {}
         self._current: dict[str, bool] = {}
+        self._digests: dict[str, str] = {}
         self._relief: bool | None = None
 
     def version(self, period: str) -> VersionRecord | None:
@@ -309,8 +310,6 @@ class _Standing:
     def _history(self, period: str, record: VersionRecord, at: datetime) -> dict[str, str] | None:
         """`_history`'s digests, every earlier month being final at `at` and current (None
         otherwise: a month provisional in the history is computed, never stored)."""
-        from slaengine.adapters.storage.evaluation_codec import result_digest
-
         found: dict[str, str] = {}
         for step in range(stored_history_months(record.document), 0, -1):
             earlier = shift_period(period, -step)
@@ -320,8 +319,16 @@ class _Standing:
             settles = final.evaluation.settles_at if final is not None else None
             if final is None or settles is None or at < settles or not self.current(earlier):
                 return None
-            found[earlier] = result_digest(final.evaluation)
+            found[earlier] = self._digest(earlier, final)
         return found
+
+    def _digest(self, period: str, final: StoredFinal) -> str:
+        """`result_digest` of a month's stored result, once (`_Run.digest`)."""
+        from slaengine.adapters.storage.evaluation_codec import result_digest
+
+        if period not in self._digests:
+            self._digests[period] = result_digest(final.evaluation)
+        return self._digests[period]
 
     def _has_relief(self) -> bool:
         """Relief requested for the contract (any month, any status): left to `_final`."""
@@ -519,9 +526,9 @@ def stored_history_months(document: dict[str, Any]) -> int:
     without validating it again."""
     credits = document.get("credits") or {}
     return max(
-        (credits.get("earn_back") or {}).get("months", 0),
-        (document.get("chronic_failure") or {}).get("within_months", 0),
-        (document.get("continuous_improvement") or {}).get("after_months", 0),
+        int((credits.get("earn_back") or {}).get("months", 0)),
+        int((document.get("chronic_failure") or {}).get("within_months", 0)),
+        int((document.get("continuous_improvement") or {}).get("after_months", 0)),
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -46,21 +46,25 @@ def _number_back(value: Any) -> int | Decimal | None:
 
 
 def evaluation_document(evaluation: Evaluation) -> dict[str, Any]:
-    """The Evaluation as plain JSON data (dates ISO, money and decimal counts as strings)."""
-
-    def encode(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {key: encode(item) for key, item in value.items()}
-        if isinstance(value, list | tuple):
-            return [encode(item) for item in value]
-        if isinstance(value, datetime | date):
-            return value.isoformat()
-        if isinstance(value, Decimal):
-            return str(value)
-        return value
-
-    document: dict[str, Any] = encode(asdict(evaluation))
+    """The Evaluation as plain JSON data (dates ISO, money and decimal counts as strings):
+    `dataclasses.asdict` then encoded, in one walk (asdict deep-copies every value first,
+    about four times slower: the history of a stored month digests ten results)."""
+    document: dict[str, Any] = _plain(evaluation)
     return document
+
+
+def _plain(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return {item.name: _plain(getattr(value, item.name)) for item in fields(value)}
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
 
 
 def evaluation_from_document(document: dict[str, Any]) -> Evaluation:
