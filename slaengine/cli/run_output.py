@@ -12,15 +12,16 @@ from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
-from rich.progress import Progress as RichBar
-from rich.progress import TaskID
 from rich.table import Table
 from rich.text import Text
 
 from slaengine.adapters.storage.run_records import AttemptRecord, RunRecord
 from slaengine.cli.safe_text import safe, visible
 
-if TYPE_CHECKING:  # the run machinery: imported by the commands that run jobs, not by history
+if TYPE_CHECKING:  # the run machinery and its bars: for the commands that run jobs, not history
+    from rich.progress import Progress as RichBar
+    from rich.progress import TaskID
+
     from slaengine.services.runs import RunReport
 
 _OUTCOME_STYLE = {
@@ -49,6 +50,8 @@ class BarProgress:
 
 @contextmanager
 def progress_bars(quiet: bool) -> Iterator[BarProgress]:
+    from rich.progress import Progress as RichBar
+
     console = Console(stderr=True)
     with RichBar(console=console, transient=True, disable=quiet or not console.is_terminal) as bar:
         yield BarProgress(bar)
