@@ -6,7 +6,7 @@ import json
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -15,8 +15,10 @@ from rich.table import Table
 from slaengine.cli.context import AppContext
 from slaengine.cli.options import check_period, parse_as_of
 from slaengine.cli.safe_text import safe, visible
-from slaengine.domain.contract.model import Contract
 from slaengine.i18n import SUPPORTED
+
+if TYPE_CHECKING:  # the pydantic models: imported by the commands that read contract files
+    from slaengine.domain.contract.model import Contract
 
 
 @click.group()
@@ -28,6 +30,7 @@ def contract() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 def check(paths: tuple[Path, ...]) -> None:
     """Validate contract files or folders; problems on stderr as FILE:LINE:COL: message."""
+    from slaengine.domain.contract.model import Contract
     from slaengine.services.contracts import check_contracts
 
     report = check_contracts(list(paths))
@@ -51,6 +54,8 @@ def check(paths: tuple[Path, ...]) -> None:
 
 def contract_schema() -> dict[str, Any]:
     """The JSON Schema of a contract file, generated from the models."""
+    from slaengine.domain.contract.model import Contract
+
     schema = Contract.model_json_schema(by_alias=True, mode="validation")
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -97,23 +102,22 @@ def load(app: AppContext, paths: tuple[Path, ...]) -> None:
 @click.pass_obj
 def list_(app: AppContext, as_json: bool) -> None:
     """List the stored contract versions."""
-    from slaengine.services.contracts import list_contracts
+    from slaengine.adapters.storage.contract_repo import version_records
 
-    stored = list_contracts(app.engine)
+    # the stored columns and document, not validated again: the listing imports no model
+    stored = version_records(app.engine)
     if as_json:
         click.echo(
             json.dumps(
                 [
                     {
-                        "id": s.contract.id,
-                        "version": s.contract.version,
-                        "provider": s.contract.provider.id,
-                        "sourcing": s.contract.provider.sourcing,
-                        "activity": s.contract.activity,
-                        "effective_from": s.contract.effective.start.isoformat(),
-                        "effective_to": s.contract.effective.end.isoformat()
-                        if s.contract.effective.end
-                        else None,
+                        "id": s.contract_id,
+                        "version": s.version,
+                        "provider": s.provider_id,
+                        "sourcing": s.sourcing,
+                        "activity": s.activity,
+                        "effective_from": s.effective_from.isoformat(),
+                        "effective_to": s.effective_to.isoformat() if s.effective_to else None,
                         "sha256": s.file_hash,
                         "source": s.source_path,
                     }
@@ -125,14 +129,13 @@ def list_(app: AppContext, as_json: bool) -> None:
         return
     table = Table("contract", "version", "provider", "sourcing", "activity", "effective", "sha256")
     for s in stored:
-        c = s.contract
         table.add_row(
-            safe(c.id),
-            str(c.version),
-            safe(c.provider.name),
-            safe(c.provider.sourcing),
-            safe(c.activity),
-            f"{c.effective.start} → {c.effective.end or '…'}",
+            safe(s.contract_id),
+            str(s.version),
+            safe(s.provider_name),
+            safe(s.sourcing),
+            safe(s.activity),
+            f"{s.effective_from} → {s.effective_to or '…'}",
             safe(s.file_hash[:12]),
         )
     console = Console()

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from slaengine.cli.context import AppContext
 from slaengine.cli.options import check_period, parse_as_of
 from slaengine.cli.safe_text import safe, visible
-from slaengine.domain.evaluation.results import Evaluation
+
+if TYPE_CHECKING:  # rich draws the table only: `--json` prints without it
+    from rich.table import Table
+
+    from slaengine.domain.evaluation.results import Evaluation
 
 _STATUS_STYLE = {
     "met": "green",
@@ -108,6 +110,7 @@ def evaluation_table(document: dict[str, Any], width: int) -> tuple[Table, list[
     note`, wrapped at words). Objective ids are never cut: their column is as wide as the
     longest id and never wraps."""
     from rich import box
+    from rich.table import Table
 
     narrow = width < WIDE
     title = safe(
@@ -158,6 +161,8 @@ def evaluation_table(document: dict[str, Any], width: int) -> tuple[Table, list[
 
 
 def _print_table(document: dict[str, Any]) -> None:
+    from rich.console import Console
+
     console = Console()
     table, notes = evaluation_table(document, console.width)
     console.print(table)

@@ -197,10 +197,13 @@ def list_command(
 
 
 def _zone(app: AppContext, item: ReliefRequest) -> Any:
-    from slaengine.services.contracts import contract_versions
+    """The zone of the contract's first stored version (read without validating it)."""
+    from zoneinfo import ZoneInfo
 
-    versions = contract_versions(app.engine, item.contract_id)
-    return versions[0].contract.zone if versions else UTC
+    from slaengine.adapters.storage.contract_repo import version_records
+
+    versions = version_records(app.engine, item.contract_id)
+    return ZoneInfo(versions[0].timezone) if versions else UTC
 
 
 def request_lines(item: ReliefRequest, zone: Any) -> list[str]:

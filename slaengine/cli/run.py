@@ -77,6 +77,6 @@ def month_to_date_command(app: AppContext, as_of: datetime, as_json: bool) -> No
 @click.pass_obj
 def history(app: AppContext, limit: int, as_json: bool) -> None:
     """The run ledger: job, period, started, finished, outcome, counts, error, forced."""
-    from slaengine.adapters.storage.run_repo import run_history
+    from slaengine.adapters.storage.run_records import run_history
 
     show_history(run_history(app.engine, limit), as_json)

@@ -8,17 +8,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
-from rich.progress import Progress as RichBar
-from rich.progress import TaskID
 from rich.table import Table
 from rich.text import Text
 
-from slaengine.adapters.storage.run_repo import AttemptRecord, RunRecord
+from slaengine.adapters.storage.run_records import AttemptRecord, RunRecord
 from slaengine.cli.safe_text import safe, visible
-from slaengine.services.runs import RunReport
+
+if TYPE_CHECKING:  # the run machinery and its bars: for the commands that run jobs, not history
+    from rich.progress import Progress as RichBar
+    from rich.progress import TaskID
+
+    from slaengine.services.runs import RunReport
 
 _OUTCOME_STYLE = {
     "done": "green",
@@ -46,6 +50,8 @@ class BarProgress:
 
 @contextmanager
 def progress_bars(quiet: bool) -> Iterator[BarProgress]:
+    from rich.progress import Progress as RichBar
+
     console = Console(stderr=True)
     with RichBar(console=console, transient=True, disable=quiet or not console.is_terminal) as bar:
         yield BarProgress(bar)
@@ -184,7 +190,6 @@ def _counts_text(counts: dict[str, object]) -> str:
     if isinstance(credits, dict) and credits:
         shown.append("credits " + " + ".join(f"{v} {c}" for c, v in credits.items()))
     return ", ".join(shown)
-
 
 
 def _steps_text(steps: list[str]) -> str:

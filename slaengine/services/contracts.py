@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -164,7 +165,14 @@ def _to_row(spec_file: SpecFile, contract: Contract, now: datetime) -> ContractV
 
 
 def _to_contract(row: ContractVersionRow) -> Contract:
-    return Contract.model_validate(json.loads(row.spec_json))
+    return _validated(row.spec_json)
+
+
+@lru_cache(maxsize=256)
+def _validated(spec_json: str) -> Contract:
+    """A stored specification validated once per process: a run looks the version in force up
+    for every month of a history (a frozen model, the same for the same stored text)."""
+    return Contract.model_validate(json.loads(spec_json))
 
 
 def _to_stored(row: ContractVersionRow) -> StoredContract:

@@ -27,11 +27,11 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
 from slaengine import __version__
-from slaengine.domain.contract.model import FRACTION_KPIS, REAL_TIME_CHANNELS, Contract, Objective
 from slaengine.domain.contract.periods import (
     FIRST_PERIOD,
     Period,
@@ -39,22 +39,23 @@ from slaengine.domain.contract.periods import (
     period_problem,
     shift_period,
 )
-from slaengine.domain.evaluation.evaluate import evaluate, started_period
-from slaengine.domain.evaluation.exclusions import volume_band_days
-from slaengine.domain.evaluation.kpis import Counts, kpi_figures, sum_counts
+from slaengine.domain.contract.vocabulary import FRACTION_KPIS, REAL_TIME_CHANNELS
 from slaengine.domain.evaluation.results import (
     Evaluation,
     ExcludedDay,
     ObjectiveResult,
     WindowResult,
 )
-from slaengine.domain.evaluation.settlement import due_cutoff, settlement_instant
 from slaengine.errors import ContractNotFound, EvaluationError, MonthNotSettled
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where a month is computed: a stored month is read without them
     import polars as pl
 
     from slaengine.adapters.compute.tally import ContactGroups
+    from slaengine.adapters.storage.contract_repo import VersionRecord
+    from slaengine.adapters.storage.evaluation_codec import StoredFinal
+    from slaengine.domain.contract.model import Contract, Objective
+    from slaengine.domain.evaluation.kpis import Counts
 
 
 @dataclass
@@ -145,6 +146,8 @@ class _Run:
 
     def settles(self, contract: Contract, period: str) -> datetime:
         """`settlement_instant`, once per contract version and month in this run."""
+        from slaengine.domain.evaluation.settlement import settlement_instant
+
         key = (contract.id, contract.version, period)
         if key not in self._settles:
             self._settles[key] = settlement_instant(contract, period)
@@ -167,6 +170,11 @@ def run_evaluation(
     if problem := instant_problem(as_of):
         raise EvaluationError(problem)
     _first_day(period)
+    known = current_final(engine, contract_id, period, as_of)
+    if known is not None:  # the stored final result, its inputs unchanged: nothing to compute
+        return EvaluationOutcome(known, stored=False)
+    from slaengine.domain.evaluation.settlement import settlement_instant
+
     stored = contract_for_period(engine, contract_id, period)
     run = _Run(engine, datetime.now(UTC), store=store)
     settles = settlement_instant(stored.contract, period)
@@ -192,6 +200,11 @@ def final_evaluation(engine: Engine, contract_id: str, period: str, *, now: date
     if now.tzinfo is None:
         raise EvaluationError(f"now {now.isoformat()} has no UTC offset")
     _first_day(period)
+    known = current_final(engine, contract_id, period, now)
+    if known is not None:
+        return known
+    from slaengine.domain.evaluation.settlement import settlement_instant
+
     stored = contract_for_period(engine, contract_id, period)
     settles = settlement_instant(stored.contract, period)
     if now < settles:
@@ -208,8 +221,122 @@ def final_evaluation(engine: Engine, contract_id: str, period: str, *, now: date
 
 def settles_at(engine: Engine, contract_id: str, period: str) -> datetime:
     """The settlement instant of the month, for the contract version in force."""
+    from slaengine.domain.evaluation.settlement import settlement_instant
+
     _first_day(period)
     return settlement_instant(contract_for_period(engine, contract_id, period).contract, period)
+
+
+def current_final(
+    engine: Engine, contract_id: str, period: str, as_of: datetime
+) -> Evaluation | None:
+    """The month's stored final result when `run_evaluation` would return it unchanged as of
+    `as_of`, else None (then the month is evaluated as ever).
+
+    Read from storage alone: no contract validated, no settlement instant computed, no feed
+    file opened (a person asking for a settled month waits for none of it). The inputs key of
+    the month, and of every earlier month its result depends on, is rebuilt from the stored
+    versions, feed files, earlier results and the stored settlement instants, and must equal
+    the stored fingerprint. Any doubt answers None: no final stored, a contract with relief
+    requests, an earlier month that would be provisional in the history.
+    """
+    standing = _Standing(engine, contract_id)
+    final = standing.final(period)
+    if final is None or final.evaluation.settles_at is None:
+        return None
+    if as_of < final.evaluation.settles_at or not standing.current(period):
+        return None
+    return final.evaluation
+
+
+class _Standing:
+    """Whether stored finals of one contract are current (`current_final`), month by month."""
+
+    def __init__(self, engine: Engine, contract_id: str) -> None:
+        from slaengine.adapters.storage.contract_repo import version_records
+
+        self.engine = engine
+        self.contract_id = contract_id
+        self._versions = version_records(engine, contract_id)
+        self._finals: dict[str, StoredFinal | None] = {}
+        self._current: dict[str, bool] = {}
+        self._digests: dict[str, str] = {}
+        self._relief: bool | None = None
+
+    def version(self, period: str) -> VersionRecord | None:
+        """`contract_for_period`'s choice (the version in force on the first day of the month,
+        else on its last day), as `_Run.contract` makes it: None when there is none."""
+        if period_problem(period):
+            return None
+        first = _first_day(period)
+        last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        for day in (first, last):
+            for record in self._versions:
+                if record.covers(day):
+                    return record
+        return None
+
+    def final(self, period: str) -> StoredFinal | None:
+        from slaengine.adapters.storage.evaluation_codec import standing_final
+
+        if period not in self._finals:
+            self._finals[period] = standing_final(self.engine, self.contract_id, period)
+        return self._finals[period]
+
+    def current(self, period: str) -> bool:
+        """`_final` would find the month's inputs key unchanged (its stored result stands)."""
+        if period not in self._current:
+            self._current[period] = self._key_unchanged(period)
+        return self._current[period]
+
+    def _key_unchanged(self, period: str) -> bool:
+        record, final = self.version(period), self.final(period)
+        if record is None or final is None or final.evaluation.settles_at is None:
+            return False
+        history = self._history(period, record, final.evaluation.settles_at)
+        if history is None or self._has_relief():
+            return False
+        month = Period.in_zone(period, ZoneInfo(record.timezone))
+        key = {  # `_inputs_key`, built from what is stored
+            "contract": {"id": record.contract_id, "version": record.version,
+                         "sha256": record.file_hash},
+            "period": period,
+            "feeds": list(_feed_hashes(self.engine, self.contract_id, month)),
+            "engine": __version__,
+            "history": history,
+        }  # fmt: skip
+        return _digest(key) == final.fingerprint
+
+    def _history(self, period: str, record: VersionRecord, at: datetime) -> dict[str, str] | None:
+        """`_history`'s digests, every earlier month being final at `at` and current (None
+        otherwise: a month provisional in the history is computed, never stored)."""
+        found: dict[str, str] = {}
+        for step in range(stored_history_months(record.document), 0, -1):
+            earlier = shift_period(period, -step)
+            if self.version(earlier) is None:
+                continue
+            final = self.final(earlier)
+            settles = final.evaluation.settles_at if final is not None else None
+            if final is None or settles is None or at < settles or not self.current(earlier):
+                return None
+            found[earlier] = self._digest(earlier, final)
+        return found
+
+    def _digest(self, period: str, final: StoredFinal) -> str:
+        """`result_digest` of a month's stored result, once (`_Run.digest`)."""
+        from slaengine.adapters.storage.evaluation_codec import result_digest
+
+        if period not in self._digests:
+            self._digests[period] = result_digest(final.evaluation)
+        return self._digests[period]
+
+    def _has_relief(self) -> bool:
+        """Relief requested for the contract (any month, any status): left to `_final`."""
+        if self._relief is None:
+            from slaengine.adapters.storage.relief_repo import has_requests
+
+            self._relief = has_requests(self.engine, self.contract_id)
+        return self._relief
 
 
 def _final(
@@ -221,6 +348,7 @@ def _final(
     if known is not None:
         return known
     from slaengine.adapters.storage.evaluation_repo import standing_final, store_final
+    from slaengine.domain.evaluation.settlement import due_cutoff
 
     history = _history(run, contract, period, settles)
     inputs = _inputs_key(run, stored, period, history)
@@ -249,6 +377,7 @@ def _provisional(
     run: _Run, stored: Any, period: str, as_of: datetime, settles: datetime, *, store: bool
 ) -> EvaluationOutcome:
     from slaengine.adapters.storage.evaluation_repo import store_provisional, stored_provisional
+    from slaengine.domain.evaluation.evaluate import started_period
 
     contract: Contract = stored.contract
     started_period(contract, period, as_of)  # before the earlier months: name this one
@@ -293,6 +422,8 @@ def evaluate_inputs(
     note: str,
 ) -> Evaluation:
     """The domain evaluation of gathered inputs; `note` leads the evaluation's notes."""
+    from slaengine.domain.evaluation.evaluate import evaluate
+
     return evaluate(
         contract,
         period,
@@ -316,7 +447,7 @@ def _inputs_key(run: _Run, stored: Any, period: str, history: list[Evaluation]) 
     key: dict[str, Any] = {
         "contract": {"id": contract.id, "version": contract.version, "sha256": stored.file_hash},
         "period": period,
-        "feeds": list(_feed_hashes(run.engine, contract, Period.of(period, contract))),
+        "feeds": list(_feed_hashes(run.engine, contract.id, Period.of(period, contract))),
         "engine": __version__,
         "history": {item.period: run.digest(item) for item in history},
     }
@@ -350,11 +481,11 @@ def _digest(inputs: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _feed_hashes(engine: Engine, contract: Contract, month: Period) -> tuple[str, ...]:
+def _feed_hashes(engine: Engine, contract_id: str, month: Period) -> tuple[str, ...]:
     from slaengine.adapters.storage import feed_repo
 
     local_start, local_stop = month.start.astimezone(month.zone), month.stop.astimezone(month.zone)
-    files = feed_repo.feed_files_for_period(engine, contract.id, local_start, local_stop)
+    files = feed_repo.feed_files_for_period(engine, contract_id, local_start, local_stop)
     return tuple(sorted({record.sha256 for record in files}))
 
 
@@ -362,11 +493,7 @@ def _history(run: _Run, contract: Contract, period: str, at: datetime) -> list[E
     """Earlier months for earn-back and chronic failure, as they stand at `at`: the final
     result of each month settled by then, else its provisional result as of `at` (not stored).
     """
-    months = max(
-        contract.credits.earn_back.months if contract.credits and contract.credits.earn_back else 0,
-        contract.chronic_failure.within_months if contract.chronic_failure else 0,
-        ci.after_months if (ci := contract.continuous_improvement) else 0,
-    )
+    months = history_months(contract)
     if months:
         _settle_oldest_first(run, contract.id, period, at)
     found: list[Evaluation] = []
@@ -382,6 +509,27 @@ def _history(run: _Run, contract: Contract, period: str, at: datetime) -> list[E
             outcome = _provisional(run, stored, earlier, at, settles, store=False)
             found.append(outcome.evaluation)
     return found
+
+
+def history_months(contract: Contract) -> int:
+    """How many earlier months a month's result depends on: earn-back, chronic failure and
+    continuous improvement look back that far (0: none)."""
+    return max(
+        contract.credits.earn_back.months if contract.credits and contract.credits.earn_back else 0,
+        contract.chronic_failure.within_months if contract.chronic_failure else 0,
+        ci.after_months if (ci := contract.continuous_improvement) else 0,
+    )
+
+
+def stored_history_months(document: dict[str, Any]) -> int:
+    """`history_months` read from a stored contract's document (`Contract.to_document()`),
+    without validating it again."""
+    credits = document.get("credits") or {}
+    return max(
+        int((credits.get("earn_back") or {}).get("months", 0)),
+        int((document.get("chronic_failure") or {}).get("within_months", 0)),
+        int((document.get("continuous_improvement") or {}).get("after_months", 0)),
+    )
 
 
 def _settle_oldest_first(run: _Run, contract_id: str, period: str, at: datetime) -> None:
@@ -423,6 +571,7 @@ def _gather_uncached(
     from slaengine.adapters.compute.tally import merge_groups, tallied_columns
     from slaengine.adapters.storage import feed_repo
     from slaengine.adapters.storage.feed_repo import us_of
+    from slaengine.domain.evaluation.exclusions import volume_band_days
 
     # month to date: only what had arrived at as_of (stored data may run past it)
     until = min(month.stop, as_of.astimezone(UTC))
@@ -522,6 +671,8 @@ def _tally(
 
 
 def _month_value(objective: Objective, daily: dict[date, Counts]) -> float | None:
+    from slaengine.domain.evaluation.kpis import kpi_figures, sum_counts
+
     value = kpi_figures(objective, sum_counts(daily.values()))[0]
     return None if value is None else float(value)
 

@@ -16,10 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
-from slaengine.domain.contract.model import Contract
 from slaengine.domain.contract.periods import Period
 from slaengine.domain.evaluation.relief import (
     STATUSES,
@@ -33,6 +33,9 @@ from slaengine.domain.evaluation.relief import (
     relief_events,
 )
 from slaengine.errors import ContractNotFound, ReliefError
+
+if TYPE_CHECKING:  # the pydantic models: `relief list` reads requests without them
+    from slaengine.domain.contract.model import Contract
 
 MAX_EVIDENCE_BYTES = 50 * 1024 * 1024
 
@@ -209,9 +212,9 @@ def list_relief(
     if status is not None and status not in STATUSES:
         raise ReliefError(f"expected a status among {', '.join(STATUSES)}, found {status!r}")
     if contract_id is not None:
-        from slaengine.services.contracts import contract_versions
+        from slaengine.adapters.storage.contract_repo import version_records
 
-        if not contract_versions(engine, contract_id):
+        if not version_records(engine, contract_id):
             raise ContractNotFound(f"no contract {contract_id!r} is stored")
     found = relief_repo.requests(engine, contract_id)
     if period is not None:

@@ -19,13 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import fsspec
-from fsspec import AbstractFileSystem
-from fsspec.implementations.local import LocalFileSystem
 from sqlalchemy.engine import Engine
 
-if TYPE_CHECKING:  # polars is imported where rows are read or written, not by every command
+if TYPE_CHECKING:  # polars and fsspec are imported where files are read or written, not by
+    # every command (each command binds its data location here at start-up)
     import polars as pl
+    from fsspec import AbstractFileSystem
 
 DATA_ENV = "SLAENGINE_DATA_URL"
 DEFAULT_DATA = "data"
@@ -85,6 +84,8 @@ class DataStore:
 
     @property
     def local(self) -> bool:
+        from fsspec.implementations.local import LocalFileSystem
+
         return isinstance(self.fs, LocalFileSystem)
 
     def full(self, relative: str) -> str:
@@ -209,5 +210,7 @@ def open_store(engine: Engine) -> DataStore:
 
 def store_at(location: str) -> DataStore:
     """The data store at an absolute folder or fsspec URL."""
+    import fsspec.core
+
     fs, root = fsspec.core.url_to_fs(location)
     return DataStore(fs, str(root).rstrip("/"), location)

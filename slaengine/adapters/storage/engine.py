@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine, create_engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
-from sqlmodel import create_engine
 
 from slaengine.errors import StorageError
 
@@ -98,7 +97,6 @@ def create_schema(engine: Engine) -> list[str]:
     unreachable or its schema is newer than this code. See
     `slaengine.adapters.storage.migrations` for how the schema evolves.
     """
-    from slaengine.adapters.storage import tables  # noqa: F401  (registers the tables)
     from slaengine.adapters.storage.migrations import migrate
 
     try:

@@ -15,10 +15,9 @@ Readers return `Evaluation` objects equal to the ones stored.
 
 from __future__ import annotations
 
-import hashlib
 import json
-from dataclasses import asdict, dataclass, replace
-from datetime import UTC, date, datetime
+from dataclasses import replace
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -26,175 +25,28 @@ from sqlalchemy import Connection, inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from slaengine.adapters.storage.evaluation_codec import (
+    FINAL_LIFECYCLES,
+    StoredFinal,
+    evaluation_document,
+    evaluation_from_document,
+    lifecycle_of,
+    result_digest,
+    standing_final,
+)
 from slaengine.adapters.storage.evaluation_tables import EvaluationObjectiveRow, EvaluationRun
 from slaengine.domain.contract.periods import shift_period
-from slaengine.domain.evaluation.results import (
-    LIFECYCLES,
-    ChronicFailureFlag,
-    CreditSummary,
-    Evaluation,
-    ExcludedDay,
-    IncentiveSummary,
-    Lifecycle,
-    ObjectiveResult,
-    WindowResult,
-)
+from slaengine.domain.evaluation.results import Evaluation, Lifecycle
 
-_VOLATILE = ("as_of", "restated", "month_to_date", "notes", "lifecycle", "settles_at")
+__all__ = [
+    "StoredFinal",
+    "evaluation_document",
+    "evaluation_from_document",
+    "result_digest",
+    "standing_final",
+]
 
-
-def _number(value: int | Decimal | None) -> int | str | None:
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
-
-
-def _number_back(value: Any) -> int | Decimal | None:
-    if isinstance(value, str):
-        return Decimal(value)
-    return None if value is None else int(value)
-
-
-def evaluation_document(evaluation: Evaluation) -> dict[str, Any]:
-    """The Evaluation as plain JSON data (dates ISO, money and decimal counts as strings)."""
-
-    def encode(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {key: encode(item) for key, item in value.items()}
-        if isinstance(value, list | tuple):
-            return [encode(item) for item in value]
-        if isinstance(value, datetime | date):
-            return value.isoformat()
-        if isinstance(value, Decimal):
-            return str(value)
-        return value
-
-    document: dict[str, Any] = encode(asdict(evaluation))
-    return document
-
-
-def evaluation_from_document(document: dict[str, Any]) -> Evaluation:
-    """The inverse of `evaluation_document`."""
-    return Evaluation(
-        contract_id=document["contract_id"],
-        contract_version=int(document["contract_version"]),
-        provider_id=document["provider_id"],
-        period=document["period"],
-        as_of=datetime.fromisoformat(document["as_of"]),
-        month_to_date=bool(document["month_to_date"]),
-        objectives=tuple(_objective(item) for item in document["objectives"]),
-        credits=_credits(document["credits"]),
-        chronic_failures=tuple(
-            ChronicFailureFlag(
-                item["objective_id"],
-                tuple(item["breached_periods"]),
-                int(item["breaches"]),
-                int(item["within_months"]),
-            )
-            for item in document["chronic_failures"]
-        ),
-        excluded_days=tuple(
-            ExcludedDay(
-                date.fromisoformat(item["day"]),
-                item["channel"],
-                int(item["contacts"]),
-                int(item["forecast"]),
-                item["reason"],
-            )
-            for item in document["excluded_days"]
-        ),
-        input_hashes=tuple(document["input_hashes"]),
-        restated=bool(document["restated"]),
-        notes=tuple(document["notes"]),
-        incentives=_incentives(document.get("incentives")),
-        lifecycle=_lifecycle(document.get("lifecycle")),
-        settles_at=_instant(document.get("settles_at")),
-    )
-
-
-def _incentives(item: dict[str, Any] | None) -> IncentiveSummary | None:
-    if item is None:
-        return None
-    return IncentiveSummary(
-        currency=item["currency"],
-        cap=Decimal(item["cap"]),
-        uncapped=Decimal(item["uncapped"]),
-        total=Decimal(item["total"]),
-        earned={key: Decimal(amount) for key, amount in item["earned"].items()},
-        offset_credits=bool(item["offset_credits"]),
-        credits_offset=Decimal(item["credits_offset"]),
-    )
-
-
-def _lifecycle(value: Any) -> Lifecycle:
-    for lifecycle in LIFECYCLES:
-        if value == lifecycle:
-            return lifecycle
-    return "provisional"  # runs stored before the lifecycle existed
-
-
-def _instant(value: Any) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
-
-
-def _window(item: dict[str, Any]) -> WindowResult:
-    return WindowResult(
-        start=date.fromisoformat(item["start"]),
-        end=date.fromisoformat(item["end"]),
-        status=item["status"],
-        value=item["value"],
-        numerator=_number_back(item["numerator"]),
-        denominator=_number_back(item["denominator"]),
-        volume=int(item["volume"]),
-        reason=item["reason"],
-    )
-
-
-def _objective(item: dict[str, Any]) -> ObjectiveResult:
-    fields = dict(item)
-    fields["channels"] = tuple(item["channels"])
-    fields["windows"] = tuple(_window(window) for window in item["windows"])
-    fields["numerator"] = _number_back(item["numerator"])
-    fields["denominator"] = _number_back(item["denominator"])
-    fields["credit"] = Decimal(item["credit"])
-    fields["earned_back"] = Decimal(item["earned_back"])
-    return ObjectiveResult(**fields)
-
-
-def _credits(item: dict[str, Any]) -> CreditSummary:
-    return CreditSummary(
-        currency=item["currency"],
-        at_risk=Decimal(item["at_risk"]),
-        uncapped=Decimal(item["uncapped"]),
-        total=Decimal(item["total"]),
-        earned_back=Decimal(item["earned_back"]),
-        capped=bool(item["capped"]),
-    )
-
-
-def result_digest(evaluation: Evaluation) -> str:
-    """sha256 of the result without what changes from run to run (as_of, notes, flags)."""
-    document = evaluation_document(evaluation)
-    for key in _VOLATILE:
-        document.pop(key, None)
-    if document.get("incentives") is None:  # digests of results stored before incentives
-        document.pop("incentives", None)
-    text = json.dumps(document, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class StoredFinal:
-    """A final run as stored: its result, the fingerprint and inputs it was keyed by."""
-
-    run_id: int
-    evaluation: Evaluation
-    fingerprint: str
-    inputs: dict[str, Any]
-    superseded_by: int | None
-
-
-_FINAL = ("final", "restated")
+_FINAL = FINAL_LIFECYCLES
 
 
 def _runs(session: Session, contract_id: str, period: str) -> Any:
@@ -220,13 +72,6 @@ def _stored_final(run: EvaluationRun) -> StoredFinal:
     assert run.id is not None
     inputs = json.loads(run.inputs_json) if run.inputs_json else {}
     return StoredFinal(run.id, _from_run(run), run.fingerprint, inputs, run.superseded_by)
-
-
-def standing_final(engine: Engine, contract_id: str, period: str) -> StoredFinal | None:
-    """The final result that stands as the month's result (the latest final), or None."""
-    with Session(engine) as session:
-        run = _standing_run(session, contract_id, period)
-        return None if run is None else _stored_final(run)
 
 
 def final_runs(engine: Engine, contract_id: str, period: str) -> list[StoredFinal]:
@@ -355,7 +200,7 @@ def _objective_rows(run_id: int, evaluation: Evaluation) -> list[EvaluationObjec
 
 def _from_run(run: EvaluationRun) -> Evaluation:
     evaluation = evaluation_from_document(json.loads(run.result_json))
-    lifecycle = _lifecycle(run.lifecycle)
+    lifecycle = lifecycle_of(run.lifecycle)
     return replace(evaluation, restated=bool(run.restated), lifecycle=lifecycle)
 
 

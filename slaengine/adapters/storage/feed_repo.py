@@ -14,8 +14,10 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.engine import Engine
+
+from slaengine.adapters.storage.views import COLUMNAR_PART
 
 if TYPE_CHECKING:  # polars is imported when frames are read, not by the commands that list
     import polars as pl
@@ -239,11 +241,37 @@ def feed_files_for_period(
     }
     with engine.connect() as connection:
         ids = {int(row[0]) for row in connection.execute(query, params)}
+    for kind in ("contacts", "intervals"):
+        ids |= _part_file_ids(engine, kind, contract_id, us_of(start), us_of(end))
+    return [record for record in feed_files(engine, contract_id) if record.id in ids]
+
+
+def _part_file_ids(engine: Engine, kind: str, contract_id: str, start_us: int, end_us: int) -> set[
+    int
+]:  # fmt: skip
+    """`columnar.read.file_ids`, answered from the part registry alone when every part
+    overlapping [start, end) lies wholly inside it (or belongs to a file already found so):
+    then no Parquet file is opened and polars is not imported (a stored month's `evaluate`).
+    A part straddling a bound with a file not otherwise found has its rows counted there."""
+    part = COLUMNAR_PART
+    query = select(part.c.file_id, part.c.rows, part.c.first_us, part.c.last_us).where(
+        part.c.kind == kind,
+        part.c.contract_id == contract_id,
+        part.c.first_us < end_us,
+        part.c.last_us >= start_us,
+    )
+    with engine.connect() as connection:
+        parts = [(int(f), int(n), int(a), int(b)) for f, n, a, b in connection.execute(query)]
+    inside = {
+        file_id
+        for file_id, rows, first, last in parts
+        if rows and start_us <= first and last < end_us
+    }
+    if all(file_id in inside for file_id, *_ in parts):
+        return inside
     from slaengine.adapters.columnar.read import file_ids
 
-    for kind in ("contacts", "intervals"):
-        ids |= file_ids(engine, kind, contract_id, us_of(start), us_of(end))
-    return [record for record in feed_files(engine, contract_id) if record.id in ids]
+    return file_ids(engine, kind, contract_id, start_us, end_us)
 
 
 def _months(first_day: date, last_day: date) -> list[str]:

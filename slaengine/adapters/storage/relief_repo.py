@@ -12,20 +12,36 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, insert, select, text
+from sqlalchemy import Connection, Table, insert, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from slaengine.adapters.storage.relief_tables import ReliefRequestRow, ReliefStepRow
+from slaengine.adapters.storage.views import RELIEF_REQUEST, RELIEF_STEP
 from slaengine.domain.evaluation.relief import ReliefRequest, ReliefStep
 
-REQUEST = ReliefRequestRow.__table__  # type: ignore[attr-defined]
-STEP = ReliefStepRow.__table__  # type: ignore[attr-defined]
 SLOTS = {"approved": "decision", "rejected": "decision", "withdrawn": "withdrawal"}
 
 Result = TypeVar("Result")
+
+
+def __getattr__(name: str) -> Table:
+    """REQUEST and STEP: `_model_table`, on first use."""
+    return _model_table(name)
+
+
+def _model_table(name: str) -> Table:
+    """REQUEST or STEP, the tables of the models, imported by the writes only (reads go
+    through the light views, so that `relief list` imports neither SQLModel nor the ORM).
+    Any other name is an AttributeError, the models not imported (`hasattr` probes)."""
+    if name not in ("REQUEST", "STEP"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from slaengine.adapters.storage.relief_tables import ReliefRequestRow, ReliefStepRow
+
+    model: Any = ReliefRequestRow if name == "REQUEST" else ReliefStepRow
+    table: Table = model.__table__
+    return table
 
 
 class StepTaken(Exception):
@@ -63,7 +79,9 @@ def insert_request(
         "evidence_path": evidence_path,
     }
     with engine.begin() as connection:
-        key = connection.execute(insert(REQUEST).values(**values)).inserted_primary_key
+        key = connection.execute(
+            insert(_model_table("REQUEST")).values(**values)
+        ).inserted_primary_key
         assert key is not None
         new_id = key[0]
     return _with_id(request, int(new_id))
@@ -95,7 +113,7 @@ def decide(
             mine = next(r for r in requests if r.id == request_id)
             result = check(mine, [r for r in requests if r.id != request_id])
             connection.execute(
-                insert(STEP).values(
+                insert(_model_table("STEP")).values(
                     request_id=request_id,
                     slot=SLOTS[step.kind],
                     kind=step.kind,
@@ -120,9 +138,17 @@ def request_contract(engine: Engine, request_id: int) -> str | None:
     """The contract id of a request (None: no such request)."""
     with engine.connect() as connection:
         found = connection.execute(
-            select(REQUEST.c.contract_id).where(REQUEST.c.id == request_id)
+            select(RELIEF_REQUEST.c.contract_id).where(RELIEF_REQUEST.c.id == request_id)
         ).scalar_one_or_none()
     return None if found is None else str(found)
+
+
+def has_requests(engine: Engine, contract_id: str) -> bool:
+    """Whether any relief was ever requested for the contract (whatever its status)."""
+    request = RELIEF_REQUEST
+    query = select(request.c.id).where(request.c.contract_id == contract_id).limit(1)
+    with engine.connect() as connection:
+        return connection.execute(query).first() is not None
 
 
 def requests(engine: Engine, contract_id: str | None = None) -> list[ReliefRequest]:
@@ -132,12 +158,13 @@ def requests(engine: Engine, contract_id: str | None = None) -> list[ReliefReque
 
 
 def _read(connection: Connection, *, contract_id: str | None) -> list[ReliefRequest]:
-    query = select(REQUEST).order_by(REQUEST.c.id)
-    steps_query = select(STEP).order_by(STEP.c.id)
+    request, step = RELIEF_REQUEST, RELIEF_STEP
+    query = select(*request.c).order_by(request.c.id)
+    steps_query = select(*step.c).order_by(step.c.id)
     if contract_id is not None:
-        query = query.where(REQUEST.c.contract_id == contract_id)
+        query = query.where(request.c.contract_id == contract_id)
         steps_query = steps_query.where(
-            STEP.c.request_id.in_(select(REQUEST.c.id).where(REQUEST.c.contract_id == contract_id))
+            step.c.request_id.in_(select(request.c.id).where(request.c.contract_id == contract_id))
         )
     trails: dict[int, list[ReliefStep]] = {}
     for row in connection.execute(steps_query).mappings():

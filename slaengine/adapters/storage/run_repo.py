@@ -8,7 +8,7 @@ Times are stored in UTC; SQLite gives them back naive, so readers put UTC back.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,63 +17,10 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from slaengine.adapters.storage.run_records import AttemptRecord, RunRecord, run_history, utc
 from slaengine.adapters.storage.run_tables import DeliveryRow, RunAttemptRow, RunRow, RunStepRow
 
-
-@dataclass(frozen=True)
-class AttemptRecord:
-    """One attempt at a run: first, resumed, forced, again or skipped, with its own instants."""
-
-    run_id: int
-    attempt: int
-    kind: str
-    started_at: datetime
-    finished_at: datetime | None
-    outcome: str
-    counts: dict[str, Any] = field(default_factory=dict)
-    error: str | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "attempt": self.attempt,
-            "kind": self.kind,
-            "started": self.started_at.isoformat(),
-            "finished": self.finished_at.isoformat() if self.finished_at else None,
-            "outcome": self.outcome,
-            "counts": self.counts,
-            "error": self.error,
-        }
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    """One row of the run ledger, with its attempts when read for the history."""
-
-    id: int
-    job: str
-    period: str
-    generation: int
-    forced: bool
-    started_at: datetime
-    finished_at: datetime | None
-    outcome: str
-    counts: dict[str, Any] = field(default_factory=dict)
-    error: str | None = None
-    attempts: tuple[AttemptRecord, ...] = ()
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "job": self.job,
-            "period": self.period,
-            "generation": self.generation,
-            "forced": self.forced,
-            "started": self.started_at.isoformat(),
-            "finished": self.finished_at.isoformat() if self.finished_at else None,
-            "outcome": self.outcome,
-            "counts": self.counts,
-            "error": self.error,
-            "attempts": [attempt.as_json() for attempt in self.attempts],
-        }
+__all__ = ["AttemptRecord", "DeliveryRecord", "RunRecord", "run_history", "utc"]
 
 
 @dataclass(frozen=True)
@@ -84,11 +31,6 @@ class DeliveryRecord:
     attempts: int
     last_error: str | None
     payload: dict[str, Any]
-
-
-def utc(moment: datetime) -> datetime:
-    """An aware UTC datetime from what the database returned (SQLite drops the zone)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _record(row: RunRow) -> RunRecord:
@@ -162,28 +104,6 @@ def reopen_run(engine: Engine, run_id: int) -> None:
         row.outcome, row.finished_at = "running", None
         session.add(row)
         session.commit()
-
-
-def run_history(engine: Engine, limit: int = 100) -> list[RunRecord]:
-    """The most recent runs first, each with every attempt (oldest first)."""
-    with Session(engine) as session:
-        rows = session.exec(
-            select(RunRow)
-            .order_by(col(RunRow.started_at).desc(), col(RunRow.id).desc())
-            .limit(limit)
-        ).all()
-        records = [_record(row) for row in rows]
-        ids = [record.id for record in records]
-        found: dict[int, list[AttemptRecord]] = {}
-        if ids:
-            attempt_rows = session.exec(
-                select(RunAttemptRow)
-                .where(col(RunAttemptRow.run_id).in_(ids))
-                .order_by(col(RunAttemptRow.run_id), col(RunAttemptRow.attempt))
-            ).all()
-            for attempt_row in attempt_rows:
-                found.setdefault(attempt_row.run_id, []).append(_attempt(attempt_row))
-        return [replace(record, attempts=tuple(found.get(record.id, ()))) for record in records]
 
 
 def _attempt(row: RunAttemptRow) -> AttemptRecord:

@@ -27,11 +27,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from slaengine.domain.contract.model import Calendar, Contract, Holidays
 from slaengine.errors import EvaluationError
+
+if TYPE_CHECKING:
+    from slaengine.domain.contract.model import Calendar, Contract, Holidays
 
 HORIZON_DAYS = 400
 """How far `next_opening` and `deadline` look ahead before giving up."""

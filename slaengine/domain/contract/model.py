@@ -27,35 +27,13 @@ from pydantic import (
 )
 
 from slaengine.domain.contract.units import Duration, Percent, Target
-
-Channel = Literal["phone", "chat", "email", "sms", "social", "mail"]
-CHANNELS: tuple[Channel, ...] = ("phone", "chat", "email", "sms", "social", "mail")
-REAL_TIME_CHANNELS: frozenset[str] = frozenset({"phone", "chat"})
-Sourcing = Literal["outsourced", "in-house"]
-Kpi = Literal[
-    "service_level",
-    "answer_rate",
-    "abandonment_rate",
-    "average_speed_of_answer",
-    "average_handle_time",
-    "response_within",
-    "first_contact_resolution",
-    "csat",
-    "nps",
-    "cost_per_contact",
-]
-# Units of the KPI values: fractions 0..1 and seconds (nps is points, cost is money).
-FRACTION_KPIS = frozenset(
-    {
-        "service_level",
-        "answer_rate",
-        "abandonment_rate",
-        "response_within",
-        "first_contact_resolution",
-        "csat",
-    }
-)
-SECONDS_KPIS = frozenset({"average_speed_of_answer", "average_handle_time"})
+from slaengine.domain.contract.vocabulary import CHANNELS as CHANNELS
+from slaengine.domain.contract.vocabulary import FRACTION_KPIS as FRACTION_KPIS
+from slaengine.domain.contract.vocabulary import REAL_TIME_CHANNELS as REAL_TIME_CHANNELS
+from slaengine.domain.contract.vocabulary import SECONDS_KPIS as SECONDS_KPIS
+from slaengine.domain.contract.vocabulary import Channel as Channel
+from slaengine.domain.contract.vocabulary import Kpi as Kpi
+from slaengine.domain.contract.vocabulary import Sourcing as Sourcing
 
 Denominator = Literal[
     "offered", "offered_excluding_short_abandons", "answered_and_late_abandons", "answered"

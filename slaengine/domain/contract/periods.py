@@ -10,10 +10,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from slaengine.domain.contract.model import Contract
 from slaengine.errors import EvaluationError
+
+if TYPE_CHECKING:  # the pydantic models: not needed to check a month or an instant
+    from slaengine.domain.contract.model import Contract
 
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -73,6 +76,11 @@ class Period:
     @classmethod
     def of(cls, period: str, contract: Contract) -> Period:
         """Raises EvaluationError for anything but YYYY-MM."""
+        return cls.in_zone(period, contract.zone)
+
+    @classmethod
+    def in_zone(cls, period: str, zone: ZoneInfo) -> Period:
+        """The month in a zone named without its contract (`of` is this in the contract's)."""
         try:
             year, month = parse_period(period)
         except ValueError as error:
@@ -81,7 +89,6 @@ class Period:
             raise EvaluationError(problem)
         first = date(year, month, 1)
         end = date(year + month // 12, month % 12 + 1, 1)
-        zone = contract.zone
         start = datetime.combine(first, time(), zone).astimezone(UTC)
         stop = datetime.combine(end, time(), zone).astimezone(UTC)
         return cls(period, first, end, start, stop, zone)

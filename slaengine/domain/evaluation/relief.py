@@ -18,16 +18,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from slaengine.domain.contract.calendars import BusinessCalendar
-from slaengine.domain.contract.model import (
-    CHANNELS,
-    Contract,
-    ExclusionEvent,
-    parse_request_within,
-)
 from slaengine.domain.contract.periods import Period
+from slaengine.domain.contract.vocabulary import CHANNELS
+
+if TYPE_CHECKING:  # the pydantic models: `relief list` reads requests without them
+    from slaengine.domain.contract.model import Contract, ExclusionEvent
 
 ReliefStatus = Literal["pending", "approved", "rejected", "withdrawn"]
 StepKind = Literal["approved", "rejected", "withdrawn"]
@@ -88,6 +86,8 @@ class ReliefRequest:
 
     def as_event(self) -> ExclusionEvent:
         """The `exclusions.events` entry this relief amounts to once approved."""
+        from slaengine.domain.contract.model import ExclusionEvent
+
         decision = self.decision
         return ExclusionEvent.model_validate(
             {
@@ -155,6 +155,8 @@ def request_deadline(contract: Contract, incident_end: datetime) -> datetime | N
     rules = contract.exclusions.relief if contract.exclusions else None
     if rules is None or rules.request_within is None:
         return None
+    from slaengine.domain.contract.model import parse_request_within
+
     days, business = parse_request_within(rules.request_within)
     calendar = (
         BusinessCalendar.from_contract(contract, rules.calendar)

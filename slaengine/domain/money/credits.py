@@ -24,10 +24,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
-from slaengine.domain.contract.model import Contract, Credits
 from slaengine.domain.contract.periods import parse_period, shift_period
 from slaengine.domain.evaluation.results import ChronicFailureFlag, CreditSummary, Status
+
+if TYPE_CHECKING:  # the pydantic models: annotations only
+    from slaengine.domain.contract.model import Contract, Credits
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")

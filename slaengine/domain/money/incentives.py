@@ -16,10 +16,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
-from slaengine.domain.contract.model import Contract
 from slaengine.domain.evaluation.results import CreditSummary, IncentiveSummary, ObjectiveResult
 from slaengine.domain.money.credits import ZERO, _scale_to_cap, to_cents
+
+if TYPE_CHECKING:  # the pydantic models: annotations only
+    from slaengine.domain.contract.model import Contract
 
 
 def month_figure(result: ObjectiveResult) -> Fraction | None:
