@@ -184,3 +184,14 @@ def test_the_upgrade_moves_the_former_tables_rows_unchanged_and_in_their_order(
     assert [r.raw["contact_id"] for r in rows[:3]] == ["b0", "x3b", "b1"]  # line 3: by id
     assert {"contact_id": "", "csat": "11"} in [r.raw for r in rows]  # a null read as ""
     assert create_schema(acme) == []
+
+
+def test_postgresql_does_not_compress_the_compressed_blocks_again(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("a PostgreSQL storage setting")
+    query = (
+        "SELECT attstorage FROM pg_attribute"
+        " WHERE attrelid = 'quarantine_block'::regclass AND attname = 'payload'"
+    )
+    with engine.connect() as connection:
+        assert connection.execute(text(query)).scalar_one() == "e"  # EXTERNAL: no pglz

@@ -2,9 +2,11 @@
 
 A quarantined row is its physical line, its raw text values as a JSON object (`raw_json`) and
 its reason codes as a JSON list (`reasons_json`). Up to `BLOCK_ROWS` of them, in line order,
-are one row of `quarantine_block`, as a Parquet file compressed with zstd. One SQL row per bad
-row cost a file of 1M bad rows 5.8 s of inserts and 2.5 s of commit on SQLite (340 MB written
-twice, through the WAL); as blocks the same rows take about 25 MB (docs/storage.md, issue 22).
+are one row of `quarantine_block`, as a Parquet file compressed with zstd at level 1 (faster
+than the default level 3 and smaller here: 0.6 s and 19 MB against 0.9 s and 24 MB for the 1M
+rows of bench/quarantine.py). One SQL row per bad row cost that file 4 to 6 s of inserts and
+1.2 s of commit on SQLite (340 MB written twice, through the WAL), 11 to 13 s on PostgreSQL
+(docs/storage.md, issue 22).
 The texts are those the former `quarantined_row` table held, byte for byte: revision
 0006_quarantine_blocks moved its rows here unchanged (`move_quarantined_rows`).
 """
@@ -21,7 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from slaengine.adapters.storage.feed_tables import FeedFileRow, QuarantineBlockRow
 
-BLOCK_ROWS = 50_000  # bad rows per block: ~1.2 MB of Parquet for the rows of bench/quarantine.py
+BLOCK_ROWS = 50_000  # bad rows per block: ~0.9 MB of Parquet for the rows of bench/quarantine.py
 
 QUARANTINE_BLOCK: Table = QuarantineBlockRow.__table__  # type: ignore[attr-defined]
 _FEED_FILE: Table = FeedFileRow.__table__  # type: ignore[attr-defined]
@@ -41,7 +43,7 @@ def write_quarantine(
 
 def _block(contract_id: str, file_id: int, block: pl.DataFrame) -> dict[str, Any]:
     payload = io.BytesIO()
-    block.write_parquet(payload, compression="zstd", statistics=False)
+    block.write_parquet(payload, compression="zstd", compression_level=1, statistics=False)
     lines = block.get_column("line")
     return {
         "contract_id": contract_id,
