@@ -5,7 +5,7 @@ PostgreSQL. Money is decimal text. Contacts and intervals are not SQL rows: they
 columnar store (Parquet parts listed in `columnar_part`, see slaengine.adapters.columnar).
 Rows are written with SQLAlchemy Core executemany, never one ORM object per row. Quarantined
 rows are kept in blocks (`QuarantineBlockRow`): one SQL row per bad row cost a file of 1M bad
-rows 8 s and 340 MB of SQLite (issue 22).
+rows 7 to 8 s and 340 MB of SQLite (issue 22).
 """
 
 from __future__ import annotations

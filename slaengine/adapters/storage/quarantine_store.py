@@ -4,11 +4,11 @@ A quarantined row is its physical line, its raw text values as a JSON object (`r
 its reason codes as a JSON list (`reasons_json`). Up to `BLOCK_ROWS` of them, in line order,
 are one row of `quarantine_block`, as a Parquet file compressed with zstd at level 1 (faster
 than the default level 3 and smaller here: 0.6 s and 19 MB against 0.9 s and 24 MB for the 1M
-rows of bench/quarantine.py). One SQL row per bad row cost that file 4 to 6 s of inserts and
-1.2 s of commit on SQLite (340 MB written twice, through the WAL), 11 to 13 s on PostgreSQL
-(docs/storage.md, issue 22).
-The texts are those the former `quarantined_row` table held, byte for byte: revision
-0006_quarantine_blocks moved its rows here unchanged (`move_quarantined_rows`).
+rows of bench/quarantine.py). One SQL row per bad row cost that file 4 to 6 s of inserts
+and 1.2 to 1.5 s of commit on SQLite (340 MB written twice, through the WAL), 8 to 13 s on
+PostgreSQL (docs/storage.md, issue 22). The texts are those the former `quarantined_row`
+table held, byte for byte: revision 0006_quarantine_blocks moved its rows here unchanged
+(`move_quarantined_rows`).
 """
 
 from __future__ import annotations
