@@ -40,8 +40,8 @@ from slaengine.adapters.storage.feed_tables import (
     CostRow,
     FeedFileRow,
     ForecastRow,
-    QuarantinedRowRecord,
 )
+from slaengine.adapters.storage.quarantine_store import write_quarantine
 from slaengine.errors import StorageError
 
 CHUNK_ROWS = 5_000
@@ -49,7 +49,6 @@ CHUNK_ROWS = 5_000
 FEED_FILE: Table = FeedFileRow.__table__  # type: ignore[attr-defined]
 COST: Table = CostRow.__table__  # type: ignore[attr-defined]
 FORECAST: Table = ForecastRow.__table__  # type: ignore[attr-defined]
-QUARANTINE: Table = QuarantinedRowRecord.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -457,12 +456,10 @@ _STORERS: dict[str, Callable[[Connection, NewFeedFile, int, pl.DataFrame], int]]
 def _insert_quarantine(
     connection: Connection, contract_id: str, file_id: int, bad: pl.DataFrame
 ) -> None:
+    """The file's quarantined rows, by blocks (`quarantine_store`: not one SQL row each)."""
     rows = bad.select(
-        pl.lit(contract_id).alias("contract_id"),
-        pl.lit(file_id).alias("file_id"),
         pl.col("_line").alias("line"),
         pl.col("_raw").alias("raw_json"),
         pl.col("_reasons").alias("reasons_json"),
     )
-    for chunk in _chunks(rows):
-        _bulk_insert(connection, QUARANTINE, chunk)
+    write_quarantine(connection, contract_id, file_id, rows)
