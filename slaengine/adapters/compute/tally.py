@@ -320,7 +320,7 @@ def group_contacts(
         frame.lazy()
         .group_by(places.stretch(), "channel", *places.by_queue(), *_outcome_keys(cutoffs))
         .agg(sums)
-        .collect()
+        .collect(engine="streaming")  # a third of the in-memory engine's time: no group indices
     )
     names = tuple(total.meta.output_name() for total in sums)
     groups = places.placed(found, names, [_answered_handling()], _OUTCOMES)
@@ -349,7 +349,7 @@ def _responses(
         .select(places.stretch(), *by[1:], "due", (pl.col("due") & within).alias("responded"))
         .group_by(by)
         .agg(pl.len().cast(pl.Int64).alias("n"), pl.col("due", "responded").cast(pl.Int64).sum())
-        .collect()
+        .collect(engine="streaming")
     )  # fmt: skip
     return places.placed(found, ("n", "due", "responded"))
 
