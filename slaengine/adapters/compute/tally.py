@@ -2,21 +2,19 @@
 
 The frame has (at least) the `TALLIED` columns of `feed_repo.contacts_frame` (times
 Datetime("us", "UTC")), in any row order. Every objective of a contract is tallied in one
-pass (`group_contacts`): each contact's local day, the open flag of each selecting calendar,
-the exclusion-event flag and its outcome (answered or abandoned, and how many of the
-objectives' thresholds its wait exceeds; fcr, csat, nps class) are computed once, and the
-contacts are counted per distinct combination (a few thousand groups a month). Each
-objective's daily Counts are then sums over its groups (`daily_counts`), which is also where
-volume-band excluded days apply. Response deadlines are computed for the contacts of the
-response_within objectives' channels only.
+pass (`group_contacts`). Where in time a contact arrived (its local day, the open flag of each
+selecting calendar, inside an exclusion event's times) is the same for every contact of a
+stretch of time between the instants where one of them can change (clock.Stretches), so the
+contacts are grouped by (stretch, channel, outcome) in one streaming group_by, the outcome
+being the status (answered, abandoned, neither) and how many of the objectives' thresholds its
+wait exceeds, with the sums of waits, handling times and survey answers; the stretches then
+get their day and flags, and the groups are added up per (day, channel, flags, outcome): a few
+thousand groups a month. Each objective's daily Counts are then sums over its groups
+(`daily_counts`), which is also where volume-band excluded days apply. Response deadlines are
+computed for the contacts of the response_within objectives' channels only (business
+positions, clock.OpenTimeline).
 
-Calendar selection and business clocks are vectorised: the open intervals of every local day
-involved (from `BusinessCalendar.open_intervals`) are laid end to end, and an instant's
-"business position" is the open time elapsed before it (prefix sums + search_sorted), so
-business seconds between two instants is a difference of positions, exact in microseconds.
-Local days come from the zone's UTC offsets (zoneinfo, as the reference), not a per-row
-time-zone conversion. The property test in tests/test_tally.py holds this module to the
-reference tally.
+The property test in tests/test_tally.py holds this module to the reference tally.
 """
 
 from __future__ import annotations
