@@ -168,18 +168,16 @@ def _response_flags(
     calendar: BusinessCalendar | None,
     as_of: datetime,
     days: tuple[date, date],
-    last_answer_us: int | None,
 ) -> tuple[dict[str, pl.Expr], pl.Expr, pl.Expr]:
     """For a response_within objective: the columns to compute first (business positions),
     then per contact due and responded within (within implies due); `days` are the first and
-    last local arrival days of the contacts tallied, `last_answer_us` their last answer."""
+    last local arrival days of the contacts tallied."""
     threshold = objective.threshold.seconds * MICROSECONDS if objective.threshold else 0
     as_of_us = us(as_of.astimezone(UTC))
     arrived, answered = _epoch("arrived_at"), _epoch("answered_at")
     answered_known = answered.is_not_null() & (answered <= as_of_us)
     if objective.effective_clock == "business" and calendar is not None:
-        last = _latest(last_answer_us, as_of, days, calendar)
-        timeline = OpenTimeline.build(calendar, days[0], last)
+        timeline = OpenTimeline.build(calendar, days[0], _latest(as_of, days, calendar))
         first = {"_start": timeline.position(arrived), "_answer": timeline.position(answered)}
         start = pl.col("_start")
         due = (timeline.position_of(as_of_us) - start) > threshold
@@ -191,17 +189,11 @@ def _response_flags(
     return first, due.fill_null(False), within.fill_null(False)
 
 
-def _latest(
-    last_answer_us: int | None, as_of: datetime, days: tuple[date, date],
-    calendar: BusinessCalendar,
-) -> date:  # fmt: skip
-    """The last local day a business clock needs: as_of's or the last answer's, within the
-    horizon after the last arrival (a longer timeline changes no position before its end, so
-    the last answer of any channel serves)."""
-    latest = as_of.astimezone(calendar.zone).date()
-    if last_answer_us is not None:
-        latest = max(latest, moment(last_answer_us).astimezone(calendar.zone).date())
-    return min(latest, days[1] + timedelta(days=HORIZON_DAYS))
+def _latest(as_of: datetime, days: tuple[date, date], calendar: BusinessCalendar) -> date:
+    """The last local day a business clock needs: as_of's, within the horizon after the last
+    arrival. Positions past its end do not matter: a contact arriving after as_of is not due,
+    and an answer after as_of is not known."""
+    return min(as_of.astimezone(calendar.zone).date(), days[1] + timedelta(days=HORIZON_DAYS))
 
 
 def _in_channels(channels: Sequence[str]) -> pl.Expr:
@@ -335,9 +327,7 @@ def _responses(
     calendar: BusinessCalendar | None, as_of: datetime, days: tuple[date, date],
 ) -> pl.DataFrame:  # fmt: skip
     """A response_within objective's own contacts, due and responded in time, per keys."""
-    last = frame.get_column("answered_at").dt.epoch("us").max()
-    last_answer = None if last is None else int(last)  # type: ignore[arg-type]
-    first, due, within = _response_flags(objective, calendar, as_of, days, last_answer)
+    first, due, within = _response_flags(objective, calendar, as_of, days)
     by = ["stretch", "channel", *places.by_queue()]
     found = (
         frame.lazy()
