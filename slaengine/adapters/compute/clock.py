@@ -14,12 +14,12 @@ stretch (one integer per contact) and those attributes worked out once per stret
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
 from math import gcd
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -45,63 +45,51 @@ def moment(us: int) -> datetime:
 
 @dataclass(frozen=True)
 class OpenTimeline:
-    """Open intervals of consecutive local days as epoch microseconds, with prefix sums."""
+    """Open intervals of consecutive local days as epoch microseconds: `bounds` holds their
+    starts and ends interleaved (ascending, as the intervals are sorted and disjoint), and
+    `before` the open microseconds before each interval."""
 
-    starts: pl.Series
-    ends: pl.Series
-    before: pl.Series  # open microseconds before each interval
+    bounds: list[int]
+    before: list[int]
 
     @classmethod
     def build(cls, calendar: BusinessCalendar, first: date, last: date) -> OpenTimeline:
-        starts: list[int] = []
-        ends: list[int] = []
+        bounds: list[int] = []
         day = first
         while day <= last:
             for start, end in calendar.open_intervals(day):
-                starts.append(us(start))
-                ends.append(us(end))
+                bounds += [us(start), us(end)]
             day += timedelta(days=1)
-        lengths = [end - start for start, end in zip(starts, ends, strict=True)]
-        before = [0, *accumulate(lengths)][: len(starts)]
-        return cls(
-            pl.Series(starts, dtype=pl.Int64),
-            pl.Series(ends, dtype=pl.Int64),
-            pl.Series(before, dtype=pl.Int64),
-        )
+        lengths = [end - start for start, end in zip(bounds[::2], bounds[1::2], strict=True)]
+        return cls(bounds, [0, *accumulate(lengths)][: len(lengths)])
 
-    def is_open(self, instants: pl.Series) -> pl.Series:
-        """Open at each instant: with starts and ends interleaved (sorted, as the intervals
-        are disjoint), an instant is open exactly when an odd number of them are at or
-        before it."""
-        return (self._bounds().search_sorted(instants, side="right") % 2) == 1
-
-    def _bounds(self) -> pl.Series:
-        """Starts and ends interleaved (ascending: the intervals are sorted and disjoint)."""
-        count = self.starts.len()
-        order = [i // 2 + (count if i % 2 else 0) for i in range(2 * count)]
-        return pl.concat([self.starts, self.ends]).gather(pl.Series(order, dtype=pl.Int64))
+    def open_at(self, instant_us: int) -> bool:
+        """Open at the instant: an odd number of `bounds` are at or before it."""
+        return bisect_right(self.bounds, instant_us) % 2 == 1
 
     def position(self, instants: pl.Expr) -> pl.Expr:
         """Open microseconds elapsed from the timeline's start to each instant (Int64).
 
-        With j the number of interleaved starts and ends at or before an instant t, t is in
-        interval i when j = 2i + 1 (position t - (start_i - before_i)) and after interval i
-        when j = 2i + 2 (position before_i + length_i, as for j = 0: 0); so the position is
-        (j mod 2) * t - shift_j, one search and one look-up per instant.
+        With j the number of `bounds` at or before an instant t, t is in interval i when
+        j = 2i + 1 (position t - (start_i - before_i)) and after interval i when j = 2i + 2
+        (position before_i + length_i, as for j = 0: 0); so the position is
+        (j mod 2) * t - shift_j, one look-up of j (`counted`) and one of the shift per instant.
         """
-        starts, ends, before = self.starts.to_list(), self.ends.to_list(), self.before.to_list()
         shifts = [0]
-        for start, end, elapsed in zip(starts, ends, before, strict=True):
+        for start, end, elapsed in zip(self.bounds[::2], self.bounds[1::2], self.before,
+                                       strict=True):  # fmt: skip
             shifts += [start - elapsed, -(elapsed + end - start)]
-        count = counted(self._bounds().to_list(), instants)
+        count = counted(self.bounds, instants)
         return (count % 2).cast(pl.Int64) * instants - pl.lit(pl.Series(shifts)).gather(count)
 
     def position_of(self, instant_us: int) -> int:
-        index = self.starts.search_sorted(instant_us, side="right") - 1
-        if index < 0:
+        """`position` of one instant."""
+        count = bisect_right(self.bounds, instant_us)
+        if count == 0:
             return 0
-        inside = min(instant_us, int(self.ends[index])) - int(self.starts[index])
-        return int(self.before[index]) + inside
+        index = (count - 1) // 2
+        start, end = self.bounds[2 * index], self.bounds[2 * index + 1]
+        return self.before[index] + min(instant_us, end) - start
 
 
 # ------------------------------------------------------------------ local days
@@ -134,20 +122,14 @@ def offsets(zone: ZoneInfo, first_us: int, last_us: int) -> list[tuple[int, int]
     return pieces
 
 
-def local_day(arrived_us: pl.Expr, pieces: list[tuple[int, int]]) -> pl.Expr:
-    """The local date of epoch microseconds within the `offsets` pieces' range."""
-    offset: Any = pl.lit(pieces[0][1])
-    if len(pieces) > 1:
-        chain: Any = pl.when(arrived_us < pieces[1][0]).then(offset)
-        for (start, _), (_, value) in zip(pieces[2:], pieces[1:-1], strict=True):
-            chain = chain.when(arrived_us < start).then(pl.lit(value))
-        offset = chain.otherwise(pl.lit(pieces[-1][1]))
-    day: pl.Expr = ((arrived_us + offset) // DAY_US).cast(pl.Int32).cast(pl.Date)
-    return day
+def local_date(pieces: list[tuple[int, int]], at_us: int) -> date:
+    """The local date of an instant within the `offsets` pieces' range."""
+    offset = pieces[bisect_right([start for start, _ in pieces], at_us) - 1][1]
+    return EPOCH.date() + timedelta(days=(at_us + offset) // DAY_US)
 
 
 def _day_changes(pieces: list[tuple[int, int]], last_us: int) -> list[int]:
-    """The instants where `local_day` changes: each piece's start, and each local midnight
+    """The instants where `local_date` changes: each piece's start, and each local midnight
     (t + offset a whole number of days) inside a piece."""
     found = []
     ends = [start for start, _ in pieces[1:]] + [last_us + 1]
@@ -211,6 +193,6 @@ class Stretches:
         """The stretch of each instant (in [first, last])."""
         return counted(self.boundaries, arrived_us).cast(pl.Int64)
 
-    def starts(self, keys: pl.Series) -> pl.Series:
-        """An instant in [first, last] of each stretch in `keys`."""
-        return pl.Series([self.first_us, *self.boundaries], dtype=pl.Int64).gather(keys)
+    def starts(self) -> list[int]:
+        """The first instant in [first, last] of each stretch, by number."""
+        return [self.first_us, *self.boundaries]
