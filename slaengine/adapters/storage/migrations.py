@@ -48,7 +48,7 @@ SCHEMA_TABLES = frozenset(
         "evaluation_run",
         "feed_file",
         "forecast",
-        "quarantined_row",
+        "quarantine_block",
         "relief_request",
         "relief_step",
         "run_attempt",
