@@ -823,15 +823,31 @@ def name_reasons(failing: pl.DataFrame, written: pl.DataFrame, kind: str) -> pl.
 
 
 def _reasons(failing: pl.DataFrame, kind: str) -> pl.DataFrame:
-    """`_row` -> `_reasons` from the rules' own expressions, for the rows failing one."""
+    """`_row` -> `_reasons` from the rules' own expressions, for the rows failing one.
+
+    Each row's failed rules become the bits of one integer (a few integer operations a row);
+    the lists of codes are made once per distinct integer (a handful in a file) and joined
+    on. Building a list of 24 optional codes for every row cost 6 s for 1M bad rows."""
     by_code: dict[str, list[pl.Expr]] = {}
     for rule in feed_rules(kind):
         by_code.setdefault(rule.code, []).append(_passes(rule))
     codes = sorted(by_code, key=list(REASONS).index)
-    failed = [pl.when(~pl.all_horizontal(by_code[code])).then(pl.lit(code)) for code in codes]
-    listed = pl.concat_list(failed).list.drop_nulls().alias("_reasons")
-    found = failing.select(ROW, listed)
-    return found.filter(pl.col("_reasons").list.len() > 0)
+    bits = [
+        pl.when(pl.all_horizontal(by_code[code])).then(0).otherwise(1 << bit).cast(pl.UInt64)
+        for bit, code in enumerate(codes)
+    ]
+    found = failing.select(ROW, pl.sum_horizontal(bits).alias("_mask"))
+    found = found.filter(pl.col("_mask") > 0)
+    masks = found.get_column("_mask").unique().sort().to_list()
+    lists = pl.DataFrame(
+        {
+            "_mask": masks,
+            "_reasons": [[c for n, c in enumerate(codes) if m >> n & 1] for m in masks],
+        },
+        schema={"_mask": pl.UInt64, "_reasons": pl.List(pl.String)},
+    )
+    joined = found.join(lists, on="_mask", how="left", maintain_order="left")
+    return joined.select(ROW, "_reasons")
 
 
 def _failures(subset: pl.DataFrame, kind: str) -> pl.DataFrame:
