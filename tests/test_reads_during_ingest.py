@@ -166,9 +166,9 @@ def test_a_write_through_a_reading_engine_is_refused_and_the_writer_is_unaffecte
     database: Path,
 ) -> None:
     engine = make_engine(f"sqlite:///{database}")
-    with pytest.raises(OperationalError, match="attempt to write a readonly database"):
-        with reading(engine).begin() as connection:
-            connection.execute(text("UPDATE run_ledger SET error = 'written'"))
+    refused = pytest.raises(OperationalError, match="attempt to write a readonly database")
+    with refused, reading(engine).begin() as connection:
+        connection.execute(text("UPDATE run_ledger SET error = 'written'"))
     with engine.begin() as connection:  # the same pooled connection, writable again
         assert connection.execute(text("SELECT error FROM run_ledger")).scalars().all() == [None]
         connection.execute(text("UPDATE run_ledger SET error = 'written'"))

@@ -119,8 +119,8 @@ def create_schema(engine: Engine) -> list[str]:
     """Bring the database to this code's schema (idempotent); returns the revisions that ran.
 
     A fresh database gets the whole schema at once. The check reads without the write lock;
-    only a database that needs changing waits for it (then checked again). Raises StorageError when the database is
-    unreachable or its schema is newer than this code. See
+    only a database that needs changing waits for it (then checked again). Raises
+    StorageError when the database is unreachable or its schema is newer than this code. See
     `slaengine.adapters.storage.migrations` for how the schema evolves.
     """
     from slaengine.adapters.storage.migrations import at_head, migrate
