@@ -26,6 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from slaengine.adapters.storage.engine import create_schema, make_engine, reading
+from slaengine.errors import StorageError
 from slaengine.services.contracts import load_contracts
 from slaengine.services.evaluation import run_evaluation
 from slaengine.services.feeds import ingest_feed
@@ -189,7 +190,7 @@ def test_the_schema_check_takes_the_write_lock_only_to_upgrade(database: Path) -
     holder.execute("UPDATE alembic_version SET version_num = '0002_evaluation_lifecycle'")
     holder.execute("COMMIT")
     holder.execute("BEGIN IMMEDIATE")
-    with pytest.raises(Exception, match="database is locked"):
+    with pytest.raises(StorageError, match="database is locked"):
         create_schema(engine)
     holder.execute("ROLLBACK")
     holder.close()
