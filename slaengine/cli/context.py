@@ -33,9 +33,19 @@ class AppContext:
         create_schema(engine)
         return engine
 
+    @cached_property
+    def reading_engine(self) -> Engine:
+        """The engine for commands that only read (the listings): on SQLite they never wait
+        for another process's write and show what it last committed. Nothing that may write
+        uses it (a write through it is refused)."""
+        from slaengine.adapters.storage.engine import reading
+
+        return reading(self.engine)
+
     def close(self) -> None:
         """Dispose of the engine if a command opened one (no connection outlives a command) and
         restore the report locale that was active before."""
+        self.__dict__.pop("reading_engine", None)  # shares the engine's pool
         if "engine" in self.__dict__:
             self.__dict__.pop("engine").dispose()
         if "_locale" in self.__dict__:

@@ -105,7 +105,7 @@ def list_(app: AppContext, as_json: bool) -> None:
     from slaengine.adapters.storage.contract_repo import version_records
 
     # the stored columns and document, not validated again: the listing imports no model
-    stored = version_records(app.engine)
+    stored = version_records(app.reading_engine)
     if as_json:
         click.echo(
             json.dumps(

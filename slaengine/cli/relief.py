@@ -180,7 +180,7 @@ def list_command(
     """List relief requests with their trail (request, evidence, decision, withdrawal)."""
     from slaengine.services.relief import list_relief
 
-    found = list_relief(app.engine, contract_id, period=period, status=status)
+    found = list_relief(app.reading_engine, contract_id, period=period, status=status)
     if as_json:
         click.echo(json.dumps([request_to_json(item, app) for item in found], indent=2))
         return
@@ -202,7 +202,7 @@ def _zone(app: AppContext, item: ReliefRequest) -> Any:
 
     from slaengine.adapters.storage.contract_repo import version_records
 
-    versions = version_records(app.engine, item.contract_id)
+    versions = version_records(app.reading_engine, item.contract_id)
     return ZoneInfo(versions[0].timezone) if versions else UTC
 
 

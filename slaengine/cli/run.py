@@ -79,4 +79,4 @@ def history(app: AppContext, limit: int, as_json: bool) -> None:
     """The run ledger: job, period, started, finished, outcome, counts, error, forced."""
     from slaengine.adapters.storage.run_records import run_history
 
-    show_history(run_history(app.engine, limit), as_json)
+    show_history(run_history(app.reading_engine, limit), as_json)

@@ -239,8 +239,14 @@ def current_final(
     versions, feed files, earlier results and the stored settlement instants, and must equal
     the stored fingerprint. Any doubt answers None: no final stored, a contract with relief
     requests, an earlier month that would be provisional in the history.
+
+    Read through a `reading` engine: on SQLite it never waits for another process's write
+    (an ingest) and sees what was last committed; a feed file committed meanwhile changes the
+    key, and then the full evaluation (which waits for the write lock) decides.
     """
-    standing = _Standing(engine, contract_id)
+    from slaengine.adapters.storage.engine import reading
+
+    standing = _Standing(reading(engine), contract_id)
     final = standing.final(period)
     if final is None or final.evaluation.settles_at is None:
         return None

@@ -14,6 +14,8 @@ from slaengine.errors import StorageError
 SQLITE_BUSY_TIMEOUT_SECONDS = 600.0
 """How long a SQLite write waits for another process's write to finish (`?timeout=` in the URL
 overrides it): a 10M-row ingest holds the write lock for about three minutes."""
+READS_ONLY = "slaengine_reads_only"
+"""The execution option of `reading` engines (SQLite: a deferred, read-only transaction)."""
 
 
 def make_engine(url: str) -> Engine:
@@ -39,13 +41,17 @@ def make_engine(url: str) -> Engine:
 
 
 def _sqlite_engine(url: str, database: str | None, timeout_in_url: bool) -> Engine:
-    """SQLite in WAL mode, where each transaction waits for the write lock when it begins.
+    """SQLite in WAL mode, where each transaction that may write waits for the write lock
+    when it begins.
 
     Python's sqlite3 begins transactions DEFERRED: a transaction that read, then writes while
     another process writes fails at once with "database is locked" (the busy timeout cannot
     help an upgrade from reading to writing). BEGIN IMMEDIATE takes the write lock first,
     waiting up to the busy timeout, so concurrent ingests and evaluations run one after the
-    other and give the sequential result. Readers outside transactions are not blocked (WAL).
+    other and give the sequential result. A `reading` engine's transactions begin DEFERRED
+    instead, with the connection made read-only (`PRAGMA query_only`) for their length: in WAL
+    mode they never wait for a writer and see the last committed state, and any write in them
+    is refused at once rather than trying the upgrade that can fail.
     """
     if database and database != ":memory:" and not Path(database).parent.is_dir():
         raise StorageError(
@@ -67,10 +73,29 @@ def _sqlite_engine(url: str, database: str | None, timeout_in_url: bool) -> Engi
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _begin_immediate(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    def _begin(connection: Any) -> None:
+        reads_only = bool(connection.get_execution_options().get(READS_ONLY))
+        if connection.info.get(READS_ONLY, False) != reads_only:  # a new connection: False
+            connection.exec_driver_sql(f"PRAGMA query_only = {'ON' if reads_only else 'OFF'}")
+            connection.info[READS_ONLY] = reads_only
+        connection.exec_driver_sql("BEGIN" if reads_only else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def reading(engine: Engine) -> Engine:
+    """`engine` for transactions that only read: same pool, events and data location.
+
+    On SQLite its transactions never wait for a writer (a 10M-row ingest holds the write lock
+    for tens of seconds) and see the last committed state; a write in one is refused
+    ("attempt to write a readonly database"), so nothing that may write may use it. PostgreSQL
+    transactions are unchanged (readers never wait there).
+    """
+    from slaengine.adapters.columnar.location import bind_data_location, data_location
+
+    reader = engine.execution_options(**{READS_ONLY: True})
+    bind_data_location(reader, data_location(engine))  # bound to the engine object itself
+    return reader
 
 
 def database_failure(error: BaseException) -> str | None:
@@ -93,13 +118,16 @@ def database_failure(error: BaseException) -> str | None:
 def create_schema(engine: Engine) -> list[str]:
     """Bring the database to this code's schema (idempotent); returns the revisions that ran.
 
-    A fresh database gets the whole schema at once. Raises StorageError when the database is
-    unreachable or its schema is newer than this code. See
+    A fresh database gets the whole schema at once. The check reads without the write lock;
+    only a database that needs changing waits for it (then checked again). Raises
+    StorageError when the database is unreachable or its schema is newer than this code. See
     `slaengine.adapters.storage.migrations` for how the schema evolves.
     """
-    from slaengine.adapters.storage.migrations import migrate
+    from slaengine.adapters.storage.migrations import at_head, migrate
 
     try:
+        if at_head(reading(engine)):  # the usual case: checked without waiting for a writer
+            return []
         return migrate(engine)
     except OperationalError as error:
         raise StorageError(f"cannot reach the database: {error.orig}") from None

@@ -150,6 +150,17 @@ def pending_revisions(connection: Connection) -> list[str]:
     return [script.revision for script in reversed(list(steps))]
 
 
+def at_head(engine: Engine) -> bool:
+    """Whether the database is stamped with the shipped head revision and holds every table
+    (nothing for `migrate` to do), read with plain SQL: give it a `reading` engine, so that a
+    command's start never waits for another process's write."""
+    head = shipped_head()
+    with engine.connect() as connection:
+        if head is None or _stamped(connection) != head:
+            return False
+        return not SCHEMA_TABLES - set(inspect(connection).get_table_names())
+
+
 def migrate(engine: Engine) -> list[str]:
     """Bring the database to the head revision; returns the revisions that ran, oldest first.
 
