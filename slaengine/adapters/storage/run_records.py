@@ -84,7 +84,7 @@ def run_history(engine: Engine, limit: int = 100) -> list[RunRecord]:
     runs, attempts = RUN_LEDGER, RUN_ATTEMPT
     latest = select(*runs.c).order_by(runs.c.started_at.desc(), runs.c.id.desc()).limit(limit)
     with engine.connect() as connection:
-        records = [_run(row) for row in connection.execute(latest).mappings()]
+        records = [run_record(row) for row in connection.execute(latest).mappings()]
         found: dict[int, list[AttemptRecord]] = {}
         if records:
             query = (
@@ -93,11 +93,12 @@ def run_history(engine: Engine, limit: int = 100) -> list[RunRecord]:
                 .order_by(attempts.c.run_id, attempts.c.attempt)
             )
             for row in connection.execute(query).mappings():
-                found.setdefault(int(row["run_id"]), []).append(_attempt(row))
+                found.setdefault(int(row["run_id"]), []).append(attempt_record(row))
     return [replace(record, attempts=tuple(found.get(record.id, ()))) for record in records]
 
 
-def _run(row: Any) -> RunRecord:
+def run_record(row: Any) -> RunRecord:
+    """A ledger row (a mapping of its columns) as a record."""
     return RunRecord(
         id=int(row["id"]),
         job=row["job"],
@@ -112,7 +113,8 @@ def _run(row: Any) -> RunRecord:
     )
 
 
-def _attempt(row: Any) -> AttemptRecord:
+def attempt_record(row: Any) -> AttemptRecord:
+    """An attempt row (a mapping of its columns) as a record."""
     return AttemptRecord(
         run_id=int(row["run_id"]),
         attempt=int(row["attempt"]),

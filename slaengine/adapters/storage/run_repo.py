@@ -17,7 +17,14 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from slaengine.adapters.storage.run_records import AttemptRecord, RunRecord, run_history, utc
+from slaengine.adapters.storage.run_records import (
+    AttemptRecord,
+    RunRecord,
+    attempt_record,
+    run_history,
+    run_record,
+    utc,
+)
 from slaengine.adapters.storage.run_tables import DeliveryRow, RunAttemptRow, RunRow, RunStepRow
 
 __all__ = ["AttemptRecord", "DeliveryRecord", "RunRecord", "run_history", "utc"]
@@ -34,19 +41,7 @@ class DeliveryRecord:
 
 
 def _record(row: RunRow) -> RunRecord:
-    assert row.id is not None
-    return RunRecord(
-        id=row.id,
-        job=row.job,
-        period=row.period,
-        generation=row.generation,
-        forced=row.forced,
-        started_at=utc(row.started_at),
-        finished_at=utc(row.finished_at) if row.finished_at else None,
-        outcome=row.outcome,
-        counts=json.loads(row.counts),
-        error=row.error,
-    )
+    return run_record(row.model_dump())
 
 
 def runs_of(engine: Engine, job: str, period: str) -> list[RunRecord]:
@@ -107,16 +102,7 @@ def reopen_run(engine: Engine, run_id: int) -> None:
 
 
 def _attempt(row: RunAttemptRow) -> AttemptRecord:
-    return AttemptRecord(
-        run_id=row.run_id,
-        attempt=row.attempt,
-        kind=row.kind,
-        started_at=utc(row.started_at),
-        finished_at=utc(row.finished_at) if row.finished_at else None,
-        outcome=row.outcome,
-        counts=json.loads(row.counts),
-        error=row.error,
-    )
+    return attempt_record(row.model_dump())
 
 
 def attempts_of(engine: Engine, run_id: int) -> list[AttemptRecord]:
