@@ -40,8 +40,9 @@ def _same(path: Path, chunk: int) -> None:
     whole = _outcome(lambda: read_feed_file(path))
     try:
         pieces = _outcome(lambda: _pieces(path, chunk))
-    except ReadWhole:  # the caller reads it whole: allowed only when the whole file reads
-        assert whole[0] == "read"
+    except ReadWhole:  # the caller reads it whole: allowed only when the whole file reads,
+        assert whole[0] == "read"  # and never for a file without quotes (read piece by piece)
+        assert b'"' in path.read_bytes()
         return
     assert pieces[0] == whole[0]
     if whole[0] == "refused":

@@ -170,7 +170,7 @@ def test_hashes_seen_twice_are_those_is_duplicated_finds(
     every = pl.Series("h", [h for batch in batches for h in batch], dtype=pl.UInt64)
     kept = feeds_service._IdHashes()
     for batch in batches:
-        kept.add(pl.Series("h", batch, dtype=pl.UInt64))
+        kept.add(kept.split(pl.Series("h", batch, dtype=pl.UInt64)))
     expected = every.filter(every.is_duplicated()).unique().sort()
     assert kept.seen_twice().sort().to_list() == expected.to_list()
 
@@ -291,11 +291,12 @@ def test_plain_csv_says_the_same_slice_by_slice(body: bytes, size: int) -> None:
     from slaengine.adapters.feeds import readers
 
     whole = plain_csv(body)
-    lines = readers._line_feeds(body)
+    lines = readers.plain_and_lines(body)[1]
     saved = readers._SLICE
     readers._SLICE = size
     try:
         assert plain_csv(body) is whole
-        assert readers._line_feeds(body) == lines == body.count(b"\n")
+        assert readers.plain_and_lines(body) == (whole, lines)
+        assert lines == body.count(b"\n")
     finally:
         readers._SLICE = saved

@@ -9,7 +9,7 @@ from contextlib import closing
 
 import pytest
 
-from slaengine.services.overlap import Background, prefetched
+from slaengine.services.overlap import Background, Ordered, prefetched
 
 
 def _numbers(count: int, fail_at: int | None = None) -> Iterator[int]:
@@ -91,3 +91,46 @@ def test_closing_waits_for_the_running_write() -> None:
     writes.submit(1)
     writes.close()
     assert finished.is_set()
+
+
+def _checked(item: int) -> int:
+    time.sleep(0.002 * ((item * 7) % 3))  # the later item often ends first
+    if item == 13:
+        raise ValueError("cannot check item 13")
+    return item * 10
+
+
+def test_checks_run_two_at_once_and_come_in_their_order() -> None:
+    running: list[int] = []
+    most = 0
+    guard = threading.Lock()
+
+    def check(item: int) -> int:
+        nonlocal most
+        with guard:
+            running.append(item)
+            most = max(most, len(running))
+        time.sleep(0.002 * ((item * 7) % 3))
+        with guard:
+            running.remove(item)
+        return item * 10
+
+    got: list[int] = []
+    with Ordered(check, workers=2) as checking:
+        for item in range(40):
+            ready = checking.submit(item)
+            assert len(ready) <= 3
+            got.extend(ready)
+        got.extend(checking.drain())
+    assert got == [item * 10 for item in range(40)]
+    assert most == 2  # two at once, never more
+
+
+def test_a_check_error_comes_after_the_results_before_it() -> None:
+    got: list[int] = []
+    with pytest.raises(ValueError, match="cannot check item 13"), Ordered(_checked) as checking:
+        for item in range(30):
+            got.extend(checking.submit(item))
+        got.extend(checking.drain())
+    assert got == [item * 10 for item in range(13)]
+    assert not [t for t in threading.enumerate() if t.name.startswith("feed-check")]

@@ -16,6 +16,7 @@ from collections.abc import Generator
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -50,7 +51,7 @@ from slaengine.adapters.storage.feed_store import (
 )
 from slaengine.adapters.storage.quarantine_store import read_quarantine
 from slaengine.errors import FeedRefused, FeedRejected
-from slaengine.services.overlap import Background, prefetched
+from slaengine.services.overlap import Background, Ordered, prefetched
 
 if TYPE_CHECKING:
     from slaengine.adapters.feeds.mapping import FeedMapping
@@ -149,6 +150,7 @@ def ingest_feed(
     if kind not in KINDS:
         raise FeedRefused(f"unknown feed kind {kind!r} (expected {', '.join(KINDS)})")
     provider_id = _provider_of(engine, contract_id)
+    warm_checks(kind)  # Pandera imported by another core while the bytes are hashed
     sha256 = _sha256(path)
     known = find_feed_file(engine, contract_id, kind, sha256)
     if known is not None:
@@ -193,7 +195,6 @@ def _store_file(
     written are discarded). The other kinds are small by nature and validated whole.
     """
     kind = new.kind
-    warm_checks(kind)  # Pandera imported while the first batches are read
     with feed_write(engine, new) as write:
         writes = Background(write.add)  # a batch is written while the next one is checked
         failing = True
@@ -228,10 +229,16 @@ class _IdHashes:
     def __init__(self) -> None:
         self.buckets: list[list[pl.Series]] = [[] for _ in range(self.BUCKETS)]
 
-    def add(self, hashes: pl.Series) -> None:
+    @staticmethod
+    def split(hashes: pl.Series) -> dict[int, pl.Series]:
+        """A batch's hashes by bucket (done where the batch is checked)."""
         split = hashes.to_frame("h").with_columns((pl.col("h") // 2**60).alias("b"))
-        for (bucket,), part in split.partition_by("b", as_dict=True).items():
-            self.buckets[int(bucket)].append(part.get_column("h"))
+        parts = split.partition_by("b", as_dict=True).items()
+        return {int(bucket): part.get_column("h") for (bucket,), part in parts}
+
+    def add(self, split: dict[int, pl.Series]) -> None:
+        for bucket, hashes in split.items():
+            self.buckets[bucket].append(hashes)
 
     def seen_twice(self) -> pl.Series:
         found = [pl.Series("h", [], dtype=pl.UInt64)]
@@ -279,17 +286,27 @@ def _read_validate_write(
     *, whole: bool,
 ) -> _Seen:  # fmt: skip
     """One reading: each batch read, mapped, validated and its valid rows written; contacts
-    batch by batch (`repeated`: the ids known to repeat), the other kinds whole."""
+    batch by batch (`repeated`: the ids known to repeat; two batches checked at once, their
+    results taken in the file's order), the other kinds whole."""
     seen = _Seen()
     dropped: list[pl.DataFrame] = []
     pending: list[pl.DataFrame] = []
-    with _batches(path, whole) as batches:
+    first_row = 0  # the rows of the batches before this one (`_row` numbers the file's rows)
+    check = partial(_check_batch, kind, repeated)
+    with _batches(path, whole) as batches, Ordered(check) as checking:
         for number, batch in enumerate(batches):
-            _take_batch(
-                seen, write, batch, number == 0, path, kind, mapping, repeated, pending, dropped
+            frame, plain = _take_batch(
+                seen, batch, number == 0, path, kind, mapping, pending, dropped
             )
+            if frame is not None:
+                for checked in checking.submit(_Batch(frame, plain, first_row)):
+                    _keep(seen, write, checked, kind)
+                first_row += frame.height
+        for checked in checking.drain():
+            _keep(seen, write, checked, kind)
     if pending:
-        _validate_and_write(seen, write, pl.concat(pending, how="vertical"), kind, None)
+        whole_file = _Batch(pl.concat(pending, how="vertical"), False, seen.rows)
+        _keep(seen, write, _check_batch(kind, None, whole_file), kind)
     _name_reasons(seen, kind)
     seen.dropped = pl.concat(dropped, how="vertical")
     return seen
@@ -302,23 +319,42 @@ def _batches(path: Path, whole: bool) -> closing[Generator[Batch, None, None]]:
 
 
 def _take_batch(
-    seen: _Seen, write: _Writes, batch: Batch, first: bool, path: Path, kind: str,
-    mapping: FeedMapping | None, repeated: pl.Series, pending: list[pl.DataFrame],
-    dropped: list[pl.DataFrame],
-) -> None:  # fmt: skip
-    """Map one batch; contacts validated and written at once, other kinds kept for the end.
-    A mapped batch is never `plain`: the mapping's values were not the bytes read."""
+    seen: _Seen, batch: Batch, first: bool, path: Path, kind: str,
+    mapping: FeedMapping | None, pending: list[pl.DataFrame], dropped: list[pl.DataFrame],
+) -> tuple[pl.DataFrame | None, bool]:  # fmt: skip
+    """Map one batch: a contacts batch is given back with whether it is `plain`, to be checked
+    at once; the other kinds are kept for the end. A mapped batch is never `plain`: the
+    mapping's values were not the bytes read."""
     frame, lost, drops = _mapped(batch.frame, mapping)
-    plain = batch.plain and mapping is None
     if first:
         check_columns(frame, kind, path)
     dropped.append(lost)
     seen.drops.update(drops)
     if kind != "contacts":
         pending.append(frame)
-        return
-    seen.ids.add(_ids(frame, plain).hash())
-    _validate_and_write(seen, write, frame, kind, repeated, plain)
+        return None, False
+    return frame, batch.plain and mapping is None
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """A batch to check: its text frame, whether it is `plain`, its first row's number."""
+
+    frame: pl.DataFrame
+    plain: bool
+    first_row: int
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """A batch after one pass of the rules: its valid rows, its failing rows (typed and as
+    written, compacted), and the hashes of its contact ids by bucket (contacts)."""
+
+    rows: int
+    valid: pl.DataFrame
+    failing: pl.DataFrame
+    written: pl.DataFrame
+    hashes: dict[int, pl.Series]
 
 
 _NAMED_AT_ONCE = 50_000  # failing rows given to Pandera at once (several batches' worth)
@@ -328,19 +364,29 @@ class _Writes(Protocol):
     def submit(self, item: pl.DataFrame) -> None: ...
 
 
-def _validate_and_write(
-    seen: _Seen, write: _Writes, frame: pl.DataFrame, kind: str, repeated: pl.Series | None,
-    plain: bool = False,
-) -> None:  # fmt: skip
-    """One pass of the rules over a batch; its valid rows written, its failing rows kept for
-    Pandera to name their reasons with other batches' (`_name_reasons`)."""
-    screened = screen_frame(frame, kind, repeated=repeated, first_row=seen.rows, plain=plain)
-    seen.rows += screened.rows
-    write.submit(screened.valid)
-    if screened.failing.height:
-        seen.failing.append(_compact(screened.failing))
-        seen.written.append(_compact(screened.written))
-        seen.waiting += screened.failing.height
+def _check_batch(kind: str, repeated: pl.Series | None, batch: _Batch) -> _Checked:
+    """One pass of the rules over a batch (no side effect: two batches are checked at once)."""
+    screened = screen_frame(
+        batch.frame, kind, repeated=repeated, first_row=batch.first_row, plain=batch.plain
+    )
+    failing = screened.failing
+    written = screened.written
+    if failing.height:
+        failing, written = _compact(failing), _compact(written)
+    hashes = _IdHashes.split(_ids(batch.frame, batch.plain).hash()) if kind == "contacts" else {}
+    return _Checked(screened.rows, screened.valid, failing, written, hashes)
+
+
+def _keep(seen: _Seen, write: _Writes, checked: _Checked, kind: str) -> None:
+    """A checked batch taken in the file's order: its valid rows written, its failing rows
+    kept for Pandera to name their reasons with other batches' (`_name_reasons`)."""
+    seen.rows += checked.rows
+    seen.ids.add(checked.hashes)
+    write.submit(checked.valid)
+    if checked.failing.height:
+        seen.failing.append(checked.failing)
+        seen.written.append(checked.written)
+        seen.waiting += checked.failing.height
     if seen.waiting >= _NAMED_AT_ONCE:
         _name_reasons(seen, kind)
 

@@ -3,9 +3,11 @@
 The ingest reads a batch, checks it and writes its valid rows, batch after batch. Most of
 each step runs in polars or pyarrow with Python's lock released, so the next batch can be read
 while this one is checked, and the last one written meanwhile: `prefetched` reads ahead in a
-thread of its own, `Background` runs the writes in order in another. Each holds at most one
-batch more than the pipeline would, and neither changes what is read or written, nor in
-which order: an error is raised in the caller where the sequential code would raise it.
+thread of its own, `Ordered` checks two batches at once in two threads and gives their
+results in the order of the batches, `Background` runs the writes in order in another
+thread. Each holds at most a batch or two more than the pipeline would, and none changes what
+is read or written, nor in which order: an error is raised in the caller where the
+sequential code would raise it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 _END = object()
 
@@ -107,3 +110,50 @@ class Background(Generic[T]):
             return False
         future.result()  # raises the call's error here
         return True
+
+
+class Ordered(Generic[T, R]):
+    """Calls of one function (without side effects) run `workers` at a time in threads, their
+    results given in the order the items were submitted.
+
+    `submit` queues an item and returns the results now due in order (waiting for the oldest
+    when `workers` + 1 calls are pending, so memory holds at most that many results);
+    `drain` returns the rest. A call's error is raised by the `submit` or `drain` that would
+    have returned its result, the earlier results having been returned first. `close` stops
+    (pending calls run to their end, their results dropped)."""
+
+    def __init__(self, action: Callable[[T], R], workers: int = 2) -> None:
+        self.action, self.workers = action, workers
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="feed-check")
+        self._pending: list[Future[R]] = []
+
+    def submit(self, item: T) -> list[R]:
+        self._pending.append(self._pool.submit(self.action, item))
+        return self._due(lambda: self._pending[0].done() or len(self._pending) > self.workers)
+
+    def drain(self) -> list[R]:
+        return self._due(lambda: True)
+
+    def _due(self, due: Callable[[], bool]) -> list[R]:
+        """The results due, oldest first; a failed call's error once those before it are
+        given (it stays first, so the next call raises it)."""
+        ready: list[R] = []
+        while self._pending and due():
+            oldest = self._pending[0]
+            if ready and oldest.exception() is not None:  # (waits for it to end)
+                return ready
+            ready.append(oldest.result())
+            self._pending.pop(0)
+        return ready
+
+    def close(self) -> None:
+        for future in self._pending:
+            future.cancel()
+        self._pending = []
+        self._pool.shutdown(wait=True)
+
+    def __enter__(self) -> Ordered[T, R]:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
