@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import feeds as feeds_bench  # noqa: E402  (the same synthetic contacts)
-from bench.processes import child, drop_database, postgres_database  # noqa: E402
+from bench.processes import child, compiled, drop_database, postgres_database  # noqa: E402
 
 BAD_EVERY = 100
 MONTH_START = datetime(2026, 10, 1, tzinfo=UTC)
@@ -292,6 +292,7 @@ def main() -> None:
             print(json.dumps(duckdb_same_job(args.duckdb_job, scratch)))
         return
     formats = args.formats.split(",")
+    compiled()
     print(HEADER)
     print("|" + " --- |" * 14, flush=True)
     for rows in (int(n) for n in args.rows.split(",")):

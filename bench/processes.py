@@ -11,11 +11,26 @@ import uuid
 from typing import Any
 
 
+def compiled() -> None:
+    """slaengine's modules compiled once, as pip compiles an installed package's (see
+    `child`): no child then compiles them inside a timed step."""
+    import compileall
+    from pathlib import Path
+
+    compileall.compile_dir(Path(__file__).resolve().parent.parent / "slaengine", quiet=1)
+
+
 def child(script: str, *arguments: str) -> dict[str, Any]:
-    """Run `script` with `arguments` in a new Python process; its last line, as JSON."""
+    """Run `script` with `arguments` in a new Python process; its last line, as JSON.
+
+    The child keeps the modules it compiles, as an installed package does (pip compiles them;
+    PYTHONDONTWRITEBYTECODE, set on some machines, would have each child compile slaengine's
+    modules again, inside the timed steps for those imported on first use)."""
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     done = subprocess.run(
-        [sys.executable, script, *arguments], capture_output=True, text=True, check=False
-    )
+        [sys.executable, script, *arguments], capture_output=True, text=True, check=False,
+        env=environment,
+    )  # fmt: skip
     if done.returncode != 0:
         raise SystemExit(done.stderr)
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
