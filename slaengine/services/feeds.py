@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections import Counter
 from collections.abc import Generator
-from contextlib import closing
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack, closing
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -43,6 +45,7 @@ from slaengine.adapters.feeds.schemas import (
 from slaengine.adapters.storage.feed_repo import FeedFileRecord
 from slaengine.adapters.storage.feed_store import (
     AlreadyStored,
+    FeedWrite,
     Filled,
     NewFeedFile,
     Stored,
@@ -150,43 +153,49 @@ def ingest_feed(
     if kind not in KINDS:
         raise FeedRefused(f"unknown feed kind {kind!r} (expected {', '.join(KINDS)})")
     provider_id = _provider_of(engine, contract_id)
-    warm_checks(kind)  # Pandera imported by another core while the bytes are hashed
-    sha256 = _sha256(path)
-    known = find_feed_file(engine, contract_id, kind, sha256)
-    if known is not None:
-        return _unchanged(known)
-    new = NewFeedFile(
-        contract_id=contract_id,
-        provider_id=provider_id,
-        kind=kind,
-        sha256=sha256,
-        source=source,
-        file_name=path.name,
-        received_at=received_at or datetime.now(UTC),
-    )
-    try:
+    _readable(path)
+    warm_checks(kind)  # Pandera imported by another thread while the file is read
+    stop = threading.Event()  # set: the hash is no longer wanted (the ingest failed)
+    with ThreadPoolExecutor(1, thread_name_prefix="feed-hash") as hasher:
+        hashing = hasher.submit(_sha256, path, stop)  # the file read and checked meanwhile
+        new = NewFeedFile(
+            contract_id=contract_id,
+            provider_id=provider_id,
+            kind=kind,
+            sha256="",  # told once `hashing` is done (`_Opening`)
+            source=source,
+            file_name=path.name,
+            received_at=received_at or datetime.now(UTC),
+        )
         try:
-            stored = _store_file(engine, new, path, mapping, strict, whole=False)
-        except ReadWhole:  # a CSV whose pieces disagree with the whole: read it whole
-            stored = _store_file(engine, new, path, mapping, strict, whole=True)
-    except AlreadyStored as already:  # the same bytes, ingested meanwhile by another process
-        return _unchanged(already.record)
-    finally:  # the Parquet writers' buffers: give the memory back once the file is stored
-        pa.default_memory_pool().release_unused()
+            try:
+                stored = _store_file(engine, new, path, mapping, strict, hashing, whole=False)
+            except ReadWhole:  # a CSV whose pieces disagree with the whole: read it whole
+                stored = _store_file(engine, new, path, mapping, strict, hashing, whole=True)
+        except AlreadyStored as already:  # the same bytes, stored before or meanwhile
+            return _unchanged(already.record)
+        finally:  # the Parquet writers' buffers: give the memory back once the file is stored
+            stop.set()
+            pa.default_memory_pool().release_unused()
     filled = stored.filled
     drops = {k: n for k, n in filled.reasons.items() if k.startswith(DROP_PREFIX)}
     reasons = {k: n for k, n in filled.reasons.items() if k not in drops}
     return IngestReport(
-        stored.file_id, sha256, kind, source, filled.rows, stored.stored, stored.quarantined,
-        reasons, False, stored.restated, path.name, sum(drops.values()), drops,
+        stored.file_id, hashing.result(), kind, source, filled.rows, stored.stored,
+        stored.quarantined, reasons, False, stored.restated, path.name, sum(drops.values()),
+        drops,
     )  # fmt: skip
 
 
 def _store_file(
     engine: Engine, new: NewFeedFile, path: Path, mapping: FeedMapping | None, strict: bool,
-    *, whole: bool,
+    hashing: Future[str], *, whole: bool,
 ) -> Stored:  # fmt: skip
     """The pipeline, top to bottom: read → map → validate → write, in the store's transaction.
+
+    The file's bytes are hashed (`hashing`) while its first batches are read and checked: the
+    store's transaction opens once the hash is known (`_Opening`), the batches checked before
+    held until then; a file whose bytes are stored already stops there (AlreadyStored).
 
     Contacts are validated batch by batch. The one rule across rows (a contact_id on several
     rows) needs the ids of the whole file: a 64-bit hash of each id is kept (8 bytes a row)
@@ -195,11 +204,12 @@ def _store_file(
     written are discarded). The other kinds are small by nature and validated whole.
     """
     kind = new.kind
-    with feed_write(engine, new) as write:
-        writes = Background(write.add)  # a batch is written while the next one is checked
+    with ExitStack() as transaction:
+        writes = _Opening(engine, new, hashing, transaction)
         failing = True
         try:
             seen = _read_validate_write(path, kind, mapping, writes, _NO_IDS, whole=whole)
+            write = writes.write()
             if kind == "contacts":
                 repeated = _repeated_ids(path, mapping, _hashes_seen_twice(seen), whole=whole)
                 if repeated.len():
@@ -212,6 +222,55 @@ def _store_file(
             writes.close(failing=failing)
         filled = _filled(seen, path, strict)
         return write.finish(filled)
+
+
+_HELD = 4  # batches held at most while the hash is taken (then the pipeline waits for it)
+
+
+class _Opening:
+    """Where the pipeline hands its valid batches: held until the file's hash is known, then
+    the store's transaction is opened (`feed_write`, entered on `transaction`) and they are
+    written in order, each while the next batches are checked (`Background`)."""
+
+    def __init__(
+        self, engine: Engine, new: NewFeedFile, hashing: Future[str], transaction: ExitStack
+    ) -> None:
+        self.engine, self.new, self.hashing, self.transaction = engine, new, hashing, transaction
+        self.held: list[pl.DataFrame] = []
+        self.opened: tuple[FeedWrite, Background[pl.DataFrame]] | None = None
+
+    def submit(self, valid: pl.DataFrame) -> None:
+        if self.opened is None and not self.hashing.done() and len(self.held) < _HELD:
+            self.held.append(valid)
+            return
+        self.write()
+        assert self.opened is not None
+        self.opened[1].submit(valid)
+
+    def write(self) -> FeedWrite:
+        """The store's write, opened now if it is not yet (waiting for the hash); raises
+        AlreadyStored when these bytes are stored for the contract and kind."""
+        if self.opened is None:
+            new = replace(self.new, sha256=self.hashing.result())
+            known = find_feed_file(self.engine, new.contract_id, new.kind, new.sha256)
+            if known is not None:
+                raise AlreadyStored(known)
+            write = self.transaction.enter_context(feed_write(self.engine, new))
+            self.opened = write, Background(write.add)
+            held, self.held = self.held, []
+            for valid in held:
+                self.opened[1].submit(valid)
+        return self.opened[0]
+
+    def wait(self) -> None:
+        self.write()
+        assert self.opened is not None
+        self.opened[1].wait()
+
+    def close(self, *, failing: bool) -> None:
+        self.held = []
+        if self.opened is not None:
+            self.opened[1].close(failing=failing)
 
 
 def _hashes_seen_twice(seen: _Seen) -> pl.Series:
@@ -441,11 +500,24 @@ def _provider_of(engine: Engine, contract_id: str) -> str:
     return latest_contract(engine, contract_id).contract.provider.id
 
 
-def _sha256(path: Path) -> str:
+def _readable(path: Path) -> None:
+    """Raise FeedRefused, as `_sha256` would, when the file cannot be opened."""
+    try:
+        path.open("rb").close()
+    except FileNotFoundError:
+        raise FeedRefused(f"{path}: no such file") from None
+    except OSError as error:
+        raise FeedRefused(f"{path}: cannot read the file: {error.strerror}") from None
+
+
+def _sha256(path: Path, stop: threading.Event | None = None) -> str:
+    """The file's SHA-256 ("" when `stop` is set before the end: nobody wants it any more)."""
     digest = hashlib.sha256()
     try:
         with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
+            for block in iter(lambda: handle.read(4 << 20), b""):
+                if stop is not None and stop.is_set():
+                    return ""
                 digest.update(block)
     except FileNotFoundError:
         raise FeedRefused(f"{path}: no such file") from None
