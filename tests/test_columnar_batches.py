@@ -168,3 +168,40 @@ def test_a_file_whose_later_piece_cannot_be_read_in_pieces_is_read_again_whole(
     pieces = _ingested(two_catalogues[1], tmp_path / "d2", path, 128, monkeypatch)
     assert pieces[0] == whole[0] and pieces[1].equals(whole[1]) and pieces[2] == whole[2]
     assert whole[0]["rows"] == 30 and whole[0]["stored"] == 30
+
+
+def test_batches_checked_before_the_hash_is_known_are_held_then_stored_or_dropped(
+    tmp_path: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file's bytes are hashed while its first batches are checked: with a slow hash, the
+    batches wait (at most `_HELD` of them, then the pipeline waits), are all stored once the
+    hash is known, and the same bytes sent again stop at their hash, storing nothing more."""
+    import time
+
+    monkeypatch.setenv("SLAENGINE_DATA_URL", str(tmp_path / "data"))
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 300)
+    slow_hash = feeds._sha256
+
+    def slow(path: Path, stop: object = None) -> str:
+        time.sleep(0.5)
+        return slow_hash(path, stop)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(feeds, "_sha256", slow)
+    held: list[int] = []
+    submit = feeds._Opening.submit
+
+    def watched(self: feeds._Opening, valid: pl.DataFrame) -> None:
+        submit(self, valid)
+        held.append(len(self.held))
+
+    monkeypatch.setattr(feeds._Opening, "submit", watched)
+    ids = [f"c{n}" for n in range(40)]
+    path = write_csv(tmp_path / "c.csv", _rows(ids, ["4"]))
+    load_contracts(engine, [CONTRACTS / "acme-l1.yaml"])
+    first = ingest_feed(engine, "acme-l1", "contacts", path)
+    assert (first.stored, first.quarantined, first.unchanged) == (40, 0, False)
+    assert max(held) == feeds._HELD and held[-1] == 0  # held while hashing, then written
+    again = ingest_feed(engine, "acme-l1", "contacts", path)
+    assert (again.unchanged, again.file_id, again.sha256) == (True, first.file_id, first.sha256)
+    stored = feed_repo.contacts_frame(engine, "acme-l1", *OCTOBER)
+    assert sorted(stored.get_column("contact_id").to_list()) == sorted(ids)
