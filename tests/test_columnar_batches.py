@@ -205,3 +205,41 @@ def test_batches_checked_before_the_hash_is_known_are_held_then_stored_or_droppe
     assert (again.unchanged, again.file_id, again.sha256) == (True, first.file_id, first.sha256)
     stored = feed_repo.contacts_frame(engine, "acme-l1", *OCTOBER)
     assert sorted(stored.get_column("contact_id").to_list()) == sorted(ids)
+
+
+def test_pandera_names_the_first_failing_batch_while_the_file_is_read_and_must_agree(
+    tmp_path: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pandera's cross-check of the rules' own reasons takes the first failing batch's rows
+    (the file's first row among them, for the dtypes) as soon as they are checked; a
+    disagreement between Pandera and the rules is a bug, raised, and stores nothing."""
+    from slaengine.adapters.feeds import schemas
+
+    monkeypatch.setenv("SLAENGINE_DATA_URL", str(tmp_path / "data"))
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 400)
+    rows = _rows([f"c{n}" for n in range(40)], ["4", "9", "4", "4"])  # csat 9: out of range
+    path = write_csv(tmp_path / "c.csv", rows)
+    load_contracts(engine, [CONTRACTS / "acme-l1.yaml"])
+    given: list[list[int]] = []
+    failures = schemas._failures
+
+    def watched(subset: pl.DataFrame, kind: str) -> pl.DataFrame:
+        given.append(subset.get_column(schemas.ROW).to_list())
+        return failures(subset, kind)
+
+    monkeypatch.setattr(schemas, "_failures", watched)
+    report = ingest_feed(engine, "acme-l1", "contacts", path)
+    assert report.quarantined == 10 and report.reasons == {"csat_out_of_range": 10}
+    assert given[0][0] == 0 and set(given[0][1:]) <= {n for n in range(40) if n % 4 == 1}
+    assert len(given) == 1  # one sample: the first failing batch's rows
+
+    def wrong(subset: pl.DataFrame, kind: str) -> pl.DataFrame:
+        named = failures(subset, kind)
+        return named.with_columns(pl.lit(["nps_out_of_range"]).alias("_reasons"))
+
+    monkeypatch.setattr(schemas, "_failures", wrong)
+    other = write_csv(tmp_path / "other.csv", rows[:20])
+    with pytest.raises(RuntimeError, match="differ from Pandera"):
+        ingest_feed(engine, "acme-l1", "contacts", other)
+    stored = feed_repo.contacts_frame(engine, "acme-l1", *OCTOBER)
+    assert stored.height == 30  # the first file's valid rows, nothing of the second

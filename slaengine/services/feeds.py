@@ -14,7 +14,7 @@ import json
 import threading
 from collections import Counter
 from collections.abc import Generator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import ExitStack, closing
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -39,6 +39,7 @@ from slaengine.adapters.feeds.schemas import (
     REASONS,
     check_columns,
     name_reasons,
+    pandera_sample,
     screen_frame,
     warm_checks,
 )
@@ -338,6 +339,11 @@ class _Seen:
     failing: list[pl.DataFrame] = field(default_factory=list)  # waiting for their reasons
     written: list[pl.DataFrame] = field(default_factory=list)
     waiting: int = 0
+    # Pandera naming a sample of the first of those failing rows while the file is read on
+    # (`pandera`: the thread it runs in, for a contacts file), so that its cost is not added
+    # at the end of the file
+    pandera: Executor | None = None
+    sample: Future[tuple[pl.DataFrame, pl.DataFrame]] | None = None
 
 
 def _read_validate_write(
@@ -352,7 +358,12 @@ def _read_validate_write(
     pending: list[pl.DataFrame] = []
     first_row = 0  # the rows of the batches before this one (`_row` numbers the file's rows)
     check = partial(_check_batch, kind, repeated)
-    with _batches(path, whole) as batches, Ordered(check) as checking:
+    with (
+        _batches(path, whole) as batches,
+        Ordered(check) as checking,
+        ThreadPoolExecutor(1, thread_name_prefix="feed-pandera") as pandera,
+    ):
+        seen.pandera = pandera
         for number, batch in enumerate(batches):
             frame, plain = _take_batch(
                 seen, batch, number == 0, path, kind, mapping, pending, dropped
@@ -363,6 +374,8 @@ def _read_validate_write(
                 first_row += frame.height
         for checked in checking.drain():
             _keep(seen, write, checked, kind)
+        seen.pandera = None
+        _name_reasons(seen, kind)
     if pending:
         whole_file = _Batch(pl.concat(pending, how="vertical"), False, seen.rows)
         _keep(seen, write, _check_batch(kind, None, whole_file), kind)
@@ -446,6 +459,8 @@ def _keep(seen: _Seen, write: _Writes, checked: _Checked, kind: str) -> None:
         seen.failing.append(checked.failing)
         seen.written.append(checked.written)
         seen.waiting += checked.failing.height
+        if seen.sample is None and seen.pandera is not None:
+            seen.sample = seen.pandera.submit(pandera_sample, checked.failing, kind)
     if seen.waiting >= _NAMED_AT_ONCE:
         _name_reasons(seen, kind)
 
@@ -460,13 +475,16 @@ def _compact(rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def _name_reasons(seen: _Seen, kind: str) -> None:
+    """The reasons of the failing rows kept so far (Pandera's sample: the one it named
+    meanwhile, the first failing batch's, or else the first of these rows)."""
     if seen.failing:
         failing = pl.concat(seen.failing, how="vertical")
         written = pl.concat(seen.written, how="diagonal")
-        invalid = name_reasons(failing, written, kind)
+        sampled = seen.sample.result() if seen.sample is not None else None
+        invalid = name_reasons(failing, written, kind, sampled=sampled)
         if invalid.height:
             seen.bad.append(_quarantine_frame(invalid))
-    seen.failing, seen.written, seen.waiting = [], [], 0
+    seen.failing, seen.written, seen.waiting, seen.sample = [], [], 0, None
 
 
 def _ids(frame: pl.DataFrame, plain: bool = False) -> pl.Series:

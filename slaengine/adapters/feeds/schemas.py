@@ -801,18 +801,23 @@ def screen_frame(
 PANDERA_SAMPLE = 1_000  # failing rows Pandera validates at once beside the rules' own pass
 
 
-def name_reasons(failing: pl.DataFrame, written: pl.DataFrame, kind: str) -> pl.DataFrame:
+def name_reasons(
+    failing: pl.DataFrame, written: pl.DataFrame, kind: str, *,
+    sampled: tuple[pl.DataFrame, pl.DataFrame] | None = None,
+) -> pl.DataFrame:  # fmt: skip
     """The written failing rows with `_reasons` (codes in the order REASONS lists them).
 
     Each row's codes come from the schema's rules evaluated over the failing rows in one pass;
-    Pandera validates the first `PANDERA_SAMPLE` of them (the file's first row among them, so
-    the dtypes are checked) and its failure cases must name the same codes. Pandera renders
-    every failure case one Python value at a time (12 s for a file of 1M bad rows): letting it
-    name them all would make a garbage file cost minutes and gigabytes.
+    Pandera validates a sample of them, by default the first `PANDERA_SAMPLE` (the file's
+    first row among them, so the dtypes are checked), and its failure cases must name the same
+    codes. `sampled`: a sample of these failing rows and Pandera's reasons for it
+    (`pandera_sample`), taken beforehand (the ingest has Pandera name the first failing rows
+    it meets while it reads on). Pandera renders every failure case one Python value at a time
+    (12 s for a file of 1M bad rows): letting it name them all would make a garbage file cost
+    minutes and gigabytes.
     """
     reasons = _reasons(failing, kind)
-    sample = failing.head(PANDERA_SAMPLE)
-    named = _failures(sample, kind)
+    sample, named = sampled or pandera_sample(failing, kind)
     ours = reasons.filter(pl.col(ROW).is_in(sample.get_column(ROW).implode()))
     if not named.sort(ROW).equals(ours.sort(ROW)):  # the schema and the pass disagree: a bug
         raise RuntimeError(f"feed reasons differ from Pandera's: {named.head(3)} {ours.head(3)}")
@@ -820,6 +825,12 @@ def name_reasons(failing: pl.DataFrame, written: pl.DataFrame, kind: str) -> pl.
     if invalid.height != written.height:  # a row failed a rule but got no reason: a bug
         raise RuntimeError(f"feed rows without reasons: {written.height - invalid.height}")
     return invalid
+
+
+def pandera_sample(failing: pl.DataFrame, kind: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The first `PANDERA_SAMPLE` failing rows and Pandera's reasons for them (`_failures`)."""
+    sample = failing.head(PANDERA_SAMPLE)
+    return sample, _failures(sample, kind)
 
 
 def _reasons(failing: pl.DataFrame, kind: str) -> pl.DataFrame:
