@@ -264,7 +264,9 @@ class _OpenPart:
     def write(self, rows: pl.DataFrame) -> None:
         if rows.height == 0:
             return
-        table = rows.to_arrow()
+        # text as Arrow's string views, as polars holds it (the usual large strings would be
+        # a copy of every value); written as Parquet's plain UTF-8 byte arrays all the same
+        table = rows.to_arrow(compat_level=pl.CompatLevel.newest())
         if self.writer is None:
             import pyarrow.parquet as pq
 
