@@ -139,3 +139,15 @@ def test_the_chunk_size_is_read_when_called(
     path.write_bytes(HEADER + b"".join(b"c%d,phone,x,q\n" % n for n in range(50)))
     monkeypatch.setattr(readers, "CHUNK_BYTES", 64)
     assert len(list(iter_feed_file(path))) > 5
+
+
+@pytest.mark.parametrize(
+    ("size", "piece"),
+    [(1_000, 4 << 20), (97_391_998, 12_173_999), (983_918_998, 24 << 20), (50 << 30, 24 << 20)],
+)
+def test_a_smaller_file_is_cut_into_smaller_pieces_for_both_cores(size: int, piece: int) -> None:
+    """A file under eight full pieces is still read in about eight (never under 4 MB), so
+    that reading, checking and writing overlap for it too."""
+    from slaengine.adapters.feeds import readers
+
+    assert readers._piece_bytes(size) == piece
