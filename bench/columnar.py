@@ -113,8 +113,11 @@ def _timed(action: object) -> float:
     return round(time.perf_counter() - started, 2)
 
 
-def run_scenario(paths: dict[str, str], url: str, data: str) -> dict[str, object]:
-    """Ingest, evaluate, re-evaluate, then a full re-send and a 1% correction, in this process."""
+def run_scenario(
+    paths: dict[str, str], url: str, data: str, restatements: bool = True
+) -> dict[str, object]:
+    """Ingest, evaluate, re-evaluate, then (`restatements`) a full re-send and a 1% correction,
+    in this process."""
     os.environ["SLAENGINE_DATA_URL"] = data
     from slaengine.adapters.storage.engine import create_schema, make_engine
     from slaengine.services.contracts import load_contracts
@@ -136,10 +139,14 @@ def run_scenario(paths: dict[str, str], url: str, data: str) -> dict[str, object
     out["evaluate"] = _timed(evaluate)
     out["re_evaluate"] = _timed(evaluate)
     out["peak_rss_mb"] = _peak_rss_mb()
-    out["resend_ingest"] = _timed(lambda: ingest("resend"))
-    out["resend_evaluate"] = _timed(evaluate)
-    out["fix_ingest"] = _timed(lambda: ingest("fix"))
-    out["fix_evaluate"] = _timed(evaluate)
+    if restatements:
+        out["resend_ingest"] = _timed(lambda: ingest("resend"))
+        out["resend_evaluate"] = _timed(evaluate)
+        out["fix_ingest"] = _timed(lambda: ingest("fix"))
+        out["fix_evaluate"] = _timed(evaluate)
+    else:  # "-" in the table
+        names = ("resend_ingest", "resend_evaluate", "fix_ingest", "fix_evaluate")
+        out |= dict.fromkeys(names, "-")
     out["peak_rss_all_mb"] = _peak_rss_mb()
     out["stored"] = reports[0].stored
     out["restated"] = [report.restated for report in reports[1:]]
@@ -271,6 +278,10 @@ def main() -> None:
     parser.add_argument("--formats", default="csv,parquet")
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--data", type=Path, default=Path("/tmp/slaengine-bench"))
+    parser.add_argument(
+        "--no-restatements", action="store_true",
+        help="skip the full re-send and the 1%% correction (minutes at 50M)",
+    )  # fmt: skip
     parser.add_argument("--scenario", help=argparse.SUPPRESS)
     parser.add_argument("--duckdb", help=argparse.SUPPRESS)
     parser.add_argument("--duckdb-job", help=argparse.SUPPRESS)
@@ -278,7 +289,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.scenario:
         spec = json.loads(args.scenario)
-        print(json.dumps(run_scenario(spec["paths"], spec["url"], spec["data"])))
+        restatements = spec.get("restatements", True)
+        print(json.dumps(run_scenario(spec["paths"], spec["url"], spec["data"], restatements)))
         return
     if args.duckdb:
         print(json.dumps(duckdb_month(args.duckdb)))
@@ -314,7 +326,10 @@ def main() -> None:
                         if made is None:
                             continue
                         admin, url = made
-                    spec = {"paths": mine, "url": url, "data": f"{scratch}/data"}
+                    spec = {
+                        "paths": mine, "url": url, "data": f"{scratch}/data",
+                        "restatements": not args.no_restatements,
+                    }  # fmt: skip
                     try:
                         result = child(__file__, "--scenario", json.dumps(spec))
                     finally:

@@ -792,7 +792,7 @@ def screen_frame(
         typed = typed.with_columns(pl.col(ROW) + first_row)
     passes = typed.select(pl.all_horizontal([_passes(rule) for rule in feed_rules(kind)]))
     ok = passes.to_series()
-    valid = typed.filter(ok).select(*SPECS[kind].stored, LINE)
+    valid = typed.select(*SPECS[kind].stored, LINE).filter(ok)  # only the kept columns copied
     checked = ~ok | (pl.col(ROW) == 0) if first_row == 0 else ~ok
     written = frame.with_row_index(ROW, offset=first_row).filter(~ok)
     return Screened(valid, typed.filter(checked), written, frame.height)
