@@ -143,7 +143,7 @@ def test_the_chunk_size_is_read_when_called(
 
 @pytest.mark.parametrize(
     ("size", "piece"),
-    [(1_000, 4 << 20), (97_391_998, 12_173_999), (983_918_998, 24 << 20), (50 << 30, 24 << 20)],
+    [(1_000, 4 << 20), (97_391_998, 12_173_999), (983_918_998, 20 << 20), (50 << 30, 20 << 20)],
 )
 def test_a_smaller_file_is_cut_into_smaller_pieces_for_both_cores(size: int, piece: int) -> None:
     """A file under eight full pieces is still read in about eight (never under 4 MB), so

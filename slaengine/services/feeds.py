@@ -225,7 +225,7 @@ def _store_file(
         return write.finish(filled)
 
 
-_HELD = 4  # batches held at most while the hash is taken (then the pipeline waits for it)
+_HELD = 2  # batches held at most while the hash is taken (then the pipeline waits for it)
 
 
 class _Opening:

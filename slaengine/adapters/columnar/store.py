@@ -162,7 +162,7 @@ _STATISTICS = (
     "contract_id", "file_id", "replaced_by_file_id", "arrived_at", "answered_at", "abandoned_at",
     "replaced_at", "interval_start",
 )  # fmt: skip
-# One data page per column of a row group (a batch of ~255,000 rows): readers read column
+# One data page per column of a row group (a batch of ~210,000 rows): readers read column
 # chunks whole, and each page costs its header, its statistics and a compression call.
 _PAGE_BYTES = 8 << 20
 

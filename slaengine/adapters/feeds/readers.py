@@ -91,8 +91,9 @@ def _read_whole(path: Path, format: str | None = None) -> Batch:
     return Batch(frame, plain)
 
 
-CHUNK_BYTES = 24 << 20  # a CSV piece: ~255,000 contacts of the annex's usual width (16 and 32 MB
-# measured slower at 10M: more batches; more page faults, pieces past malloc's 32 MB)
+CHUNK_BYTES = 20 << 20  # a CSV piece: ~210,000 contacts of the annex's usual width (measured
+# at 10M and 50M: 16 MB slower, more batches; 24 MB no faster and 1.46 GB at 50M, 32 MB more
+# page faults, pieces past malloc's 32 MB)
 PIECES = 8  # a file of up to PIECES * CHUNK_BYTES is read in about this many pieces
 SMALLEST_PIECE = 4 << 20
 BATCH_ROWS = 200_000  # a Parquet batch
