@@ -176,14 +176,15 @@ def test_batches_checked_before_the_hash_is_known_are_held_then_stored_or_droppe
     """The file's bytes are hashed while its first batches are checked: with a slow hash, the
     batches wait (at most `_HELD` of them, then the pipeline waits), are all stored once the
     hash is known, and the same bytes sent again stop at their hash, storing nothing more."""
-    import time
+    import threading
 
     monkeypatch.setenv("SLAENGINE_DATA_URL", str(tmp_path / "data"))
     monkeypatch.setattr(readers, "CHUNK_BYTES", 300)
     slow_hash = feeds._sha256
+    full = threading.Event()  # as many batches held as may be: the hash may end now
 
     def slow(path: Path, stop: object = None) -> str:
-        time.sleep(0.5)
+        full.wait(timeout=60)
         return slow_hash(path, stop)  # type: ignore[arg-type]
 
     monkeypatch.setattr(feeds, "_sha256", slow)
@@ -193,6 +194,8 @@ def test_batches_checked_before_the_hash_is_known_are_held_then_stored_or_droppe
     def watched(self: feeds._Opening, valid: pl.DataFrame) -> None:
         submit(self, valid)
         held.append(len(self.held))
+        if len(self.held) == feeds._HELD:
+            full.set()
 
     monkeypatch.setattr(feeds._Opening, "submit", watched)
     ids = [f"c{n}" for n in range(40)]
