@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -580,26 +579,20 @@ def _gather_uncached(
     from slaengine.adapters.storage.feed_repo import us_of
     from slaengine.domain.evaluation.exclusions import volume_band_days
 
-    # the calendars (their public holidays: the package's import and a country's rules, a
-    # quarter of a second the first time in a process) made while the stored rows are read
-    with ThreadPoolExecutor(1, thread_name_prefix="calendars") as ahead:
-        making = ahead.submit(_calendars, contract)
-        # month to date: only what had arrived at as_of (stored data may run past it)
-        until = min(month.stop, as_of.astimezone(UTC))
-        intervals = feed_repo.intervals_frame(engine, contract.id, month.start, until)
-        local_start = month.start.astimezone(month.zone)
-        local_stop = month.stop.astimezone(month.zone)
-        files = feed_repo.feed_files_for_period(engine, contract.id, local_start, local_stop)
-        inputs = _Inputs(hashes=tuple(sorted({record.sha256 for record in files})))
-        last_day = month.end - timedelta(days=1)
-        forecasts = feed_repo.forecasts(engine, contract.id, month.first, last_day)
-        # the contacts grouped in slices of stored rows (memory bounded by a slice), added up
-        slices = fold_slices(
-            engine, "contacts", contract.id, us_of(month.start), us_of(until),
-            tallied_columns(contract.exclusions.events if contract.exclusions else ()),
-            lambda contacts: _grouped(contract, contacts, making.result(), tally_as_of),
-        )  # fmt: skip
-        calendars = making.result()
+    # month to date: only what had arrived at as_of (stored data may run past it)
+    until = min(month.stop, as_of.astimezone(UTC))
+    intervals = feed_repo.intervals_frame(engine, contract.id, month.start, until)
+    local_start, local_stop = month.start.astimezone(month.zone), month.stop.astimezone(month.zone)
+    files = feed_repo.feed_files_for_period(engine, contract.id, local_start, local_stop)
+    inputs = _Inputs(hashes=tuple(sorted({record.sha256 for record in files})))
+    forecasts = feed_repo.forecasts(engine, contract.id, month.first, month.end - timedelta(days=1))
+    calendars = _calendars(contract)
+    # the contacts grouped in slices of stored rows (memory bounded by a slice), then added up
+    slices = fold_slices(
+        engine, "contacts", contract.id, us_of(month.start), us_of(until),
+        tallied_columns(contract.exclusions.events if contract.exclusions else ()),
+        lambda contacts: _grouped(contract, contacts, calendars, tally_as_of),
+    )  # fmt: skip
     grouped: ContactGroups | None = merge_groups(slices)
     if grouped is not None and not grouped.groups.height and intervals.height:
         grouped = None  # intervals alone: their own tally

@@ -97,6 +97,7 @@ CHUNK_BYTES = 20 << 20  # a CSV piece: ~210,000 contacts of the annex's usual wi
 PIECES = 8  # a file of up to PIECES * CHUNK_BYTES is read in about this many pieces
 SMALLEST_PIECE = 4 << 20
 BATCH_ROWS = 200_000  # a Parquet batch
+_MAX_CUT_TRIES = 64  # line ends tried, from a piece's end backwards, before reading it whole
 
 
 def _piece_bytes(size: int) -> int:
@@ -104,7 +105,6 @@ def _piece_bytes(size: int) -> int:
     them, so that it too is read, checked and written on both cores at once (a file of 1M
     contacts, 97 MB, in pieces of 12 MB: 1.41 s where pieces of 24 MB took 1.62 s)."""
     return min(CHUNK_BYTES, max(SMALLEST_PIECE, size // PIECES))
-_MAX_CUT_TRIES = 64  # line ends tried, from a piece's end backwards, before reading it whole
 
 
 class ReadWhole(Exception):
