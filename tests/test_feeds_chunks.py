@@ -151,3 +151,15 @@ def test_a_smaller_file_is_cut_into_smaller_pieces_for_both_cores(size: int, pie
     from slaengine.adapters.feeds import readers
 
     assert readers._piece_bytes(size) == piece
+
+
+@pytest.mark.parametrize("chunk", [1, 12, 30])
+def test_a_piece_whose_first_line_is_short_is_read_with_the_header_not_whole(
+    tmp_path: Path, chunk: int
+) -> None:
+    """polars takes the column count of a piece read without its header from the first line:
+    a first line with fewer fields than the header is read with the header glued before it,
+    as the whole file reads it (found by the property test above)."""
+    path = tmp_path / "c.csv"
+    path.write_bytes(HEADER + b"c1,phone,x,q\nc2,chat\n   \nc3,sms,y,q\n   ")
+    _same(path, chunk)

@@ -178,8 +178,9 @@ def _csv_pieces(path: Path, chunk_bytes: int) -> Iterator[Batch]:
 def _csv_piece_frames(path: Path, chunk_bytes: int) -> Iterator[Batch]:
     """The pieces: each block read is cut after its last record end and the file read on from
     there (no copy of the block but the piece itself). A piece without quotes, the usual one,
-    is read without the header before it (`_read_body`); one with quotes with it, the slow way
-    (`_read_csv`), which tells records spanning lines."""
+    is read without the header before it (`_read_body`); one with quotes, or one whose first
+    line has fewer fields than the header, with it, the slow way (`_read_csv`), which tells
+    records spanning lines."""
     header = b""
     names: list[str] = []
     lines_before = 0  # physical lines in the pieces already read (the header's included)
@@ -212,11 +213,11 @@ def _csv_piece_frames(path: Path, chunk_bytes: int) -> Iterator[Batch]:
                 piece = piece[len(header) :]
             plain, body_lines = plain_and_lines(piece)
             if _NOT_BLANK.search(piece):  # (polars refuses bytes that are not UTF-8)
-                if b'"' in piece:
+                quoted = b'"' in piece
+                frame = None if quoted else _read_body(piece, names, body_lines, lines_before)
+                if frame is None:  # quotes, or polars read the lines otherwise: with the header
                     frame = _read_csv(path, header + piece, header.count(b"\n") + body_lines)
                     frame = frame.with_columns(pl.col(LINE) + (lines_before - 1))
-                else:
-                    frame = _read_body(path, piece, names, body_lines, lines_before)
                 if frame.height:
                     yield Batch(frame, plain)
             lines_before += body_lines
@@ -233,19 +234,21 @@ def _header_names(path: Path, header: bytes) -> list[str]:
 
 
 def _read_body(
-    path: Path, body: bytes, names: list[str], newlines: int, lines_before: int
-) -> pl.DataFrame:
+    body: bytes, names: list[str], newlines: int, lines_before: int
+) -> pl.DataFrame | None:
     """Records without quotes (so one a physical line, a blank line read as a row of nulls)
-    read without a header line, numbered from `lines_before + 1`, blank rows dropped."""
+    read without a header line, numbered from `lines_before + 1`, blank rows dropped; None
+    when polars does not read them so (its column count is the first line's: a first line
+    with fewer fields than the header, or an error): the caller reads them with the header."""
     try:
         frame = pl.read_csv(
             body, has_header=False, new_columns=names, infer_schema=False, raise_if_empty=False
         )
     except (pl.exceptions.PolarsError, ValueError):
-        raise ReadWhole(str(path)) from None  # the whole file's message, its line told
+        return None
     physical = newlines + (0 if body.endswith(b"\n") else 1)
     if frame.width != len(names) or frame.height != physical:
-        raise ReadWhole(str(path))  # polars saw other records than the lines: the slow way
+        return None
     first = lines_before + 1
     lines = pl.int_range(first, first + frame.height, dtype=pl.Int64, eager=True)
     return _drop_blank_rows(frame.with_columns(lines.alias(LINE)))
