@@ -26,9 +26,19 @@ def _postgres_admin_url() -> str | None:
     return url
 
 
+# What a test reads of the person's environment: the test database's server and the fuzzing
+# depth. Every other SLAENGINE_ setting is theirs (the README has a newcomer export
+# SLAENGINE_DATABASE_URL after `make demo`): no test may see it.
+_TEST_SETTINGS = (POSTGRES_ENV, "SLAENGINE_FUZZ_EXAMPLES")
+
+
 @pytest.fixture(autouse=True)
 def _data_location(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test's Parquet files under its own folder (several databases share no store)."""
+    """No setting of the person running the tests, and each test's Parquet files under its
+    own folder (several databases share no store)."""
+    for name in list(os.environ):
+        if name.startswith("SLAENGINE_") and name not in _TEST_SETTINGS:
+            monkeypatch.delenv(name)
     monkeypatch.setenv("SLAENGINE_DATA_URL", str(tmp_path / "data"))
 
 
