@@ -121,6 +121,21 @@ def test_overlapping_versions_across_files_are_reported_at_the_later_file(tmp_pa
     ]
 
 
+def test_the_other_file_of_an_overlap_is_named_whole_however_long(tmp_path: Path) -> None:
+    """A path past the 80 characters a quoted value is cut at is still shown whole: the person
+    needs it to open the other file."""
+    folder = tmp_path / ("procurement-contracts-" * 6).rstrip("-")
+    folder.mkdir()
+    v1 = versioned(folder, 1, "2025-01-01", "2026-03-31", "a.yaml")
+    v2 = versioned(folder, 2, "2026-01-01", None, "b.yaml")
+    assert len(f"({v1}):") > 100
+    report = check_contracts([v1, v2])
+    assert report.problems == [
+        f"{v2}:13:1: effective dates of acme-l1 version 2 overlap version 1 ({v1}):"
+        " end one version before the next begins"
+    ]
+
+
 def test_a_version_overlapping_a_stored_one_is_refused(engine: Engine, tmp_path: Path) -> None:
     load_contracts(engine, [versioned(tmp_path, 1, "2025-01-01", None, "v1.yaml")])
     with pytest.raises(ContractConflict, match="overlap stored version 1"):

@@ -345,7 +345,7 @@ def _in_order(problems: Iterable[tuple[int, int, str]]) -> list[str]:
 def format_problem(path: Path, document: CommentedMap, problem: Problem) -> tuple[int, int, str]:
     """Locate a rule problem in the YAML tree: (line, column, 'FILE:LINE:COL: message')."""
     line, column = locate(document, problem.path, at_key=problem.at_key)
-    return line, column, f"{path}:{line}:{column}: {cut_quoted(problem.message)}"
+    return line, column, f"{path}:{line}:{column}: {cut_quoted(problem.message, problem.files)}"
 
 
 def locate(document: Any, path: Sequence[str | int], *, at_key: bool = False) -> tuple[int, int]:
@@ -400,13 +400,21 @@ _LONG_QUOTED = re.compile(
 )
 
 
-def cut_quoted(message: str) -> str:
+def cut_quoted(message: str, keep: Iterable[str] = ()) -> str:
     """`message` with every quoted value (or unbroken run) over MAX_SHOWN_CHARS cut short.
 
     Quoted values are Python reprs (escaped quotes inside are skipped); a cut value keeps
     MAX_SHOWN_CHARS characters, the last an ellipsis, so cutting twice changes nothing.
+    `keep`: texts of the message shown whole however long (the file names the program puts
+    in it: a person needs the whole path to open the other file).
     """
-    return _LONG_QUOTED.sub(_cut_match, message)
+    kept = [text for text in dict.fromkeys(keep) if text and text in message]
+    for number, text in enumerate(kept):
+        message = message.replace(text, f"\x00{number}\x00")
+    message = _LONG_QUOTED.sub(_cut_match, message)
+    for number, text in enumerate(kept):
+        message = message.replace(f"\x00{number}\x00", text)
+    return message
 
 
 def _cut_match(match: re.Match[str]) -> str:

@@ -27,6 +27,7 @@ class Problem:
     path: PathParts
     message: str
     at_key: bool = False
+    files: tuple[str, ...] = ()  # file names in `message`: shown whole, however long
 
 
 @dataclass(frozen=True)

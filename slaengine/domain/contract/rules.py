@@ -364,6 +364,7 @@ def find_version_conflicts(contracts: Sequence[tuple[str, Contract]]) -> list[tu
                             f"contract {contract.id} version {contract.version} is also defined"
                             f" in {earlier_label}: give each version its own number",
                             at_key=True,
+                            files=(earlier_label,),
                         ),
                     )
                 )
@@ -377,6 +378,7 @@ def find_version_conflicts(contracts: Sequence[tuple[str, Contract]]) -> list[tu
                             f" overlap version {earlier.version} ({earlier_label}): end one"
                             " version before the next begins",
                             at_key=True,
+                            files=(earlier_label,),
                         ),
                     )
                 )
