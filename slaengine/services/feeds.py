@@ -592,7 +592,7 @@ def _quarantine_frame(invalid: pl.DataFrame) -> pl.DataFrame:
 def _count_reasons(bad: pl.DataFrame) -> dict[str, int]:
     """Rows per reason code (`_reasons`: JSON lists of codes). The lists are counted as
     written first (a file's bad rows hold a handful of distinct lists), then each distinct
-    list decoded once: decoding 100k lists cost 0.2 s at the end of a 10M ingest."""
+    list decoded once (100k bad rows: 49 ms → 3 ms, at the end of the ingest)."""
     lists = bad.get_column("_reasons").value_counts(name="n")
     counts: Counter[str] = Counter()
     for written, n in lists.iter_rows():
