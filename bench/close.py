@@ -33,10 +33,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import polars as pl
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+import slaengine  # noqa: E402, F401  (before polars, as in a command: it sets polars' allocator)
+
+# isort: split
+import polars as pl  # noqa: E402
 
 from bench import columnar as columnar_bench  # noqa: E402  (the same synthetic October)
 from bench.processes import child, drop_database, postgres_database  # noqa: E402

@@ -28,10 +28,13 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import polars as pl
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+import slaengine  # noqa: E402, F401  (before polars, as in a command: it sets polars' allocator)
+
+# isort: split
+import polars as pl  # noqa: E402
 
 from bench import feeds as feeds_bench  # noqa: E402  (the same synthetic contacts)
 from bench.processes import child, compiled, drop_database, postgres_database  # noqa: E402

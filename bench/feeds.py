@@ -19,10 +19,13 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import polars as pl
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+import slaengine  # noqa: E402, F401  (before polars, as in a command: it sets polars' allocator)
+
+# isort: split
+import polars as pl  # noqa: E402
 
 from bench.processes import drop_database, postgres_database  # noqa: E402
 

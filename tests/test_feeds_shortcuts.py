@@ -217,6 +217,23 @@ def test_true_false_words_are_typed_as_the_expressions_type_them(
     assert fast.equals(slow)
 
 
+_CHANNEL_TEXT = st.one_of(
+    st.sampled_from(["phone", "PHONE", "Chat", "email", "sms", "social", "mail", "fax", ""]),
+    st.text(alphabet="phonePHONEcatCATİıßẞ ", max_size=7),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(st.one_of(st.none(), _CHANNEL_TEXT), min_size=1, max_size=40))
+def test_channels_are_typed_as_the_expression_types_them(values: list[str | None]) -> None:
+    """`_channels` lower-cases only what is not an annex channel as written; the expression
+    lower-cases everything (letters whose lower case is longer, or another letter, included)."""
+    text = pl.DataFrame({"channel": values}, schema={"channel": pl.String})
+    fast = schemas._channels(text)
+    slow = text.select(schemas._channel()).to_series()
+    assert fast.to_list() == slow.to_list()
+
+
 _DATES = ["2026-10-01", "2026-02-30", "2026-13-01", "0000-01-01", "9999-12-31", "20261001"]
 _SEPARATORS = ["T", "t", " ", ""]
 _TIMES = ["08", "08:00", "08:00:00", "23:59:60", "24:00:00", "0800", "080000", "8:00:00"]
