@@ -11,7 +11,8 @@ scenario's process: a full-month re-send (every contact again, new values) and a
 (ingest s, then evaluate s). Two anchors, each DuckDB in a process of its own: the read-once
 limit (the file read and the month aggregated) and the same job as the ingest
 (`duckdb_same_job`: typed, checked, valid rows to zstd Parquet, the month aggregated from it);
-ratio = (ingest + evaluate) / each. "peak RSS" is the
+ratio = (ingest + evaluate) / each. Every file is read once before the ingest, so that both
+sides find it in the page cache. "peak RSS" is the
 process's peak after the first ingest and evaluations, "peak RSS, all" after the re-send and
 the correction too.
 """
@@ -104,6 +105,16 @@ def _write_slices(rows: int, fmt: str, paths: list[Path]) -> None:
         writer.close()
     for done, path in zip(partial, paths, strict=True):
         done.rename(path)
+
+
+def _read_once(path: str) -> None:
+    """Read a file whole, so that the ingest, like DuckDB after it, finds it in the page cache
+    (a file just generated, or pushed out by a larger one, was read from the disk by the
+    ingest alone: 10M contacts ingested 0.5 s slower)."""
+    with open(path, "rb", buffering=0) as handle:
+        block = bytearray(8 << 20)
+        while handle.readinto(block):
+            pass
 
 
 def _peak_rss_mb() -> int:
@@ -333,6 +344,8 @@ def main() -> None:
                         "paths": mine, "url": url, "data": f"{scratch}/data",
                         "restatements": not args.no_restatements,
                     }  # fmt: skip
+                    for path in mine.values():
+                        _read_once(path)
                     try:
                         result = child(__file__, "--scenario", json.dumps(spec))
                     finally:
